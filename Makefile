@@ -1,0 +1,68 @@
+# memgate's front door: a thin layer over CMake and CTest (see README.md).
+#   make memgate     install what is missing, build, gate every shipped scenario
+#   make test        install what is missing, build, run every test
+#   make bench       benchmarks (tests/bench), printed figures, not part of `make test`
+#   make baselines   create or refresh baselines/ on this machine
+#   make deps        the one place that installs Debian packages
+BUILD_DIR  ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+MEMGATE    := $(BUILD_DIR)/bin/memgate
+SCENARIOS  ?= $(filter-out %.schema.json,$(sort $(wildcard scenarios/*.json)))
+REPEAT     ?=
+
+# Debian bookworm packages. Build and run: compiler, CMake, libraries, the Redis server the
+# Redis scenarios run against. Tests add xmllint; benchmarks add the tools they compare with.
+DEPS_BUILD := cmake g++ make pkg-config libboost-dev libboost-filesystem-dev libhiredis-dev \
+              nlohmann-json3-dev catch2 libcli11-dev libfmt-dev redis-server
+DEPS_TEST  := libxml2-utils python3-jsonschema
+DEPS_BENCH := redis-tools wrk
+DEPS       ?= $(DEPS_BUILD)
+
+.PHONY: all deps build test bench memgate baselines clean
+
+all: build
+
+# Idempotent: installs only the missing packages, and only as root; otherwise prints the line.
+deps:
+	@missing=""; \
+	for p in $(DEPS); do \
+	  dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | grep -q "install ok installed" \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all installed"; exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "deps: missing Debian packages:$$missing"; \
+	  echo "deps: run: sudo apt-get install -y$$missing   (then make again)"; exit 1; \
+	fi; \
+	echo "deps: installing:$$missing"; \
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test:
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD) $(DEPS_TEST)"
+	@$(MAKE) --no-print-directory build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -LE 'bench|soak'
+
+bench:
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD) $(DEPS_BENCH)"
+	@$(MAKE) --no-print-directory build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L bench -V
+
+memgate:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory build
+	$(MEMGATE) validate $(SCENARIOS)
+
+baselines:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory build
+	$(MEMGATE) validate $(SCENARIOS)
+
+clean:
+	rm -rf $(BUILD_DIR)

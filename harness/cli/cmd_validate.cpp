@@ -1,0 +1,59 @@
+// memgate validate SCENARIO...: checks scenario files in full, runs nothing.
+
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "core/model/errors.hpp"
+#include "core/scenario/scenario_loader.hpp"
+
+namespace memgate::cli {
+
+namespace {
+
+struct ValidateOptions {
+  std::vector<std::string> files;
+  bool allow_remote = false;
+};
+
+std::string describe_load(const Scenario& s) {
+  if (s.phases.load_s) return fmt::format("{} s of load", *s.phases.load_s);
+  if (s.phases.load_ops) return fmt::format("{} operations", *s.phases.load_ops);
+  return "the command's whole life";
+}
+
+ExitCode run_validate(const ValidateOptions& options) {
+  LoadOptions load;
+  load.context = {executable_dir(), options.allow_remote};
+  int bad = 0;
+  for (const auto& file : options.files) {
+    try {
+      const Scenario s = load_scenario_file(file, load);
+      fmt::print("ok     {}: '{}', {} driver, {}, repeat {}, {} gate rule(s)\n", file, s.name,
+                 driver_type(s.driver), describe_load(s), s.repeat,
+                 s.gate.rules.size() + s.gate.budgets.size());
+    } catch (const Error& e) {
+      ++bad;
+      print_error(e);
+    }
+  }
+  if (bad > 0) {
+    fmt::print(stderr, "{} of {} scenario file(s) invalid\n", bad, options.files.size());
+    return ExitCode::bad_input;
+  }
+  return ExitCode::ok;
+}
+
+}  // namespace
+
+void add_validate_command(CLI::App& app, Selected& selected) {
+  auto options = std::make_shared<ValidateOptions>();
+  CLI::App* cmd = app.add_subcommand("validate", "Check scenario files in full; run nothing");
+  cmd->add_option("scenarios", options->files, "Scenario files (JSON)")->required();
+  cmd->add_flag("--allow-remote", options->allow_remote,
+                "Accept load targets that are not loopback addresses");
+  cmd->callback([&selected, options] { selected = [options] { return run_validate(*options); }; });
+}
+
+}  // namespace memgate::cli

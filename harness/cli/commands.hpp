@@ -1,0 +1,27 @@
+#pragma once
+
+// Subcommands of the memgate command line. Each add_*_command() registers its options on the
+// CLI11 app; when the user picks it, `selected` is set to the function that runs it and returns
+// the exit code. The CLI is the only code that prints, reads the environment and exits.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+#include "core/model/exit_code.hpp"
+
+namespace memgate::cli {
+
+using Selected = std::function<ExitCode()>;
+
+void add_validate_command(CLI::App& app, Selected& selected);
+void add_watch_command(CLI::App& app, Selected& selected);
+
+// The folder of the memgate executable: the value of {bindir}.
+std::string executable_dir();
+
+// Prints "error: WHAT", its hint and the SUT's log tail (for RunError) to stderr.
+void print_error(const std::exception& error);
+
+}  // namespace memgate::cli

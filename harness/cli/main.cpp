@@ -1,0 +1,36 @@
+// memgate: a load-test harness and memory regression gate. Arguments in, exit code out.
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "core/model/errors.hpp"
+#include "runtime/process/interrupt.hpp"
+
+int main(int argc, char** argv) {
+  using namespace memgate;
+  interrupt::install();
+  CLI::App app{"memgate: load-test harness and memory regression gate"};
+  app.set_version_flag("--version", MEMGATE_VERSION);
+  app.require_subcommand(1);
+  cli::Selected selected;
+  cli::add_validate_command(app, selected);
+  cli::add_watch_command(app, selected);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : to_int(ExitCode::bad_input);
+  }
+  try {
+    return to_int(selected());
+  } catch (const Error& e) {
+    cli::print_error(e);
+    return to_int(e.code());
+  } catch (const std::exception& e) {
+    cli::print_error(e);
+    return to_int(ExitCode::run_failed);
+  }
+}

@@ -1,0 +1,94 @@
+#include "core/metrics/run_metrics.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include "core/stats/stats.hpp"
+
+namespace memgate {
+
+namespace {
+
+std::optional<std::int64_t> median_bytes(const Series& samples) {
+  std::vector<double> values;
+  values.reserve(samples.size());
+  for (const Sample& s : samples) values.push_back(static_cast<double>(s.bytes));
+  const auto m = stats::median(std::move(values));
+  if (!m) return std::nullopt;
+  return static_cast<std::int64_t>(std::llround(*m));
+}
+
+}  // namespace
+
+const PhaseSpan* find_phase(const std::vector<PhaseSpan>& phases, const char* name) {
+  for (const auto& p : phases) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+std::optional<std::int64_t> idle_bytes(const Series& samples,
+                                       const std::vector<PhaseSpan>& phases) {
+  const PhaseSpan* idle = find_phase(phases, "idle");
+  if (!idle) return std::nullopt;
+  if (auto m = median_bytes(slice(samples, idle->start_ms, idle->end_ms))) return m;
+  const Sample* last = nullptr;
+  for (const Sample& s : samples) {
+    if (s.t_ms <= idle->end_ms) last = &s;
+  }
+  if (!last) return std::nullopt;
+  return last->bytes;
+}
+
+std::optional<std::int64_t> plateau_bytes(const Series& samples,
+                                          const std::vector<PhaseSpan>& phases) {
+  const PhaseSpan* load = find_phase(phases, "load");
+  if (!load) return std::nullopt;
+  return median_bytes(slice(samples, load->start_ms, load->end_ms));
+}
+
+std::optional<double> growth_bytes_per_min(const Series& samples,
+                                           const std::vector<PhaseSpan>& phases) {
+  const PhaseSpan* load = find_phase(phases, "load");
+  if (!load) return std::nullopt;
+  std::vector<double> minutes, bytes;
+  for (const Sample& s : slice(samples, load->start_ms, load->end_ms)) {
+    minutes.push_back(s.t_ms / 60'000.0);
+    bytes.push_back(static_cast<double>(s.bytes));
+  }
+  return stats::theil_sen_slope(minutes, bytes);
+}
+
+std::optional<std::int64_t> residual_bytes(const Series& samples,
+                                           const std::vector<PhaseSpan>& phases,
+                                           double tail_fraction) {
+  const PhaseSpan* cool = find_phase(phases, "cooldown");
+  if (!cool) return std::nullopt;
+  const double start = cool->end_ms - (cool->end_ms - cool->start_ms) * tail_fraction;
+  return median_bytes(slice(samples, start, cool->end_ms));
+}
+
+std::optional<double> throughput_per_s(std::int64_t ops, const std::vector<PhaseSpan>& phases) {
+  const PhaseSpan* load = find_phase(phases, "load");
+  if (!load || load->end_ms <= load->start_ms) return std::nullopt;
+  return static_cast<double>(ops) / ((load->end_ms - load->start_ms) / 1000.0);
+}
+
+RunMetrics compute_run_metrics(const Series& samples, const std::vector<PhaseSpan>& phases,
+                               std::int64_t peak_bytes, std::optional<std::int64_t> ops,
+                               std::int64_t errors, std::optional<LatencySummary> latency) {
+  RunMetrics m;
+  m.idle_bytes = idle_bytes(samples, phases);
+  m.peak_bytes = peak_bytes;
+  m.plateau_bytes = plateau_bytes(samples, phases);
+  m.growth_bytes_per_min = growth_bytes_per_min(samples, phases);
+  m.residual_bytes = residual_bytes(samples, phases);
+  if (m.idle_bytes && m.residual_bytes) m.retained_bytes = *m.residual_bytes - *m.idle_bytes;
+  if (ops) m.throughput_per_s = throughput_per_s(*ops, phases);
+  m.ops = ops.value_or(0);
+  m.errors = errors;
+  m.latency_ms = latency;
+  return m;
+}
+
+}  // namespace memgate

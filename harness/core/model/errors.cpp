@@ -1,0 +1,23 @@
+#include "core/model/errors.hpp"
+
+namespace memgate {
+
+namespace {
+std::string describe(const std::string& file, const std::string& json_path,
+                     const std::string& problem) {
+  std::string out = file.empty() ? std::string("<input>") : file;
+  out += ": ";
+  if (!json_path.empty()) out += json_path + ": ";
+  out += problem;
+  return out;
+}
+}  // namespace
+
+InputError::InputError(std::string file, std::string json_path, const std::string& problem,
+                       std::string hint)
+    : Error(ExitCode::bad_input, describe(file, json_path, problem), std::move(hint)),
+      file_(std::move(file)),
+      json_path_(std::move(json_path)),
+      problem_(problem) {}
+
+}  // namespace memgate

@@ -1,0 +1,29 @@
+#pragma once
+
+// The metrics a gate rule or a budget may name (DESIGN.md, "Metrics"), with the direction in
+// which they get better and the key of their absolute floor in a gate rule.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace memgate {
+
+enum class Direction { lower_is_better, higher_is_better };
+
+struct MetricInfo {
+  std::string name;        // JSON name, e.g. "peak_bytes"
+  Direction direction;     // memory and latency: lower is better; throughput: higher
+  std::string tolerance_key;  // relative tolerance key of a gate rule: max_increase_pct | max_decrease_pct
+  std::string floor_key;      // absolute floor key, in the metric's unit, e.g. min_increase_bytes
+  bool is_bytes;              // formatted as bytes in reports
+};
+
+const std::vector<MetricInfo>& gated_metrics();
+
+// nullptr when name is not a gated metric.
+const MetricInfo* find_metric(std::string_view name);
+
+std::vector<std::string> gated_metric_names();
+
+}  // namespace memgate

@@ -1,0 +1,72 @@
+#pragma once
+
+// What one run of a scenario produced: its samples, phases, metrics and whether it is valid.
+// Memory in bytes, times in ms since the run started, rates per second.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model/series.hpp"
+
+namespace memgate {
+
+struct LatencySummary {
+  double p50_ms = 0;
+  double p95_ms = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+  std::int64_t count = 0;
+};
+
+struct RunMetrics {
+  std::optional<std::int64_t> idle_bytes;
+  std::optional<std::int64_t> peak_bytes;
+  std::optional<std::int64_t> plateau_bytes;
+  std::optional<std::int64_t> residual_bytes;
+  std::optional<std::int64_t> retained_bytes;
+  std::optional<double> growth_bytes_per_min;
+  std::optional<double> throughput_per_s;
+  std::optional<LatencySummary> latency_ms;
+  std::int64_t ops = 0;
+  std::int64_t errors = 0;
+};
+
+// How the peak was found (see the Watcher): each term, so a reader can tell a sampled peak from
+// one only the kernel's high-water marks saw.
+struct PeakDetail {
+  std::int64_t max_sample_bytes = 0;
+  std::int64_t hwm_peak_bytes = 0;
+  std::int64_t exit_peak_bytes = 0;
+  std::optional<std::int64_t> cgroup_peak_bytes;  // where memgate could create a memory cgroup
+  bool hwm_complete = true;
+};
+
+struct RunRecord {
+  int index = 0;  // 1-based repetition number
+  RunMetrics metrics;
+  std::vector<PhaseSpan> phases;
+  Series samples;
+  PeakDetail peak;
+  int interval_ms = 0;
+  std::string memory_kind = "rss";
+  int max_processes = 0;
+  std::int64_t late_ticks = 0;
+  bool valid = true;
+  std::vector<std::string> problems;  // why the run is not valid
+  std::vector<std::string> warnings;  // what makes the numbers doubtful
+  std::optional<std::string> sut_exit;  // how the SUT's root process ended, when it did
+  std::vector<std::string> sut_log_tail;
+  nlohmann::json driver = nlohmann::json::object();  // driver-specific figures
+  nlohmann::json sut_figures = nlohmann::json::object();  // SUT-side figures (Redis INFO memory)
+
+  void invalidate(std::string why) {
+    valid = false;
+    problems.push_back(std::move(why));
+  }
+};
+
+}  // namespace memgate

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace memgate {
+
+// Reads a whole file that memgate takes as input. A missing, unreadable or larger than max_bytes
+// file is an InputError naming it (exit 2): input files are small, and a limit keeps a wrong path
+// (a log, a binary) from being read into memory.
+std::string read_input_file(const std::string& path, std::int64_t max_bytes);
+
+// Writes content to path atomically: a temporary file in the same folder, fsync, rename over
+// path, fsync of the folder. A crash leaves the old file or the new one, never a mix. The file
+// gets mode 0644. Throws RunError (exit 3) naming the path when it cannot be written.
+void write_file_atomic(const std::string& path, const std::string& content);
+
+}  // namespace memgate

@@ -1,0 +1,60 @@
+#pragma once
+
+// Pure parsers of /proc and cgroup text. They never touch the file system: the runtime reads the
+// files, these turn the text into numbers. All sizes are converted to bytes here, once.
+// Malformed input never throws: a field that cannot be read stays empty (std::nullopt).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace memgate::procfs {
+
+// /proc/PID/statm: "size resident shared text lib data dt", in pages. Returns resident pages times
+// page_bytes. A zombie reads "0 0 0 ..." and yields 0.
+std::optional<std::int64_t> statm_rss_bytes(std::string_view text, std::int64_t page_bytes);
+
+// The fields of /proc/PID/status that memgate uses. Vm* lines are absent for zombies and kernel
+// threads; they then stay empty.
+struct StatusFields {
+  std::string name;
+  char state = '?';
+  std::optional<int> ppid;
+  std::optional<int> threads;
+  std::optional<std::int64_t> rss_bytes;  // VmRSS
+  std::optional<std::int64_t> hwm_bytes;  // VmHWM: the kernel's peak RSS (since start or reset)
+};
+StatusFields parse_status(std::string_view text);
+
+// /proc/PID/smaps_rollup totals.
+struct SmapsRollup {
+  std::optional<std::int64_t> rss_bytes;
+  std::optional<std::int64_t> pss_bytes;
+};
+SmapsRollup parse_smaps_rollup(std::string_view text);
+
+// Whitespace-separated process ids, as in /proc/PID/task/TID/children. Tokens that are not
+// positive integers are skipped.
+std::vector<int> parse_pid_list(std::string_view text);
+
+// The last field of /proc/loadavg: the most recently created pid (process or thread) of the
+// reader's pid namespace. It changes whenever any process or thread is created.
+std::optional<int> loadavg_last_pid(std::string_view text);
+
+// MemTotal of /proc/meminfo.
+std::optional<std::int64_t> meminfo_total_bytes(std::string_view text);
+
+// "model name" of the first processor in /proc/cpuinfo; empty when absent (e.g. on ARM).
+std::string cpuinfo_model(std::string_view text);
+
+// A file holding one integer and optional white space (cgroup counters such as memory.peak).
+std::optional<std::int64_t> parse_int64(std::string_view text);
+
+// From /proc/self/cgroup: the path of the cgroup v1 memory hierarchy ("4:memory:/a/b" -> "/a/b")
+// or of the unified v2 hierarchy ("0::/a/b" -> "/a/b").
+std::optional<std::string> cgroup_v1_memory_path(std::string_view text);
+std::optional<std::string> cgroup_v2_path(std::string_view text);
+
+}  // namespace memgate::procfs

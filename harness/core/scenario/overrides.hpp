@@ -1,0 +1,28 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace memgate {
+
+// One `--set KEY=VALUE` of the command line: KEY is a dotted path into the scenario
+// ("driver.pipeline"); VALUE is JSON when it parses as JSON (64, true, "x", [1,2]) and a plain
+// string otherwise.
+struct Override {
+  std::string key;
+  nlohmann::json value;
+  std::string text;  // as given, for messages
+  std::string json_path() const;  // "/driver/pipeline"
+};
+
+// Throws UsageError when arg is not KEY=VALUE with a non-empty key of non-empty parts.
+Override parse_override(const std::string& arg);
+
+// Sets each override in source, creating objects on the way. A path that runs through a value
+// that is not an object is a UsageError. Unknown keys are not judged here: the scenario loader
+// rejects them like any unknown key in the file.
+void apply_overrides(nlohmann::json& source, const std::vector<Override>& overrides);
+
+}  // namespace memgate

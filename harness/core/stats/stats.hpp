@@ -1,0 +1,30 @@
+#pragma once
+
+// Pure statistics over plain values. Degenerate input is explicit: an empty input has no median
+// (std::nullopt), one value has zero spread, a series without two distinct x has no slope.
+
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+namespace memgate::stats {
+
+// The middle value; for an even count the mean of the two middle values. Empty: nullopt.
+std::optional<double> median(std::vector<double> values);
+
+// Quantile q in [0, 1] by linear interpolation between closest ranks (Hyndman–Fan type 7, the
+// default of numpy and R). Empty: nullopt. q outside [0, 1] is clamped.
+std::optional<double> quantile(std::vector<double> values, double q);
+
+// Median absolute deviation from the median, unscaled. Empty: nullopt; one value: 0.
+std::optional<double> mad(const std::vector<double>& values);
+
+// Theil–Sen slope: the median of the slopes (y_j - y_i) / (x_j - x_i) over all pairs with
+// x_i != x_j; robust to up to ~29% outliers. Fewer than two distinct x: nullopt. xs and ys must
+// have the same length. A series longer than max_points is first reduced to max_points points
+// (the median x and median y of consecutive equal-count chunks), keeping the cost
+// O(max_points^2) whatever the sampling rate.
+std::optional<double> theil_sen_slope(const std::vector<double>& xs, const std::vector<double>& ys,
+                                      std::size_t max_points = 1000);
+
+}  // namespace memgate::stats

@@ -1,0 +1,74 @@
+#include "runtime/env/environment.hpp"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/procfs/procfs.hpp"
+
+#ifndef MEMGATE_BUILD_TYPE
+#define MEMGATE_BUILD_TYPE "unknown"
+#endif
+
+namespace memgate {
+
+namespace {
+
+std::string slurp(const char* path) {
+  std::ifstream in(path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::string os_name() {
+  std::istringstream lines(slurp("/etc/os-release"));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("PRETTY_NAME=", 0) == 0) {
+      std::string value = line.substr(12);
+      if (value.size() >= 2 && value.front() == '"') value = value.substr(1, value.size() - 2);
+      return value;
+    }
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+nlohmann::json read_environment() {
+  utsname uts{};
+  ::uname(&uts);
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  const std::string cpu = procfs::cpuinfo_model(slurp("/proc/cpuinfo"));
+  return {
+      {"cpu_model", cpu.empty() ? std::string(uts.machine) : cpu},
+      {"cores", std::thread::hardware_concurrency()},
+      {"memory_bytes", procfs::meminfo_total_bytes(slurp("/proc/meminfo")).value_or(0)},
+      {"kernel", std::string(uts.sysname) + " " + uts.release},
+      {"os", os_name()},
+      {"arch", uts.machine},
+      {"compiler", std::string("g++ ") + __VERSION__},
+      {"build_type", MEMGATE_BUILD_TYPE},
+      {"memgate_version", MEMGATE_VERSION},
+      {"hostname", host},
+  };
+}
+
+std::vector<std::string> environment_warnings(const nlohmann::json& env) {
+  std::vector<std::string> warnings;
+  const std::string build = env.value("build_type", "");
+  if (build == "Debug" || build.find("san") != std::string::npos) {
+    warnings.push_back("memgate was built as '" + build +
+                       "': its own overhead differs from a release build");
+  }
+  if (env.value("cores", 0) < 2) {
+    warnings.push_back("fewer than 2 CPU cores: the load generator competes with the SUT");
+  }
+  return warnings;
+}
+
+}  // namespace memgate

@@ -1,0 +1,75 @@
+#pragma once
+
+// The one place where memgate reaps child processes. A background thread waits for any child
+// (wait4(-1)) and records how it ended and its peak RSS (rusage ru_maxrss), so:
+// - exit codes are never lost to a second waiter (nobody else may call wait*() in memgate);
+// - memgate is a child subreaper (PR_SET_CHILD_SUBREAPER): descendants the SUT orphans are
+//   re-parented to memgate, stay visible as part of the SUT's tree, and are reaped here too;
+// - the peak of a process that exits between two samples is still known from its rusage.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace memgate {
+
+struct ExitInfo {
+  int pid = 0;
+  int wait_status = 0;                 // raw status of wait4(2)
+  std::int64_t max_rss_bytes = 0;      // ru_maxrss: the process's (and its waited children's) peak
+  std::uint64_t sequence = 0;          // order in which memgate reaped it (1, 2, ...)
+
+  bool exited_normally() const;        // exited (not killed by a signal)
+  int exit_code() const;               // when exited_normally()
+  int term_signal() const;             // when killed by a signal
+  std::string describe() const;        // "exited with status 1", "killed by signal 11 (SIGSEGV)"
+};
+
+class Reaper {
+ public:
+  // The process-wide reaper; the first call makes memgate a child subreaper.
+  static Reaper& instance();
+
+  // Runs spawn() (which forks and returns the child's pid, or throws) and records the pid as
+  // launched by memgate (not an adopted orphan). The reaper records no exit while spawn runs, so
+  // a reused pid's old exit is forgotten before the new process's exit can be recorded.
+  template <typename Spawn>
+  int launch(Spawn&& spawn) {
+    LaunchLock lock(*this);
+    const int pid = spawn();
+    lock.launched(pid);
+    return pid;
+  }
+  bool is_launched(int pid) const;
+
+  // How pid ended, if it has been reaped.
+  std::optional<ExitInfo> exit_of(int pid) const;
+
+  // Waits until pid is reaped, up to timeout_ms.
+  std::optional<ExitInfo> wait_exit(int pid, double timeout_ms) const;
+
+  // Processes reaped after the one with sequence number `after`, in order.
+  std::vector<ExitInfo> exits_after(std::uint64_t after) const;
+
+  // Sequence number of the last process reaped (0: none yet).
+  std::uint64_t last_sequence() const;
+
+ private:
+  class LaunchLock {
+   public:
+    explicit LaunchLock(Reaper& reaper);
+    ~LaunchLock();
+    void launched(int pid);
+
+   private:
+    Reaper& reaper_;
+  };
+
+  Reaper();
+  void run();
+  struct State;
+  State* state_;
+};
+
+}  // namespace memgate

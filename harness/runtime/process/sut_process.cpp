@@ -1,0 +1,196 @@
+#include "runtime/process/sut_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <boost/process/args.hpp>
+#include <boost/process/child.hpp>
+#include <boost/process/env.hpp>
+#include <boost/process/environment.hpp>
+#include <boost/process/exe.hpp>
+#include <boost/process/extend.hpp>
+#include <boost/process/posix.hpp>
+#include <boost/process/search_path.hpp>
+#include <boost/process/start_dir.hpp>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "core/model/errors.hpp"
+#include "runtime/process/tree_stopper.hpp"
+
+namespace bp = boost::process;
+
+namespace memgate {
+
+namespace {
+
+// Debian packages of programs scenarios commonly start, for the "not found" hint.
+std::string install_hint(const std::string& name) {
+  static const std::map<std::string, std::string> kPackages = {
+      {"redis-server", "redis-server"}, {"redis-benchmark", "redis-tools"},
+      {"redis-cli", "redis-tools"},     {"python3", "python3"},
+  };
+  const auto it = kPackages.find(name);
+  if (it != kPackages.end()) {
+    return fmt::format("install it with `make deps` or `sudo apt-get install {}`", it->second);
+  }
+  return "install it, or give its full path";
+}
+
+struct Pipe {
+  int read = -1, write = -1;
+  Pipe() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+      throw RunError(std::string("pipe() failed: ") + std::strerror(errno));
+    }
+    read = fds[0];
+    write = fds[1];
+  }
+};
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+}  // namespace
+
+std::string resolve_program(const std::string& argv0, const std::string& cwd,
+                            const std::map<std::string, std::string>& env) {
+  namespace fs = std::filesystem;
+  if (argv0.find('/') != std::string::npos) {
+    fs::path p(argv0);
+    if (p.is_relative() && !cwd.empty()) p = fs::path(cwd) / p;
+    if (::access(p.c_str(), X_OK) != 0) {
+      throw RunError(fmt::format("cannot run '{}': {}", p.string(), std::strerror(errno)),
+                     "check sut.command[0] and sut.cwd; test SUTs are built by `make build`");
+    }
+    return p.string();
+  }
+  std::vector<boost::filesystem::path> dirs;
+  const auto path_override = env.find("PATH");
+  if (path_override != env.end()) {
+    std::string list = path_override->second;
+    for (std::size_t start = 0, end; start <= list.size(); start = end + 1) {
+      end = list.find(':', start);
+      if (end == std::string::npos) end = list.size();
+      dirs.emplace_back(list.substr(start, end - start));
+    }
+  } else {
+    dirs = boost::this_process::path();
+  }
+  const auto found = bp::search_path(argv0, dirs);
+  if (found.empty()) {
+    throw RunError(fmt::format("'{}' not found on PATH", argv0), install_hint(argv0));
+  }
+  return found.string();
+}
+
+SutProcess::SutProcess(const LaunchSpec& spec) {
+  if (spec.argv.empty()) throw RunError("the SUT's command is empty");
+  program_ = resolve_program(spec.argv[0], spec.cwd, spec.env);
+  if (!spec.cwd.empty() && !std::filesystem::is_directory(spec.cwd)) {
+    throw RunError(fmt::format("the SUT's working folder '{}' does not exist", spec.cwd),
+                   "check sut.cwd (relative to the scenario file's folder)");
+  }
+
+  bp::environment env = boost::this_process::environment();
+  for (const auto& [key, value] : spec.env) env[key] = value;
+
+  Pipe output;
+  std::optional<Pipe> in, out;
+  if (spec.pipe_stdin) in.emplace();
+  if (spec.pipe_stdout) out.emplace();
+  const int stdout_target = out ? out->write : output.write;
+  const int stdin_source = in ? in->read : -1;
+  const bool inherit = spec.inherit_output;
+  const pid_t parent = ::getpid();
+  const int cgroup_fd = spec.cgroup_procs_fd;
+
+  // Runs in the child between fork and exec: async-signal-safe calls only.
+  const auto child_setup = [=](auto&) {
+    ::setpgid(0, 0);                      // own process group: the tree is signalled as one
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);   // memgate killed -> SUT killed (see class comment)
+    if (::getppid() != parent) ::_exit(127);  // memgate died before prctl took effect
+    if (cgroup_fd >= 0) {
+      [[maybe_unused]] auto n = ::write(cgroup_fd, "0", 1);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);  // memgate ignores SIGPIPE; the SUT must not inherit that
+    if (!inherit) {
+      if (::dup2(stdout_target, 1) < 0 || ::dup2(output.write, 2) < 0) ::_exit(127);
+    }
+    if (stdin_source >= 0) {
+      if (::dup2(stdin_source, 0) < 0) ::_exit(127);
+    } else {
+      const int null_fd = ::open("/dev/null", O_RDONLY);
+      if (null_fd >= 0) ::dup2(null_fd, 0);
+    }
+    // No descriptor of memgate (sockets, /proc files, logs) leaks into the SUT.
+    if (::syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) != 0) {
+      for (int fd = 3; fd < 4096; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+  };
+
+  std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
+  std::error_code ec;
+  // PR_SET_PDEATHSIG fires when the forking *thread* ends: memgate launches from its main thread.
+  pid_ = Reaper::instance().launch([&] {
+    bp::child child(bp::exe = program_, bp::args = args, bp::env = env,
+                    bp::start_dir = spec.cwd.empty() ? std::string(".") : spec.cwd,
+                    bp::extend::on_exec_setup = child_setup, ec);
+    if (ec) return -1;
+    const int pid = child.id();
+    child.detach();  // the Reaper, not Boost.Process, waits for it
+    return pid;
+  });
+  close_fd(output.write);
+  if (in) close_fd(in->read);
+  if (out) close_fd(out->write);
+  if (pid_ < 0) {
+    close_fd(output.read);
+    if (in) close_fd(in->write);
+    if (out) close_fd(out->read);
+    throw RunError(fmt::format("cannot start '{}': {}", program_, ec.message()));
+  }
+  ::setpgid(pid_, pid_);  // also from the parent: no window where a signal to the group misses
+  if (inherit) {
+    close_fd(output.read);
+  } else {
+    pump_ = std::make_unique<OutputPump>(output.read, spec.log_path, spec.watched_texts);
+  }
+  if (in) stdin_fd_ = in->write;
+  if (out) stdout_fd_ = out->read;
+}
+
+SutProcess::~SutProcess() {
+  stop(0);
+  close_stdin();
+  close_fd(stdout_fd_);
+}
+
+std::vector<std::string> SutProcess::log_tail() const {
+  return pump_ ? pump_->tail() : std::vector<std::string>{};
+}
+
+void SutProcess::close_stdin() { close_fd(stdin_fd_); }
+
+std::optional<ExitInfo> SutProcess::stop(double grace_s) {
+  if (!stopped_) {
+    stopped_ = true;
+    stop_result_ = stop_process_tree(pid_, grace_s, extra_pids_);
+    if (pump_) pump_->stop();
+  }
+  return stop_result_ ? stop_result_ : exit_info();
+}
+
+}  // namespace memgate

@@ -1,0 +1,77 @@
+#pragma once
+
+// The system under test as a process: started with Boost.Process from an argv (never a shell),
+// in its own process group, killed by the kernel if memgate dies (PR_SET_PDEATHSIG), its
+// stdout/stderr kept in a log file, reaped by the Reaper, and stopped as a whole tree.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/process/output_pump.hpp"
+#include "runtime/process/reaper.hpp"
+
+namespace memgate {
+
+struct LaunchSpec {
+  std::vector<std::string> argv;           // argv[0] without '/' is looked up on PATH
+  std::map<std::string, std::string> env;  // added to memgate's environment
+  std::string cwd;                         // "" : memgate's working directory
+  bool inherit_output = false;             // true: the SUT writes to memgate's stdout/stderr
+  std::string log_path;                    // otherwise: its output goes here ("" : tail only)
+  bool pipe_stdin = false;                 // the driver writes the SUT's stdin
+  bool pipe_stdout = false;                // the driver reads the SUT's stdout; stderr -> log
+  std::vector<std::string> watched_texts;  // lines containing these are counted (readiness)
+  int cgroup_procs_fd = -1;                // the SUT joins this cgroup before exec
+};
+
+class SutProcess {
+ public:
+  // Starts the process. Throws RunError (exit 3) when the program cannot be found or started,
+  // with a hint on how to install it.
+  explicit SutProcess(const LaunchSpec& spec);
+  ~SutProcess();  // stop(0): no SUT process outlives this object
+  SutProcess(const SutProcess&) = delete;
+  SutProcess& operator=(const SutProcess&) = delete;
+
+  int pid() const { return pid_; }
+  const std::string& program() const { return program_; }
+
+  // How the SUT's root process ended, once it has.
+  std::optional<ExitInfo> exit_info() const { return Reaper::instance().exit_of(pid_); }
+  bool running() const { return !exit_info(); }
+  std::optional<ExitInfo> wait_exit(double timeout_ms) const {
+    return Reaper::instance().wait_exit(pid_, timeout_ms);
+  }
+
+  OutputPump* output() { return pump_.get(); }  // null when the output is inherited
+  std::vector<std::string> log_tail() const;
+  int stdin_fd() const { return stdin_fd_; }    // -1 unless pipe_stdin
+  int stdout_fd() const { return stdout_fd_; }  // -1 unless pipe_stdout
+  void close_stdin();
+
+  // Stops the whole tree (see stop_process_tree). Idempotent. extra_pids adds processes to stop
+  // (the SUT's cgroup members).
+  std::optional<ExitInfo> stop(double grace_s);
+  void set_extra_pids(std::function<std::vector<int>()> extra) { extra_pids_ = std::move(extra); }
+
+ private:
+  int pid_ = -1;
+  std::string program_;
+  std::unique_ptr<OutputPump> pump_;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  bool stopped_ = false;
+  std::optional<ExitInfo> stop_result_;
+  std::function<std::vector<int>()> extra_pids_;
+};
+
+// Where argv0 would be run from (PATH lookup with env's PATH when it sets one, or a path
+// relative to cwd). Throws RunError with an install hint when it is not there.
+std::string resolve_program(const std::string& argv0, const std::string& cwd,
+                            const std::map<std::string, std::string>& env);
+
+}  // namespace memgate

@@ -1,0 +1,278 @@
+#include "runtime/watch/proc_tree_source.hpp"
+
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cerrno>
+#include <cstring>
+
+#include "core/procfs/procfs.hpp"
+#include "runtime/process/reaper.hpp"
+
+namespace memgate {
+
+namespace {
+
+// Thread lists are read again at most this often (when the structure may have changed).
+constexpr auto kTaskRelist = std::chrono::milliseconds(100);
+
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  ~Fd() { reset(); }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  int get() const { return fd_; }
+  bool ok() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+Fd open_proc(int pid, const char* leaf, int flags = O_RDONLY) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/%s", pid, leaf);
+  return Fd(::open(path, flags | O_CLOEXEC));
+}
+
+// Reads a whole /proc file through a kept descriptor into buf (grown as needed, never shrunk or
+// cleared: no per-read memset). Returns the text, or nullopt when the process is gone (ESRCH) or
+// the read failed.
+std::optional<std::string_view> pread_all(int fd, std::vector<char>& buf) {
+  if (buf.size() < 4096) buf.resize(4096);
+  std::size_t used = 0;
+  while (true) {
+    const ssize_t n = ::pread(fd, buf.data() + used, buf.size() - used, static_cast<off_t>(used));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::nullopt;
+    }
+    used += static_cast<std::size_t>(n);
+    if (n == 0 || used < buf.size()) break;
+    buf.resize(buf.size() * 2);
+  }
+  return std::string_view(buf.data(), used);
+}
+
+// Thread ids in /proc/PID/task, read through a kept directory descriptor.
+std::vector<int> list_tasks(int dir_fd) {
+  std::vector<int> tids;
+  if (::lseek(dir_fd, 0, SEEK_SET) != 0) return tids;
+  alignas(8) char buf[8192];
+  while (true) {
+    const long n = ::syscall(SYS_getdents64, dir_fd, buf, sizeof buf);
+    if (n <= 0) break;
+    for (long off = 0; off < n;) {
+      // struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name
+      unsigned short reclen;
+      std::memcpy(&reclen, buf + off + 16, sizeof reclen);
+      const char* name = buf + off + 19;
+      if (name[0] >= '1' && name[0] <= '9') tids.push_back(std::atoi(name));
+      off += reclen;
+    }
+  }
+  return tids;
+}
+
+}  // namespace
+
+struct ProcTreeSource::Tracked {
+  int pid = 0;
+  Fd statm, status, clear_refs, smaps, task_dir;
+  std::vector<std::pair<int, Fd>> task_children;  // per thread id
+  std::chrono::steady_clock::time_point tasks_listed;
+  std::vector<int> children;  // as of the last structure read
+  std::uint64_t round = 0;
+};
+
+ProcTreeSource::ProcTreeSource(int root_pid, MemoryKind kind)
+    : root_pid_(root_pid),
+      kind_(kind),
+      page_bytes_(::sysconf(_SC_PAGESIZE)),
+      reaper_cursor_(Reaper::instance().last_sequence()) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/task/%d/children", ::getpid(), ::getpid());
+  self_children_fd_ = ::open(path, O_RDONLY | O_CLOEXEC);
+  loadavg_fd_ = ::open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+}
+
+ProcTreeSource::~ProcTreeSource() {
+  for (int fd : {self_children_fd_, loadavg_fd_}) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+ProcTreeSource::Tracked* ProcTreeSource::open_process(int pid) {
+  auto t = std::make_unique<Tracked>();
+  t->pid = pid;
+  t->statm = open_proc(pid, "statm");
+  if (!t->statm.ok()) return nullptr;
+  t->status = open_proc(pid, "status");
+  t->clear_refs = open_proc(pid, "clear_refs", O_WRONLY);
+  if (kind_ == MemoryKind::pss) t->smaps = open_proc(pid, "smaps_rollup");
+  t->task_dir = open_proc(pid, "task", O_RDONLY | O_DIRECTORY);
+  Tracked* raw = t.get();
+  procs_[pid] = std::move(t);
+  return raw;
+}
+
+bool ProcTreeSource::read_memory(Tracked& t, bool with_hwm, ProcessMemory& out, bool& hwm_ok) {
+  const auto statm = pread_all(t.statm.get(), buf_);
+  if (!statm) return false;  // gone
+  out.pid = t.pid;
+  out.bytes = procfs::statm_rss_bytes(*statm, page_bytes_).value_or(0);
+  if (kind_ == MemoryKind::pss && t.smaps.ok()) {
+    if (const auto smaps = pread_all(t.smaps.get(), buf_)) {
+      out.bytes = procfs::parse_smaps_rollup(*smaps).pss_bytes.value_or(out.bytes);
+    }
+  }
+  if (with_hwm) {
+    std::optional<std::int64_t> hwm;
+    const auto text = t.status.ok() ? pread_all(t.status.get(), buf_) : std::nullopt;
+    if (text) {
+      const auto status = procfs::parse_status(*text);
+      hwm = status.hwm_bytes;
+      if (!hwm && (status.state == 'Z' || status.state == 'X')) hwm = 0;  // no memory left
+    }
+    const bool reset = hwm && (*hwm == 0 || (t.clear_refs.ok() &&
+                                             ::pwrite(t.clear_refs.get(), "5", 1, 0) == 1));
+    if (!reset) hwm_ok = false;
+    out.hwm_bytes = hwm;
+  }
+  return true;
+}
+
+void ProcTreeSource::read_children(Tracked& t) {
+  // Threads: listed when the process is new, then again at most every kTaskRelist.
+  const auto now = std::chrono::steady_clock::now();
+  if ((t.task_children.empty() || now - t.tasks_listed >= kTaskRelist) && t.task_dir.ok()) {
+    t.tasks_listed = now;
+    std::vector<std::pair<int, Fd>> fresh;
+    for (int tid : list_tasks(t.task_dir.get())) {
+      const auto old = std::find_if(t.task_children.begin(), t.task_children.end(),
+                                    [&](const auto& p) { return p.first == tid; });
+      if (old != t.task_children.end()) {
+        fresh.emplace_back(tid, std::move(old->second));
+      } else {
+        char leaf[48];
+        std::snprintf(leaf, sizeof leaf, "task/%d/children", tid);
+        fresh.emplace_back(tid, open_proc(t.pid, leaf));
+      }
+    }
+    t.task_children = std::move(fresh);
+  }
+  t.children.clear();
+  for (auto& [tid, fd] : t.task_children) {
+    const auto text = fd.ok() ? pread_all(fd.get(), buf_) : std::nullopt;
+    if (text) {
+      for (int child : procfs::parse_pid_list(*text)) t.children.push_back(child);
+    }
+  }
+}
+
+std::vector<int> ProcTreeSource::adopted_orphans() {
+  std::vector<int> out;
+  const auto text = self_children_fd_ >= 0 ? pread_all(self_children_fd_, buf_) : std::nullopt;
+  if (!text) return out;
+  const Reaper& reaper = Reaper::instance();
+  for (int pid : procfs::parse_pid_list(*text)) {
+    if (!reaper.is_launched(pid)) out.push_back(pid);
+  }
+  return out;
+}
+
+bool ProcTreeSource::structure_may_have_changed() {
+  std::optional<int> last_pid;
+  if (const auto text = loadavg_fd_ >= 0 ? pread_all(loadavg_fd_, buf_) : std::nullopt) {
+    last_pid = procfs::loadavg_last_pid(*text);
+  }
+  const bool changed = !last_pid || *last_pid != last_pid_seen_ || member_vanished_;
+  last_pid_seen_ = last_pid.value_or(-1);
+  member_vanished_ = false;
+  return changed;
+}
+
+std::vector<int> ProcTreeSource::walk(bool with_hwm, TreeSnapshot* snapshot) {
+  ++round_;
+  // Read the structure before the memory: a process created after this check is seen next time.
+  const bool full = structure_may_have_changed();
+  if (full) orphans_ = adopted_orphans();
+  std::vector<int>& frontier = frontier_;
+  frontier.assign(1, root_pid_);
+  frontier.insert(frontier.end(), orphans_.begin(), orphans_.end());
+  std::vector<int> found;
+  found.reserve(procs_.size() + 1);
+  if (snapshot) snapshot->processes.reserve(procs_.size() + 1);
+  bool hwm_ok = true;
+  for (std::size_t i = 0; i < frontier.size(); ++i) {
+    const int pid = frontier[i];
+    if (const auto it = procs_.find(pid); it != procs_.end() && it->second->round == round_) {
+      continue;  // reached twice (an orphan also listed by its old parent)
+    }
+    ProcessMemory memory;
+    // Twice at most: kept descriptors of a process that died and whose pid came back read ESRCH;
+    // the second attempt opens the new process.
+    Tracked* read = nullptr;
+    for (int attempt = 0; attempt < 2 && !read; ++attempt) {
+      auto it = procs_.find(pid);
+      const bool known = it != procs_.end();
+      Tracked* t = known ? it->second.get() : open_process(pid);
+      if (!t) break;
+      if (read_memory(*t, with_hwm, memory, hwm_ok)) {
+        read = t;
+        if (full || !known) read_children(*t);
+      } else {
+        // Gone: its children (re-parented to memgate now) are still members; the next walk
+        // reads the whole structure again.
+        member_vanished_ = true;
+        frontier.insert(frontier.end(), t->children.begin(), t->children.end());
+        procs_.erase(pid);
+      }
+    }
+    if (!read) continue;
+    read->round = round_;
+    found.push_back(pid);
+    if (snapshot) snapshot->processes.push_back(memory);
+    frontier.insert(frontier.end(), read->children.begin(), read->children.end());
+  }
+  std::erase_if(procs_, [&](const auto& entry) {
+    if (entry.second->round == round_) return false;
+    member_vanished_ = true;
+    return true;
+  });
+  if (snapshot) {
+    snapshot->hwm_complete = with_hwm && hwm_ok;
+    const Reaper& reaper = Reaper::instance();
+    for (const ExitInfo& exit : reaper.exits_after(reaper_cursor_)) {
+      reaper_cursor_ = exit.sequence;
+      if (exit.pid == root_pid_ || !reaper.is_launched(exit.pid)) {
+        snapshot->exit_peak_bytes.push_back(exit.max_rss_bytes);
+      }
+    }
+  }
+  return found;
+}
+
+TreeSnapshot ProcTreeSource::read(bool with_hwm) {
+  TreeSnapshot snapshot;
+  walk(with_hwm, &snapshot);
+  return snapshot;
+}
+
+std::vector<int> ProcTreeSource::pids() { return walk(false, nullptr); }
+
+}  // namespace memgate

@@ -1,0 +1,58 @@
+#pragma once
+
+// Reads the SUT's process tree from /proc, cheaply enough to sample every millisecond:
+// - file descriptors of each process's statm, status, clear_refs and task children lists stay
+//   open between reads (pread at offset 0 re-generates them; a kept descriptor also pins the
+//   process's identity, so a reused pid is never mistaken for the process it replaced);
+// - the tree's structure (threads, children, orphans re-parented to memgate) is read again only
+//   when it may have changed: when /proc/loadavg's last pid moved (some process or thread was
+//   created somewhere) or a member vanished. Otherwise a read is one statm (1 µs) per process;
+// - with_hwm reads: also status's VmHWM (7 µs), then a reset of the high-water mark through
+//   clear_refs ("5"), so the next with_hwm read gives the peak since this one.
+// The tree is the root's descendants plus the orphans re-parented to memgate (the subreaper).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/scenario/scenario.hpp"
+#include "runtime/watch/tree_source.hpp"
+
+namespace memgate {
+
+class ProcTreeSource : public TreeSource {
+ public:
+  ProcTreeSource(int root_pid, MemoryKind kind);
+  ~ProcTreeSource() override;
+  TreeSnapshot read(bool with_hwm) override;
+
+  // The pids of the tree now (without reading memory).
+  std::vector<int> pids();
+
+ private:
+  struct Tracked;
+  Tracked* open_process(int pid);
+  bool read_memory(Tracked& t, bool with_hwm, ProcessMemory& out, bool& hwm_ok);
+  void read_children(Tracked& t);
+  std::vector<int> adopted_orphans();
+  bool structure_may_have_changed();
+  std::vector<int> walk(bool with_hwm, TreeSnapshot* snapshot);
+
+  int root_pid_;
+  MemoryKind kind_;
+  std::int64_t page_bytes_;
+  int self_children_fd_ = -1;
+  int loadavg_fd_ = -1;
+  int last_pid_seen_ = -1;
+  bool member_vanished_ = true;  // forces a full walk first
+  std::vector<int> orphans_;     // adopted orphans at the last full walk
+  std::uint64_t round_ = 0;
+  std::uint64_t reaper_cursor_ = 0;
+  std::unordered_map<int, std::unique_ptr<Tracked>> procs_;
+  std::vector<char> buf_;
+  std::vector<int> frontier_;
+};
+
+}  // namespace memgate

@@ -1,0 +1,34 @@
+#pragma once
+
+// The seam between the watcher and the operating system: what one look at the SUT's process
+// tree yields. The real source reads /proc; tests replay recorded readings through a fake.
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace memgate {
+
+struct ProcessMemory {
+  int pid = 0;
+  std::int64_t bytes = 0;                 // RSS or PSS, as the source was asked
+  std::optional<std::int64_t> hwm_bytes;  // with_hwm: peak RSS since the previous with_hwm read
+};
+
+struct TreeSnapshot {
+  std::vector<ProcessMemory> processes;  // the tree now, found afresh (root first when alive)
+  // with_hwm: every process's high-water mark was read and reset; the sum over the processes is
+  // then an upper bound of the tree's peak since the previous with_hwm read.
+  bool hwm_complete = false;
+  // Peak RSS (rusage) of processes of the tree that memgate reaped since the previous read,
+  // including ones that lived and died between two reads.
+  std::vector<std::int64_t> exit_peak_bytes;
+};
+
+class TreeSource {
+ public:
+  virtual ~TreeSource() = default;
+  virtual TreeSnapshot read(bool with_hwm) = 0;
+};
+
+}  // namespace memgate

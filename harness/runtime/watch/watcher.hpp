@@ -1,0 +1,80 @@
+#pragma once
+
+// The sampling thread. Every interval it reads the SUT's tree (TreeSource) and records
+// [t_ms, bytes]; every hwm_window_ms it also reads the kernel's high-water marks, so a spike
+// shorter than the interval still counts in the peak:
+//   peak = max(highest sample,
+//              highest per-window sum of the processes' high-water marks,
+//              highest rusage peak of a process of the tree that memgate reaped).
+// For one process the high-water term is exact; for a tree it can exceed the true simultaneous
+// peak only by memory that processes trade within one window. In pss mode the high-water marks
+// (which are RSS) are reported beside the peak, not folded into it.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "core/model/series.hpp"
+#include "core/scenario/scenario.hpp"
+#include "runtime/watch/tree_source.hpp"
+
+namespace memgate {
+
+struct WatchOptions {
+  int interval_ms = 50;
+  MemoryKind memory = MemoryKind::rss;
+  // High-water marks (7 µs a process) are read at most this often, and at stop. A spike is
+  // caught whatever the window; a shorter window tightens the bound a tree's sum gives.
+  int hwm_window_ms = 100;
+};
+
+struct WatchResult {
+  Series samples;
+  std::int64_t max_sample_bytes = 0;
+  std::int64_t hwm_peak_bytes = 0;   // highest window sum of high-water marks (0: none read)
+  std::int64_t exit_peak_bytes = 0;  // highest rusage peak of a reaped member
+  std::int64_t peak_bytes = 0;       // see the class comment
+  bool hwm_complete = true;          // every window's high-water marks could be read and reset
+  int max_processes = 0;
+  std::int64_t late_ticks = 0;       // ticks skipped because a read overran the interval
+  double thread_cpu_ms = 0;          // CPU time the sampling thread used (memgate's overhead)
+};
+
+class Watcher {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // t0: the run's time origin; samples are in ms since t0.
+  Watcher(std::unique_ptr<TreeSource> source, WatchOptions options, Clock::time_point t0);
+  ~Watcher();  // stops the thread if still running
+
+  void start();        // takes the first sample before returning
+  WatchResult stop();  // takes a last sample (with high-water marks) and joins
+
+  // Number of samples so far; wait_for_samples blocks until there are at least n (or timeout).
+  std::size_t sample_count() const;
+  bool wait_for_samples(std::size_t n, double timeout_ms) const;
+  std::int64_t last_bytes() const;      // the latest sample
+  int last_process_count() const;
+
+ private:
+  void run();
+  void take_sample(bool with_hwm);
+
+  std::unique_ptr<TreeSource> source_;
+  WatchOptions options_;
+  Clock::time_point t0_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  bool stopping_ = false;
+  WatchResult result_;
+  int last_processes_ = 0;
+  Clock::time_point next_hwm_;
+  std::thread thread_;
+};
+
+}  // namespace memgate

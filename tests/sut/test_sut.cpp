@@ -1,0 +1,168 @@
+// mg-test-sut: a small real program whose memory behaviour tests set with arguments. It prints
+// what it did, one line per step, so tests synchronise on its output instead of sleeping.
+//
+//   --alloc-mib N       allocate and touch N MiB at start, keep them       -> "allocated"
+//   --children K        fork K children that each touch --child-mib MiB and wait for SIGUSR1
+//   --child-mib M                                                           -> "children-ready"
+//   --spike-mib N       touch N MiB, hold --spike-ms, free                  -> "spike-done"
+//   --spike-ms M
+//   --orphan            fork a process that outlives this one (--child-mib) -> "orphan-started"
+//   --ignore-sigterm    SIGTERM does nothing (memgate must SIGKILL)
+//   --hold              wait for SIGUSR1 before exiting                     -> "holding"
+//   --crash             die by SIGSEGV instead of exiting
+//   --exit-code N       exit with N
+//   --ready-text TEXT   print TEXT once set up
+// Every step also prints "pids: ..." with the pids of the processes it created.
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Options {
+  long alloc_mib = 0;
+  int children = 0;
+  long child_mib = 0;
+  long spike_mib = 0;
+  long spike_ms = 0;
+  bool orphan = false;
+  bool ignore_sigterm = false;
+  bool hold = false;
+  bool crash = false;
+  int exit_code = 0;
+  std::string ready_text;
+};
+
+void say(const std::string& line) {
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+// Maps and touches every page of mib MiB, so it counts in RSS.
+char* touch_mib(long mib) {
+  const std::size_t bytes = static_cast<std::size_t>(mib) << 20;
+  if (bytes == 0) return nullptr;
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    std::perror("mmap");
+    std::exit(90);
+  }
+  std::memset(p, 0x5a, bytes);
+  return static_cast<char*>(p);
+}
+
+void wait_usr1() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR1);
+  int sig = 0;
+  sigwait(&set, &sig);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    const auto next = [&]() -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "mg-test-sut: %s needs a value\n", a.c_str());
+        std::exit(64);
+      }
+      return argv[++i];
+    };
+    if (a == "--alloc-mib") o.alloc_mib = std::atol(next());
+    else if (a == "--children") o.children = std::atoi(next());
+    else if (a == "--child-mib") o.child_mib = std::atol(next());
+    else if (a == "--spike-mib") o.spike_mib = std::atol(next());
+    else if (a == "--spike-ms") o.spike_ms = std::atol(next());
+    else if (a == "--orphan") o.orphan = true;
+    else if (a == "--ignore-sigterm") o.ignore_sigterm = true;
+    else if (a == "--hold") o.hold = true;
+    else if (a == "--crash") o.crash = true;
+    else if (a == "--exit-code") o.exit_code = std::atoi(next());
+    else if (a == "--ready-text") o.ready_text = next();
+    else {
+      std::fprintf(stderr, "mg-test-sut: unknown argument %s\n", a.c_str());
+      std::exit(64);
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &usr1, nullptr);  // taken with sigwait only
+  if (o.ignore_sigterm) signal(SIGTERM, SIG_IGN);
+  say("pids: " + std::to_string(getpid()));
+
+  if (o.alloc_mib > 0) {
+    touch_mib(o.alloc_mib);
+    say("allocated");
+  }
+
+  std::vector<pid_t> children;
+  if (o.children > 0) {
+    int ready[2];
+    if (pipe(ready) != 0) return 91;
+    for (int i = 0; i < o.children; ++i) {
+      const pid_t pid = fork();
+      if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        touch_mib(o.child_mib);
+        [[maybe_unused]] auto n = write(ready[1], "x", 1);
+        wait_usr1();
+        _exit(0);
+      }
+      children.push_back(pid);
+      say("pids: " + std::to_string(pid));
+    }
+    char buf;
+    for (int i = 0; i < o.children; ++i) {
+      if (read(ready[0], &buf, 1) != 1) return 92;
+    }
+    say("children-ready");
+  }
+
+  if (o.spike_mib > 0) {
+    char* spike = touch_mib(o.spike_mib);
+    usleep(static_cast<useconds_t>(o.spike_ms * 1000));
+    munmap(spike, static_cast<std::size_t>(o.spike_mib) << 20);
+    say("spike-done");
+  }
+
+  if (o.orphan) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      if (o.ignore_sigterm) signal(SIGTERM, SIG_IGN);
+      touch_mib(o.child_mib);
+      for (;;) pause();  // outlives its parent until someone kills it
+    }
+    say("pids: " + std::to_string(pid));
+    say("orphan-started");
+  }
+
+  if (!o.ready_text.empty()) say(o.ready_text);
+  if (o.crash) raise(SIGSEGV);
+  if (o.hold) {
+    say("holding");
+    wait_usr1();
+    say("released");
+  }
+  for (pid_t child : children) kill(child, SIGUSR1);
+  for (pid_t child : children) waitpid(child, nullptr, 0);
+  return o.exit_code;
+}

@@ -1,0 +1,307 @@
+// Scenario validation: the example of DESIGN.md loads; each bad case fails with exit 2 and names
+// the JSON path of the problem.
+
+#include <catch2/catch.hpp>
+
+#include "core/model/errors.hpp"
+#include "core/scenario/json_reader.hpp"
+#include "core/scenario/scenario_loader.hpp"
+
+using namespace memgate;
+using nlohmann::json;
+
+namespace {
+
+// The example scenario of DESIGN.md.
+json design_example() {
+  return json::parse(R"({
+  "name": "redis-queue",
+  "description": "work queue: LPUSH producers, BRPOP consumers, against a real redis-server",
+  "sut": {
+    "command": ["redis-server", "--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    "env": {}, "cwd": ".",
+    "ready": {"tcp": "127.0.0.1:{port}", "timeout_s": 10}
+  },
+  "watch": {"interval_ms": 50, "memory": "rss"},
+  "phases": {"idle_s": 2, "warmup_s": 2, "load_s": 20, "cooldown_s": 5},
+  "driver": {"type": "redis-queue", "host": "127.0.0.1", "port": "{port}", "queues": 1,
+             "producers": 2, "consumers": 2, "pipeline": 16, "payload_bytes": 512,
+             "rate_per_s": 0, "pop": "brpop"},
+  "repeat": 3,
+  "gate": {
+    "peak_bytes":           {"max_increase_pct": 10, "min_increase_bytes": 4194304},
+    "plateau_bytes":        {"max_increase_pct": 10, "min_increase_bytes": 4194304},
+    "residual_bytes":       {"max_increase_pct": 10, "min_increase_bytes": 4194304},
+    "growth_bytes_per_min": {"max_bytes_per_min": 1048576},
+    "throughput_per_s":     {"max_decrease_pct": 15},
+    "budgets":              {"peak_bytes": 268435456}
+  }
+})");
+}
+
+json command_scenario() {
+  return json::parse(R"({"name": "cmd", "sut": {"command": ["true"]},
+                         "phases": {}, "driver": {"type": "command"}})");
+}
+
+Scenario load(const json& j, LoadOptions options = {}) {
+  return parse_scenario(j, "scenarios/x.json", options);
+}
+
+// Asserts that loading j fails with exit 2, naming path, with `contains` in the message.
+void expect_bad(const json& j, const std::string& path, const std::string& contains,
+                LoadOptions options = {}) {
+  INFO("expected error at " << path << ": " << contains);
+  try {
+    load(j, options);
+    FAIL("the scenario was accepted");
+  } catch (const InputError& e) {
+    INFO("message: " << e.what() << " hint: " << e.hint());
+    CHECK(e.code() == ExitCode::bad_input);
+    CHECK(e.file() == "scenarios/x.json");
+    CHECK(e.json_path() == path);
+    CHECK_THAT(std::string(e.what()) + " " + e.hint(), Catch::Contains(contains));
+  }
+}
+
+json with(json j, const std::string& pointer, json value) {
+  j[json::json_pointer(pointer)] = std::move(value);
+  return j;
+}
+
+json without(json j, const std::string& pointer) {
+  const json::json_pointer p(pointer);
+  j[p.parent_pointer()].erase(p.back());
+  return j;
+}
+
+}  // namespace
+
+TEST_CASE("the DESIGN.md example loads with every key read") {
+  const Scenario s = load(design_example());
+  CHECK(s.name == "redis-queue");
+  CHECK(s.sut.command.size() == 9);
+  CHECK(s.sut.command[2] == "1");  // {port} expanded with the validation port
+  CHECK(s.sut.cwd == "scenarios");  // relative to the scenario file's folder
+  REQUIRE(s.sut.ready);
+  CHECK(std::get<ReadyTcp>(s.sut.ready->how).host == "127.0.0.1");
+  CHECK(s.sut.ready->timeout_s == 10);
+  CHECK(s.watch.interval_ms == 50);
+  CHECK(s.phases.load_s == 20);
+  CHECK_FALSE(s.phases.load_ops);
+  const auto& d = std::get<RedisQueueDriverSpec>(s.driver);
+  CHECK(d.producers == 2);
+  CHECK(d.pipeline == 16);
+  CHECK(d.consumer_rate_per_s == 0);  // defaults to rate_per_s
+  CHECK(s.repeat == 3);
+  CHECK(s.gate.rules.size() == 5);
+  REQUIRE(s.gate.budgets.size() == 1);
+  CHECK(s.gate.budgets[0].limit == 268435456);
+  CHECK(needs_port(s));
+}
+
+TEST_CASE("instantiate expands {port} everywhere and re-validates") {
+  const Scenario s = instantiate(load(design_example()), 43210);
+  CHECK(s.sut.command[2] == "43210");
+  CHECK(std::get<ReadyTcp>(s.sut.ready->how).port == 43210);
+  CHECK(std::get<RedisQueueDriverSpec>(s.driver).port == 43210);
+}
+
+TEST_CASE("the scenario hash follows the load, not the thresholds") {
+  const auto base = scenario_hash(load(design_example()));
+  CHECK(base.size() == 16);
+  CHECK(scenario_hash(load(design_example())) == base);
+  CHECK(scenario_hash(load(with(design_example(), "/gate/peak_bytes/max_increase_pct", 20))) ==
+        base);
+  CHECK(scenario_hash(load(with(design_example(), "/description", "other"))) == base);
+  CHECK(scenario_hash(load(with(design_example(), "/driver/pipeline", 64))) != base);
+  CHECK(scenario_hash(load(with(design_example(), "/phases/load_s", 21))) != base);
+}
+
+TEST_CASE("defaults of an absent gate, watch and repeat") {
+  const Scenario s = load(without(without(design_example(), "/gate"), "/repeat"));
+  CHECK(s.repeat == 1);
+  CHECK(s.gate.rules.size() == 5);  // peak, plateau, residual, growth, throughput
+  const Scenario c = load(command_scenario());
+  CHECK(c.watch.interval_ms == 50);
+  CHECK(c.watch.memory == MemoryKind::rss);
+  CHECK(c.gate.rules.size() == 3);  // peak, plateau, growth: a command has no idle or ops
+  CHECK(c.phases.load_timeout_s == 600);
+}
+
+TEST_CASE("top level and names") {
+  const json ex = design_example();
+  expect_bad(without(ex, "/name"), "/name", "required key 'name'");
+  expect_bad(with(ex, "/name", "a b"), "/name", "not a valid name");
+  expect_bad(with(ex, "/name", "../etc"), "/name", "not a valid name");
+  expect_bad(with(ex, "/reapeat", 3), "/reapeat", "did you mean 'repeat'");
+  expect_bad(with(ex, "/repeat", 0), "/repeat", "from 1 to 100");
+  expect_bad(with(ex, "/repeat", 2.5), "/repeat", "whole number");
+  expect_bad(with(ex, "/max_errors", -1), "/max_errors", "from 0");
+  expect_bad(json::array(), "", "expected an object");
+}
+
+TEST_CASE("sut") {
+  const json ex = design_example();
+  expect_bad(without(ex, "/sut"), "/sut", "required key 'sut'");
+  expect_bad(with(ex, "/sut/command", "redis-server --port 1"), "/sut/command",
+             "expected an array of strings");
+  expect_bad(with(ex, "/sut/command", json::array()), "/sut/command", "expected 1 to 4096 items");
+  expect_bad(with(ex, "/sut/command/1", 6379), "/sut/command/1", "expected a string");
+  expect_bad(with(ex, "/sut/command/0", ""), "/sut/command", "program name");
+  expect_bad(with(ex, "/sut/env", json{{"A", 1}}), "/sut/env/A", "expected a string");
+  expect_bad(with(ex, "/sut/env", json{{"A=B", "x"}}), "/sut/env", "not a valid environment");
+  expect_bad(with(ex, "/sut/cwd", ""), "/sut/cwd", "empty");
+  expect_bad(with(ex, "/sut/stop_grace_s", -1), "/sut/stop_grace_s", "from 0 to 600");
+  expect_bad(with(ex, "/sut/commnd", json::array({"x"})), "/sut/commnd", "did you mean 'command'");
+}
+
+TEST_CASE("readiness probe") {
+  const json ex = design_example();
+  expect_bad(with(ex, "/sut/ready/log", "Ready"), "/sut/ready", "exactly one of");
+  expect_bad(with(ex, "/sut/ready", json::object()), "/sut/ready", "exactly one of");
+  expect_bad(with(ex, "/sut/ready/tcp", "10.0.0.1:80"), "/sut/ready/tcp", "not a loopback");
+  expect_bad(with(ex, "/sut/ready/tcp", "127.0.0.1"), "/sut/ready/tcp", "HOST:PORT");
+  expect_bad(with(ex, "/sut/ready/tcp", "127.0.0.1:99999"), "/sut/ready/tcp", "HOST:PORT");
+  expect_bad(with(ex, "/sut/ready/timeout_s", 0), "/sut/ready/timeout_s", "expected a number");
+  const Scenario v6 = load(with(ex, "/sut/ready/tcp", "[::1]:{port}"));
+  CHECK(std::get<ReadyTcp>(v6.sut.ready->how).host == "::1");
+  const Scenario log = load(with(ex, "/sut/ready", json{{"log", "Ready to accept"}}));
+  CHECK(std::get<ReadyLog>(log.sut.ready->how).text == "Ready to accept");
+  expect_bad(with(ex, "/sut/ready", json{{"log", ""}}), "/sut/ready/log", "non-empty");
+}
+
+TEST_CASE("watch and phases") {
+  const json ex = design_example();
+  expect_bad(with(ex, "/watch/interval_ms", 0), "/watch/interval_ms", "from 1 to 60000");
+  expect_bad(with(ex, "/watch/memory", "vss"), "/watch/memory", "not one of: rss, pss");
+  expect_bad(with(ex, "/watch/memory", "ps"), "/watch/memory", "did you mean 'pss'");
+  expect_bad(with(ex, "/phases/load_ops", 100), "/phases", "exactly one of 'load_s'");
+  expect_bad(without(ex, "/phases/load_s"), "/phases", "exactly one of 'load_s'");
+  expect_bad(with(ex, "/phases/idle_s", -2), "/phases/idle_s", "expected a number from 0");
+  expect_bad(with(ex, "/phases/load_s", 0), "/phases/load_s", "expected a number");
+  expect_bad(with(ex, "/phases/load_s", "20"), "/phases/load_s", "expected a number");
+  expect_bad(with(ex, "/phases/load_timeout_s", 30), "/phases/load_timeout_s", "load_ops");
+  const Scenario ops = load(with(without(ex, "/phases/load_s"), "/phases/load_ops", 5000));
+  CHECK(ops.phases.load_ops == 5000);
+}
+
+TEST_CASE("redis-queue driver") {
+  const json ex = design_example();
+  expect_bad(with(ex, "/driver/type", "redis"), "/driver/type", "did you mean 'redis-queue'");
+  expect_bad(with(ex, "/driver/pipeline", 0), "/driver/pipeline", "from 1 to 4096");
+  expect_bad(with(ex, "/driver/pipeline", 5000), "/driver/pipeline", "from 1 to 4096");
+  expect_bad(with(ex, "/driver/pipeline", 1.5), "/driver/pipeline", "whole number");
+  expect_bad(with(ex, "/driver/pipeline", "64"), "/driver/pipeline", "whole number");
+  expect_bad(with(ex, "/driver/pipline", 64), "/driver/pipline", "did you mean 'pipeline'");
+  expect_bad(with(ex, "/driver/port", "{port}x"), "/driver/port", "port number");
+  expect_bad(with(ex, "/driver/port", 0), "/driver/port", "from 1 to 65535");
+  expect_bad(with(ex, "/driver/pop", "lpop"), "/driver/pop", "brpop, rpop");
+  expect_bad(with(ex, "/driver/rate_per_s", -1), "/driver/rate_per_s", "from 0");
+  expect_bad(with(ex, "/driver/password", "hunter2"), "/driver/password", "password_env");
+  expect_bad(with(ex, "/driver/password_env", ""), "/driver/password_env", "environment variable");
+  expect_bad(with(ex, "/driver/host", "192.168.1.10"), "/driver/host", "--allow-remote");
+  LoadOptions remote;
+  remote.context.allow_remote = true;
+  CHECK(std::get<RedisQueueDriverSpec>(load(with(ex, "/driver/host", "192.168.1.10"), remote)
+                                           .driver).host == "192.168.1.10");
+  CHECK(std::get<RedisQueueDriverSpec>(load(with(ex, "/driver/host", "::1")).driver).host == "::1");
+}
+
+TEST_CASE("text-batch driver") {
+  json tb = design_example();
+  tb["driver"] = json::parse(R"({"type": "text-batch", "url": "http://127.0.0.1:{port}/embed",
+                                 "batch_size": 8, "texts": {"generate": {"count": 10}}})");
+  const Scenario s = load(tb);
+  const auto& d = std::get<TextBatchDriverSpec>(s.driver);
+  CHECK(d.transport == "http");
+  CHECK(std::get<TextGenerateSource>(d.texts).count == 10);
+  expect_bad(with(tb, "/driver/url", "https://127.0.0.1/x"), "/driver/url", "http://");
+  expect_bad(with(tb, "/driver/url", "http://example.com/x"), "/driver/url", "not a loopback");
+  expect_bad(without(tb, "/driver/url"), "/driver/url", "required key 'url'");
+  expect_bad(with(tb, "/driver/transport", "stdin"), "/driver/url", "remove 'url'");
+  expect_bad(with(tb, "/driver/texts", json::object()), "/driver/texts", "exactly one of");
+  expect_bad(with(tb, "/driver/texts/generate/min_words", 50), "/driver/texts/generate/max_words",
+             "below min_words");
+  expect_bad(with(tb, "/driver/texts/generate/cnt", 5), "/driver/texts/generate/cnt",
+             "did you mean 'count'");
+  const Scenario file = load(with(tb, "/driver/texts", json{{"file", "data/t.txt"}}));
+  CHECK(std::get<TextFileSource>(std::get<TextBatchDriverSpec>(file.driver).texts).path ==
+        "scenarios/data/t.txt");
+}
+
+TEST_CASE("command driver") {
+  const json c = command_scenario();
+  expect_bad(with(c, "/sut/ready", json{{"delay_ms", 10}}), "/sut", "no readiness probe");
+  expect_bad(with(c, "/phases/load_s", 5), "/phases/load_s", "whole life");
+  expect_bad(with(c, "/phases/idle_s", 1), "/phases/idle_s", "no idle phase");
+  expect_bad(with(c, "/gate/throughput_per_s", json{{"max_decrease_pct", 5}}),
+             "/gate/throughput_per_s", "no throughput");
+  expect_bad(with(c, "/gate/budgets/residual_bytes", 5), "/gate/budgets/residual_bytes",
+             "no idle or cool-down");
+  CHECK(load(with(c, "/phases/load_timeout_s", 30)).phases.load_timeout_s == 30);
+}
+
+TEST_CASE("gate rules are validated when the scenario loads") {
+  const json ex = design_example();
+  expect_bad(with(ex, "/gate/peak_byte", json{{"max_increase_pct", 5}}), "/gate/peak_byte",
+             "did you mean 'peak_bytes'");
+  expect_bad(with(ex, "/gate/peak_bytes", json::object()), "/gate/peak_bytes",
+             "needs 'max_increase_pct' and/or 'min_increase_bytes'");
+  expect_bad(with(ex, "/gate/peak_bytes/max_increase_percent", 5),
+             "/gate/peak_bytes/max_increase_percent", "did you mean 'max_increase_pct'");
+  expect_bad(with(ex, "/gate/throughput_per_s", json{{"max_increase_pct", 5}}),
+             "/gate/throughput_per_s/max_increase_pct", "unknown key");
+  expect_bad(with(ex, "/gate/peak_bytes/max_increase_pct", -5),
+             "/gate/peak_bytes/max_increase_pct", "from 0");
+  expect_bad(with(ex, "/gate/budgets/peak", 5), "/gate/budgets/peak", "did you mean 'peak_bytes'");
+  expect_bad(with(ex, "/gate/budgets/peak_bytes", "256MB"), "/gate/budgets/peak_bytes",
+             "expected a number");
+  expect_bad(with(ex, "/gate/max_reruns", 11), "/gate/max_reruns", "from 0 to 10");
+}
+
+TEST_CASE("placeholders") {
+  const json ex = design_example();
+  expect_bad(with(ex, "/sut/command/2", "{prot}"), "/sut/command/2", "unknown placeholder '{prot}'");
+  const Scenario s = load(with(ex, "/sut/command/2", "{\"json\": {}} {bindir}/x {scenario_dir}"),
+                          LoadOptions{{"/opt/bin", false}, {}});
+  CHECK(s.sut.command[2] == "{\"json\": {}} /opt/bin/x scenarios");
+}
+
+TEST_CASE("overrides given with --set are validated like the file") {
+  LoadOptions o;
+  o.overrides = {parse_override("driver.pipeline=64"), parse_override("phases.load_s=1.5"),
+                 parse_override("description=hello world")};
+  const Scenario s = load(design_example(), o);
+  CHECK(std::get<RedisQueueDriverSpec>(s.driver).pipeline == 64);
+  CHECK(s.phases.load_s == 1.5);
+  CHECK(s.description == "hello world");
+
+  LoadOptions typo;
+  typo.overrides = {parse_override("driver.pipline=64")};
+  expect_bad(design_example(), "/driver/pipline", "set by --set driver.pipline=64", typo);
+  LoadOptions wrong_type;
+  wrong_type.overrides = {parse_override("driver.pipeline=lots")};
+  expect_bad(design_example(), "/driver/pipeline", "set by --set driver.pipeline=lots", wrong_type);
+
+  CHECK_THROWS_AS(parse_override("pipeline"), UsageError);
+  CHECK_THROWS_AS(parse_override("=5"), UsageError);
+  CHECK_THROWS_AS(parse_override("driver..pipeline=5"), UsageError);
+  json j = design_example();
+  CHECK_THROWS_AS(apply_overrides(j, {parse_override("name.first=x")}), UsageError);
+}
+
+TEST_CASE("hostile JSON text") {
+  CHECK_THROWS_WITH(parse_json_text("{\"a\": ", "f.json"), Catch::Contains("not valid JSON"));
+  CHECK_THROWS_WITH(parse_json_text("{\"a\": 1e400}", "f.json"), Catch::Contains("f.json"));
+  CHECK_THROWS_WITH(parse_json_text(std::string(1000, '[') + std::string(1000, ']'), "f.json"),
+                    Catch::Contains("nested deeper than 64"));
+  CHECK_THROWS_WITH(parse_json_text("{\"a\": \"\xff\xfe\"}", "f.json"),
+                    Catch::Contains("not valid JSON"));
+  CHECK_THROWS_WITH(parse_json_text("{\"a\": NaN}", "f.json"), Catch::Contains("not valid JSON"));
+  // Huge integers are refused by the range check, not wrapped around.
+  expect_bad(with(design_example(), "/driver/pipeline", json::parse("18446744073709551615")),
+             "/driver/pipeline", "from 1 to 4096");
+  expect_bad(with(design_example(), "/phases/load_s", 1e300), "/phases/load_s",
+             "expected a number");
+}
