@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/model/exit_code.hpp"
+#include "core/scenario/scenario.hpp"
 
 namespace memgate::cli {
 
@@ -17,6 +18,12 @@ using Selected = std::function<ExitCode()>;
 
 void add_validate_command(CLI::App& app, Selected& selected);
 void add_watch_command(CLI::App& app, Selected& selected);
+void add_run_command(CLI::App& app, Selected& selected);
+
+// Loads and validates every file before anything runs, applying the --set overrides. Throws
+// InputError (exit 2) at the first bad file.
+std::vector<Scenario> load_scenarios(const std::vector<std::string>& files,
+                                     const std::vector<std::string>& sets, bool allow_remote);
 
 // The folder of the memgate executable: the value of {bindir}.
 std::string executable_dir();

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   cli::Selected selected;
   cli::add_validate_command(app, selected);
   cli::add_watch_command(app, selected);
+  cli::add_run_command(app, selected);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -73,7 +73,7 @@ WatcherCpu watcher_cpu(int pid, int interval_ms, bool busy) {
   WatchOptions options;  // default high-water window
   options.interval_ms = interval_ms;
   const auto t0 = std::chrono::steady_clock::now();
-  Watcher watcher(std::make_unique<ProcTreeSource>(pid, MemoryKind::rss), options, t0);
+  Watcher watcher(std::make_unique<ProcTreeSource>(pid, MemoryKind::rss, 0), options, t0);
   watcher.start();
   std::this_thread::sleep_for(std::chrono::seconds(5));
   const WatchResult r = watcher.stop();
@@ -110,7 +110,7 @@ int main() {
              "watcher mix at 10 ms");
   for (int n : {1, 10}) {
     auto sut = start_tree(n);
-    ProcTreeSource source(sut->pid(), MemoryKind::rss);
+    ProcTreeSource source(sut->pid(), MemoryKind::rss, sut->launch_sequence());
     const double plain = us_per_read(source, false, 20'000, n);
     const double hwm = us_per_read(source, true, 5'000, n);
     // At a 10 ms interval, one read per high-water window takes the marks.

@@ -103,20 +103,22 @@ TEST_CASE("cli: watch of a failing or missing command is exit 3 with the reason"
 
 namespace {
 
-// Starts `memgate watch` over a SUT tree (2 children, an orphan, all ignoring SIGTERM), sends
-// memgate `sig` once the SUT holds, and checks that memgate stops every process of the tree.
+// Starts `memgate watch` over a SUT tree (2 children, a daemon in a session of its own whose
+// parent is gone, all ignoring SIGTERM), sends memgate `sig` once the SUT holds, and checks that
+// memgate stops every process of the tree: the daemon escapes the process group and the
+// parent-death signal, so only the tree walk (orphans re-parented to memgate) finds it.
 void check_no_survivor_after(int sig) {
   TempDir dir;
   LaunchSpec spec;
-  spec.argv = {memgate_exe(), "watch", "--stop-grace-s", "0.5", "--",      test_sut(),
-               "--children",  "2",     "--child-mib",    "1",   "--orphan", "--ignore-sigterm",
-               "--hold"};
+  spec.argv = {memgate_exe(), "watch", "--stop-grace-s", "0.5", "--",       test_sut(),
+               "--children",  "2",     "--child-mib",    "1",   "--daemon-child",
+               "--ignore-sigterm",     "--hold"};
   spec.log_path = dir.file("out.log");
   spec.watched_texts = {"holding"};
   SutProcess memgate(spec);
   REQUIRE(memgate.output()->wait_for_count("holding", 1, 30'000, [] { return true; }));
   const auto pids = printed_pids(slurp(dir.file("out.log")));
-  REQUIRE(pids.size() == 4);  // the SUT, two children, the orphan
+  REQUIRE(pids.size() == 4);  // the SUT, two children, the daemon
   for (int pid : pids) REQUIRE(process_alive(pid));
 
   ::kill(memgate.pid(), sig);
@@ -138,4 +140,8 @@ TEST_CASE("cli: SIGINT to memgate stops the whole SUT tree, stubborn members inc
 
 TEST_CASE("cli: SIGTERM to memgate stops the whole SUT tree, stubborn members included") {
   check_no_survivor_after(SIGTERM);
+}
+
+TEST_CASE("cli: SIGHUP to memgate stops the whole SUT tree, stubborn members included") {
+  check_no_survivor_after(SIGHUP);
 }

@@ -52,7 +52,7 @@ WatchResult watch_sut_until(const std::vector<std::string>& args, const std::str
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   spec.watched_texts = {text};
   SutProcess sut(spec);
-  Watcher w(std::make_unique<ProcTreeSource>(sut.pid(), MemoryKind::rss),
+  Watcher w(std::make_unique<ProcTreeSource>(sut.pid(), MemoryKind::rss, sut.launch_sequence()),
             {interval_ms, MemoryKind::rss, 50}, std::chrono::steady_clock::now());
   w.start();
   REQUIRE(sut.output()->wait_for_count(text, 1, 60'000, always));
@@ -115,8 +115,10 @@ TEST_CASE("the peak of a process is within a few percent of what it touched") {
 }
 
 TEST_CASE("a 200 MiB spike of 20 ms counts in the peak at a 200 ms interval") {
-  const auto r = watch_sut_until({"--spike-mib", "200", "--spike-ms", "20", "--hold"}, "holding",
-                                 200);
+  // The spike comes after several high-water windows (100 ms) were read and reset.
+  const auto r = watch_sut_until({"--spike-delay-ms", "500", "--spike-mib", "200", "--spike-ms",
+                                  "20", "--hold"},
+                                 "holding", 200);
   CHECK(r.hwm_complete);
   CHECK(r.peak_bytes >= 200 * MiB);
   CHECK(r.hwm_peak_bytes >= 200 * MiB);
@@ -129,11 +131,45 @@ TEST_CASE("a parent with two concurrent 100 MiB children peaks at 200 MiB or mor
   CHECK(r.peak_bytes >= 200 * MiB);
 }
 
+TEST_CASE("a child forked by a thread is part of the tree") {
+  LaunchSpec spec;
+  spec.argv = {test_sut(), "--thread-child-mib", "64", "--hold"};
+  spec.watched_texts = {"holding"};
+  SutProcess sut(spec);
+  Watcher w(std::make_unique<ProcTreeSource>(sut.pid(), MemoryKind::rss, sut.launch_sequence()),
+            {10, MemoryKind::rss, 100}, std::chrono::steady_clock::now());
+  w.start();
+  REQUIRE(sut.output()->wait_for_count("holding", 1, 30'000, always));
+  // Samples that started after the child existed.
+  REQUIRE(w.wait_for_samples(w.sample_count() + 3, 30'000));
+  CHECK(w.last_process_count() == 2);
+  const auto r = w.stop();
+  sut.stop(5);
+  CHECK(r.max_processes == 2);
+  CHECK(r.max_sample_bytes >= 64 * MiB);
+}
+
+TEST_CASE("a daemon that left the SUT's session and lost its parent is still counted") {
+  LaunchSpec spec;
+  spec.argv = {test_sut(), "--daemon-child", "--child-mib", "48", "--hold"};
+  spec.watched_texts = {"holding"};
+  SutProcess sut(spec);
+  REQUIRE(sut.output()->wait_for_count("holding", 1, 30'000, always));
+  ProcTreeSource source(sut.pid(), MemoryKind::rss, sut.launch_sequence());
+  const auto snapshot = source.read(true);
+  CHECK(snapshot.processes.size() == 2);
+  std::int64_t total = 0;
+  for (const auto& p : snapshot.processes) total += p.bytes;
+  CHECK(total >= 48 * MiB);
+  CHECK(snapshot.hwm_complete);
+  sut.stop(5);
+}
+
 TEST_CASE("a process that exits between two samples keeps its peak (rusage)") {
   LaunchSpec spec;
   spec.argv = {test_sut(), "--alloc-mib", "150"};
   SutProcess sut(spec);
-  Watcher w(std::make_unique<ProcTreeSource>(sut.pid(), MemoryKind::rss),
+  Watcher w(std::make_unique<ProcTreeSource>(sut.pid(), MemoryKind::rss, sut.launch_sequence()),
             {60'000, MemoryKind::rss, 50}, std::chrono::steady_clock::now());
   w.start();
   REQUIRE(sut.wait_exit(30'000));
@@ -148,7 +184,7 @@ TEST_CASE("a 1 ms interval works") {
   spec.watched_texts = {"holding"};
   SutProcess sut(spec);
   REQUIRE(sut.output()->wait_for_count("holding", 1, 30'000, always));
-  Watcher w(std::make_unique<ProcTreeSource>(sut.pid(), MemoryKind::rss),
+  Watcher w(std::make_unique<ProcTreeSource>(sut.pid(), MemoryKind::rss, sut.launch_sequence()),
             {1, MemoryKind::rss, 50}, std::chrono::steady_clock::now());
   w.start();
   REQUIRE(w.wait_for_samples(300, 60'000));
@@ -167,8 +203,8 @@ TEST_CASE("pss mode reads proportional set size") {
   spec.watched_texts = {"holding"};
   SutProcess sut(spec);
   REQUIRE(sut.output()->wait_for_count("holding", 1, 30'000, always));
-  ProcTreeSource pss(sut.pid(), MemoryKind::pss);
-  ProcTreeSource rss(sut.pid(), MemoryKind::rss);
+  ProcTreeSource pss(sut.pid(), MemoryKind::pss, sut.launch_sequence());
+  ProcTreeSource rss(sut.pid(), MemoryKind::rss, sut.launch_sequence());
   const auto p = pss.read(false);
   const auto r = rss.read(false);
   REQUIRE(p.processes.size() == 1);

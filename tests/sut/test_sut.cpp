@@ -7,6 +7,10 @@
 //   --spike-mib N       touch N MiB, hold --spike-ms, free                  -> "spike-done"
 //   --spike-ms M
 //   --orphan            fork a process that outlives this one (--child-mib) -> "orphan-started"
+//   --daemon-child      double-fork a daemon: own session (setsid), no parent-death signal,
+//                       its parent gone at once (--child-mib)               -> "daemon-started"
+//   --thread-child-mib M  a thread forks a child that touches M MiB and waits -> "thread-child-ready"
+//   --spike-delay-ms D  wait D ms before the spike
 //   --ignore-sigterm    SIGTERM does nothing (memgate must SIGKILL)
 //   --hold              wait for SIGUSR1 before exiting                     -> "holding"
 //   --crash             die by SIGSEGV instead of exiting
@@ -24,6 +28,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -35,6 +40,9 @@ struct Options {
   long spike_mib = 0;
   long spike_ms = 0;
   bool orphan = false;
+  bool daemon_child = false;
+  long thread_child_mib = 0;
+  long spike_delay_ms = 0;
   bool ignore_sigterm = false;
   bool hold = false;
   bool crash = false;
@@ -85,6 +93,9 @@ Options parse(int argc, char** argv) {
     else if (a == "--spike-mib") o.spike_mib = std::atol(next());
     else if (a == "--spike-ms") o.spike_ms = std::atol(next());
     else if (a == "--orphan") o.orphan = true;
+    else if (a == "--daemon-child") o.daemon_child = true;
+    else if (a == "--thread-child-mib") o.thread_child_mib = std::atol(next());
+    else if (a == "--spike-delay-ms") o.spike_delay_ms = std::atol(next());
     else if (a == "--ignore-sigterm") o.ignore_sigterm = true;
     else if (a == "--hold") o.hold = true;
     else if (a == "--crash") o.crash = true;
@@ -138,6 +149,7 @@ int main(int argc, char** argv) {
   }
 
   if (o.spike_mib > 0) {
+    usleep(static_cast<useconds_t>(o.spike_delay_ms * 1000));
     char* spike = touch_mib(o.spike_mib);
     usleep(static_cast<useconds_t>(o.spike_ms * 1000));
     munmap(spike, static_cast<std::size_t>(o.spike_mib) << 20);
@@ -155,6 +167,51 @@ int main(int argc, char** argv) {
     say("orphan-started");
   }
 
+  if (o.daemon_child) {
+    int started[2];
+    if (pipe(started) != 0) return 93;
+    const pid_t middle = fork();
+    if (middle == 0) {
+      if (fork() == 0) {
+        setsid();  // out of the SUT's process group and session
+        if (o.ignore_sigterm) signal(SIGTERM, SIG_IGN);
+        touch_mib(o.child_mib);
+        say("pids: " + std::to_string(getpid()));
+        [[maybe_unused]] auto n = write(started[1], "x", 1);
+        for (;;) pause();
+      }
+      _exit(0);  // the daemon is an orphan from here on
+    }
+    waitpid(middle, nullptr, 0);
+    char buf;
+    if (read(started[0], &buf, 1) != 1) return 94;
+    say("daemon-started");
+  }
+
+  std::thread thread_child;
+  pid_t thread_child_pid = 0;
+  if (o.thread_child_mib > 0) {
+    int ready[2];
+    if (pipe(ready) != 0) return 95;
+    // fork() from a thread other than the main one: its child hangs off that thread's
+    // /proc/PID/task/TID/children list. The thread waits for the child, so it outlives it.
+    thread_child = std::thread([&, ready_fd = ready[1]] {
+      const pid_t pid = fork();
+      if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        touch_mib(o.thread_child_mib);
+        [[maybe_unused]] auto n = write(ready_fd, "x", 1);
+        wait_usr1();
+        _exit(0);
+      }
+      thread_child_pid = pid;
+      waitpid(pid, nullptr, 0);
+    });
+    char buf;
+    if (read(ready[0], &buf, 1) != 1) return 96;
+    say("thread-child-ready");
+  }
+
   if (!o.ready_text.empty()) say(o.ready_text);
   if (o.crash) raise(SIGSEGV);
   if (o.hold) {
@@ -164,5 +221,9 @@ int main(int argc, char** argv) {
   }
   for (pid_t child : children) kill(child, SIGUSR1);
   for (pid_t child : children) waitpid(child, nullptr, 0);
+  if (thread_child.joinable()) {
+    kill(thread_child_pid, SIGUSR1);
+    thread_child.join();
+  }
   return o.exit_code;
 }

@@ -148,9 +148,9 @@ TEST_CASE("sut") {
              "expected an array of strings");
   expect_bad(with(ex, "/sut/command", json::array()), "/sut/command", "expected 1 to 4096 items");
   expect_bad(with(ex, "/sut/command/1", 6379), "/sut/command/1", "expected a string");
-  expect_bad(with(ex, "/sut/command/0", ""), "/sut/command", "program name");
+  expect_bad(with(ex, "/sut/command/0", ""), "/sut/command/0", "program name");
   expect_bad(with(ex, "/sut/env", json{{"A", 1}}), "/sut/env/A", "expected a string");
-  expect_bad(with(ex, "/sut/env", json{{"A=B", "x"}}), "/sut/env", "not a valid environment");
+  expect_bad(with(ex, "/sut/env", json{{"A=B", "x"}}), "/sut/env/A=B", "not a valid environment");
   expect_bad(with(ex, "/sut/cwd", ""), "/sut/cwd", "empty");
   expect_bad(with(ex, "/sut/stop_grace_s", -1), "/sut/stop_grace_s", "from 0 to 600");
   expect_bad(with(ex, "/sut/commnd", json::array({"x"})), "/sut/commnd", "did you mean 'command'");
@@ -232,7 +232,7 @@ TEST_CASE("text-batch driver") {
 
 TEST_CASE("command driver") {
   const json c = command_scenario();
-  expect_bad(with(c, "/sut/ready", json{{"delay_ms", 10}}), "/sut", "no readiness probe");
+  expect_bad(with(c, "/sut/ready", json{{"delay_ms", 10}}), "/sut/ready", "no readiness probe");
   expect_bad(with(c, "/phases/load_s", 5), "/phases/load_s", "whole life");
   expect_bad(with(c, "/phases/idle_s", 1), "/phases/idle_s", "no idle phase");
   expect_bad(with(c, "/gate/throughput_per_s", json{{"max_decrease_pct", 5}}),
@@ -266,6 +266,9 @@ TEST_CASE("placeholders") {
   const Scenario s = load(with(ex, "/sut/command/2", "{\"json\": {}} {bindir}/x {scenario_dir}"),
                           LoadOptions{{"/opt/bin", false}, {}});
   CHECK(s.sut.command[2] == "{\"json\": {}} /opt/bin/x scenarios");
+  // "{{" is a literal brace: Python's format strings survive.
+  const Scenario escaped = load(with(ex, "/sut/command/2", "print('{{x}'.format(x={port}))"));
+  CHECK(escaped.sut.command[2] == "print('{x}'.format(x=1))");
 }
 
 TEST_CASE("overrides given with --set are validated like the file") {
@@ -304,4 +307,26 @@ TEST_CASE("hostile JSON text") {
              "/driver/pipeline", "from 1 to 4096");
   expect_bad(with(design_example(), "/phases/load_s", 1e300), "/phases/load_s",
              "expected a number");
+  // 2^63 as a float must not wrap around when it becomes a whole number.
+  json big = design_example();
+  big["driver"] = json::parse(R"({"type": "text-batch", "url": "http://127.0.0.1:1/",
+                                  "texts": {"generate": {"seed": 9223372036854775808.0}}})");
+  expect_bad(big, "/driver/texts/generate/seed", "whole number");
+}
+
+TEST_CASE("duplicate keys are refused, named by their path") {
+  const auto bad = [](const std::string& text, const std::string& path) {
+    try {
+      parse_json_text(text, "d.json");
+      FAIL("accepted: " << text);
+    } catch (const InputError& e) {
+      CHECK(e.json_path() == path);
+      CHECK_THAT(e.what(), Catch::Contains("appears twice"));
+    }
+  };
+  bad(R"({"name": "a", "x": 1, "name": "b"})", "/name");
+  bad(R"({"sut": {"command": ["a"], "env": {"A": "1", "A": "2"}}})", "/sut/env/A");
+  bad(R"({"list": [1, {"k": 1}, [2, {"z": 1, "z": 2}]]})", "/list/2/1/z");
+  CHECK_NOTHROW(parse_json_text(R"({"a": {"k": 1}, "b": {"k": 2}, "c": [{"k": 1}, {"k": 2}]})",
+                                "ok.json"));
 }

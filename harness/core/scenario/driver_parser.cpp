@@ -37,6 +37,12 @@ RedisQueueDriverSpec parse_redis_queue(ObjectReader& r, const ScenarioContext& c
     r.fail("password", "passwords are never written in scenario files",
            "export the password in an environment variable and set password_env to its name");
   }
+  constexpr std::int64_t kMaxBatchBytes = 64 * 1024 * 1024;
+  if (static_cast<std::int64_t>(d.pipeline) * d.payload_bytes > kMaxBatchBytes) {
+    r.fail("pipeline", fmt::format("pipeline x payload_bytes is {} bytes in flight per connection, "
+                                   "more than the 64 MiB memgate allows",
+                                   static_cast<std::int64_t>(d.pipeline) * d.payload_bytes));
+  }
   d.key_prefix = r.opt_string("key_prefix").value_or(d.key_prefix);
   if (d.key_prefix.size() > 200) r.fail("key_prefix", "expected at most 200 characters");
   return d;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <set>
 
 #include "core/model/errors.hpp"
 
@@ -11,17 +13,68 @@ namespace memgate {
 
 using nlohmann::json;
 
+namespace {
+
+// Follows the parser's events to know where it is, so that a duplicate key can be named by its
+// JSON pointer. nlohmann_json keeps the last of duplicate keys silently; memgate refuses them.
+class DuplicateKeyFinder {
+ public:
+  void on_event(json::parse_event_t event, const json& parsed) {
+    using E = json::parse_event_t;
+    switch (event) {
+      case E::object_start: frames_.push_back({true, {}, {}, 0}); break;
+      case E::array_start: frames_.push_back({false, {}, {}, 0}); break;
+      case E::key: {
+        Frame& top = frames_.back();
+        top.key = parsed.get<std::string>();
+        if (!top.keys.insert(top.key).second && !duplicate_) duplicate_ = pointer();
+        break;
+      }
+      case E::value:
+        if (!frames_.empty() && !frames_.back().is_object) ++frames_.back().index;
+        break;
+      case E::object_end:
+      case E::array_end:
+        frames_.pop_back();
+        if (!frames_.empty() && !frames_.back().is_object) ++frames_.back().index;
+        break;
+    }
+  }
+  const std::optional<std::string>& duplicate() const { return duplicate_; }
+
+ private:
+  struct Frame {
+    bool is_object;
+    std::set<std::string> keys;
+    std::string key;
+    std::size_t index;
+  };
+  std::string pointer() const {
+    std::string out;
+    for (const Frame& f : frames_) {
+      out = json_pointer_child(out, f.is_object ? f.key : std::to_string(f.index));
+    }
+    return out;
+  }
+  std::vector<Frame> frames_;
+  std::optional<std::string> duplicate_;
+};
+
+}  // namespace
+
 json parse_json_text(const std::string& text, const std::string& file, int max_depth) {
   bool too_deep = false;
+  DuplicateKeyFinder duplicates;
   // The callback sees each value as it is parsed; refusing depth here keeps a hostile file from
   // building a deep tree at all.
-  const json::parser_callback_t limit_depth = [&](int depth, json::parse_event_t, json&) {
+  const json::parser_callback_t watch = [&](int depth, json::parse_event_t event, json& parsed) {
     if (depth > max_depth) too_deep = true;
+    if (!too_deep) duplicates.on_event(event, parsed);
     return !too_deep;
   };
   json parsed;
   try {
-    parsed = json::parse(text, limit_depth, /*allow_exceptions=*/true);
+    parsed = json::parse(text, watch, /*allow_exceptions=*/true);
   } catch (const json::parse_error& e) {
     throw InputError(file, "", fmt::format("not valid JSON (byte {}): {}", e.byte, e.what()),
                      "check the file with `python3 -m json.tool FILE`");
@@ -30,6 +83,10 @@ json parse_json_text(const std::string& text, const std::string& file, int max_d
   }
   if (too_deep) {
     throw InputError(file, "", fmt::format("JSON nested deeper than {} levels", max_depth));
+  }
+  if (const auto& path = duplicates.duplicate()) {
+    throw InputError(file, *path, "this key appears twice in its object",
+                     "keep one: JSON readers differ on which one wins");
   }
   return parsed;
 }
@@ -113,8 +170,10 @@ std::optional<std::int64_t> ObjectReader::opt_int(std::string_view key, std::int
     value = v->get<std::int64_t>();
   } else if (v->is_number_float()) {
     const double d = v->get<double>();
+    // 2^63 and beyond do not fit: compare against it, not against max converted to double
+    // (which rounds INT64_MAX up to 2^63).
     if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(min) ||
-        d > static_cast<double>(max)) {
+        d > static_cast<double>(max) || d >= 0x1p63 || d < -0x1p63) {
       fail(key, fmt::format("expected {}, got {}", range, v->dump()));
     }
     value = static_cast<std::int64_t>(d);

@@ -18,6 +18,11 @@ std::string expand_string(const std::string& text, const PlaceholderValues& valu
   std::string out;
   std::size_t i = 0;
   while (i < text.size()) {
+    if (text.compare(i, 2, "{{") == 0) {  // an escaped, literal brace
+      out += '{';
+      i += 2;
+      continue;
+    }
     if (text[i] != '{') {
       out += text[i++];
       continue;

@@ -18,7 +18,8 @@ struct PlaceholderValues {
 
 // Returns source with every placeholder in every string replaced. A "{name}" of lowercase
 // letters and '_' that is not a known placeholder is an InputError naming its JSON path (a typo
-// such as "{prot}" must not reach the SUT). Other braces are left alone.
+// such as "{prot}" must not reach the SUT). "{{" stands for a literal "{" (so "{{x}" is "{x}");
+// other braces are left alone.
 nlohmann::json expand_placeholders(const nlohmann::json& source, const PlaceholderValues& values,
                                    const std::string& file);
 

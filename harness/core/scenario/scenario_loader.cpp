@@ -64,7 +64,10 @@ SutSpec parse_sut(ObjectReader r, const std::string& scenario_dir) {
   auto command = r.opt_string_array("command", 1, 4096);
   if (!command) r.fail("command", "required key 'command' is missing (an argv array)",
                        R"(for example ["redis-server", "--port", "{port}"])");
-  if ((*command)[0].empty()) r.fail("command", "the program name (item 0) is empty");
+  if ((*command)[0].empty()) {
+    throw InputError(r.file(), json_pointer_child(r.child_path("command"), "0"),
+                     "the program name is empty");
+  }
   for (const auto& arg : *command) {
     if (arg.find('\0') != std::string::npos) r.fail("command", "an argument contains a NUL byte");
   }
@@ -73,7 +76,8 @@ SutSpec parse_sut(ObjectReader r, const std::string& scenario_dir) {
   for (const auto& [key, value] : sut.env) {
     if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos ||
         value.find('\0') != std::string::npos) {
-      r.fail("env", fmt::format("'{}' is not a valid environment variable", key));
+      throw InputError(r.file(), json_pointer_child(r.child_path("env"), key),
+                       fmt::format("'{}' is not a valid environment variable", key));
     }
   }
   const std::string cwd = r.opt_string("cwd").value_or(".");
@@ -155,8 +159,9 @@ Scenario parse_expanded(const json& expanded, const json& source, const std::str
   const bool is_command = std::holds_alternative<CommandDriverSpec>(s.driver);
   s.sut = parse_sut(r.get_object("sut"), scenario_dir);
   if (is_command && s.sut.ready) {
-    r.fail("sut", "a command scenario has no readiness probe: its whole life is the load",
-           "remove sut.ready");
+    throw InputError(file, "/sut/ready",
+                     "a command scenario has no readiness probe: its whole life is the load",
+                     "remove sut.ready");
   }
   s.watch = parse_watch(r.opt_object("watch"));
   s.phases = parse_phases(r.get_object("phases"), is_command);

@@ -8,6 +8,8 @@
 #include <csignal>
 #include <utility>
 
+#include "runtime/process/interrupt.hpp"
+
 namespace memgate {
 
 namespace {
@@ -42,11 +44,7 @@ void OutputPump::take_line_locked(std::string line) {
 }
 
 void OutputPump::run() {
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  interrupt::block_in_this_thread();
   char buf[16384];
   while (true) {
     pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};

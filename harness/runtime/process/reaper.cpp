@@ -16,6 +16,8 @@
 #include <thread>
 
 
+#include "runtime/process/interrupt.hpp"
+
 namespace memgate {
 
 bool ExitInfo::exited_normally() const { return WIFEXITED(wait_status); }
@@ -33,8 +35,8 @@ std::string ExitInfo::describe() const {
 struct Reaper::State {
   mutable std::mutex mutex;
   mutable std::condition_variable changed;
-  std::set<int> launched;
-  std::map<int, ExitInfo> exits;      // by pid: the last exit of that pid
+  std::set<int> launched;              // launched by memgate, not reaped yet
+  std::map<int, ExitInfo> exits;      // exits of launched processes, by pid
   std::vector<ExitInfo> log;          // every exit, in order
   std::uint64_t launches = 0;         // bumped by register_launched: wakes an idle reaper
 };
@@ -51,11 +53,7 @@ Reaper::Reaper() : state_(new State) {
 
 void Reaper::run() {
   // Block the signals memgate handles, so they are always delivered to other threads.
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  interrupt::block_in_this_thread();
   while (true) {
     std::uint64_t launches_seen;
     {
@@ -68,8 +66,8 @@ void Reaper::run() {
     if (pid > 0) {
       std::lock_guard lock(state_->mutex);
       ExitInfo info{pid, status, static_cast<std::int64_t>(usage.ru_maxrss) * 1024,
-                    state_->log.size() + 1};
-      state_->exits[pid] = info;
+                    state_->log.size() + 1, state_->launched.erase(pid) > 0};
+      if (info.launched) state_->exits[pid] = info;
       state_->log.push_back(info);
       state_->changed.notify_all();
       continue;
@@ -88,11 +86,14 @@ Reaper::LaunchLock::~LaunchLock() {
   reaper_.state_->changed.notify_all();
 }
 
-void Reaper::LaunchLock::launched(int pid) {
+std::uint64_t Reaper::LaunchLock::launched(int pid) {
   State& s = *reaper_.state_;
-  s.launched.insert(pid);
-  s.exits.erase(pid);  // an earlier process with the same pid
-  ++s.launches;
+  if (pid > 0) {
+    s.launched.insert(pid);
+    s.exits.erase(pid);  // an earlier process with the same pid
+    ++s.launches;
+  }
+  return s.log.size();
 }
 
 bool Reaper::is_launched(int pid) const {

@@ -19,6 +19,7 @@ struct ExitInfo {
   int wait_status = 0;                 // raw status of wait4(2)
   std::int64_t max_rss_bytes = 0;      // ru_maxrss: the process's (and its waited children's) peak
   std::uint64_t sequence = 0;          // order in which memgate reaped it (1, 2, ...)
+  bool launched = false;               // memgate launched it (else: an orphan it adopted)
 
   bool exited_normally() const;        // exited (not killed by a signal)
   int exit_code() const;               // when exited_normally()
@@ -31,22 +32,29 @@ class Reaper {
   // The process-wide reaper; the first call makes memgate a child subreaper.
   static Reaper& instance();
 
-  // Runs spawn() (which forks and returns the child's pid, or throws) and records the pid as
-  // launched by memgate (not an adopted orphan). The reaper records no exit while spawn runs, so
-  // a reused pid's old exit is forgotten before the new process's exit can be recorded.
+  struct Launched {
+    int pid = -1;
+    std::uint64_t sequence = 0;  // last_sequence() just before the launch
+  };
+
+  // Runs spawn() (which forks and returns the child's pid, -1 or throws on failure) and records
+  // the pid as launched by memgate (not an adopted orphan). The reaper records no exit while
+  // spawn runs, so a reused pid's old exit is forgotten before the new process's exit can be
+  // recorded, and `sequence` covers every exit of the new process and its descendants.
   template <typename Spawn>
-  int launch(Spawn&& spawn) {
+  Launched launch(Spawn&& spawn) {
     LaunchLock lock(*this);
     const int pid = spawn();
-    lock.launched(pid);
-    return pid;
+    return {pid, lock.launched(pid)};
   }
+
+  // True while pid is a process memgate launched and has not reaped yet.
   bool is_launched(int pid) const;
 
-  // How pid ended, if it has been reaped.
+  // How a process memgate launched ended, once reaped (orphans' exits are only in the log).
   std::optional<ExitInfo> exit_of(int pid) const;
 
-  // Waits until pid is reaped, up to timeout_ms.
+  // Waits until a process memgate launched is reaped, up to timeout_ms.
   std::optional<ExitInfo> wait_exit(int pid, double timeout_ms) const;
 
   // Processes reaped after the one with sequence number `after`, in order.
@@ -60,7 +68,7 @@ class Reaper {
    public:
     explicit LaunchLock(Reaper& reaper);
     ~LaunchLock();
-    void launched(int pid);
+    std::uint64_t launched(int pid);  // returns the sequence number before the launch
 
    private:
     Reaper& reaper_;

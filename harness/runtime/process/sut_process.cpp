@@ -135,6 +135,9 @@ SutProcess::SutProcess(const LaunchSpec& spec) {
       const int null_fd = ::open("/dev/null", O_RDONLY);
       if (null_fd >= 0) ::dup2(null_fd, 0);
     }
+    // dup2(fd, fd) keeps close-on-exec (when memgate started with 0-2 closed, a pipe may sit
+    // there already): clear it on the standard descriptors.
+    for (int fd = 0; fd <= 2; ++fd) ::fcntl(fd, F_SETFD, 0);
     // No descriptor of memgate (sockets, /proc files, logs) leaks into the SUT.
     if (::syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) != 0) {
       for (int fd = 3; fd < 4096; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -144,7 +147,7 @@ SutProcess::SutProcess(const LaunchSpec& spec) {
   std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
   std::error_code ec;
   // PR_SET_PDEATHSIG fires when the forking *thread* ends: memgate launches from its main thread.
-  pid_ = Reaper::instance().launch([&] {
+  const Reaper::Launched launched = Reaper::instance().launch([&] {
     bp::child child(bp::exe = program_, bp::args = args, bp::env = env,
                     bp::start_dir = spec.cwd.empty() ? std::string(".") : spec.cwd,
                     bp::extend::on_exec_setup = child_setup, ec);
@@ -153,6 +156,8 @@ SutProcess::SutProcess(const LaunchSpec& spec) {
     child.detach();  // the Reaper, not Boost.Process, waits for it
     return pid;
   });
+  pid_ = launched.pid;
+  launch_sequence_ = launched.sequence;
   close_fd(output.write);
   if (in) close_fd(in->read);
   if (out) close_fd(out->write);
@@ -166,7 +171,13 @@ SutProcess::SutProcess(const LaunchSpec& spec) {
   if (inherit) {
     close_fd(output.read);
   } else {
-    pump_ = std::make_unique<OutputPump>(output.read, spec.log_path, spec.watched_texts);
+    try {
+      pump_ = std::make_unique<OutputPump>(output.read, spec.log_path, spec.watched_texts);
+    } catch (...) {
+      close_fd(output.read);
+      stop(0);  // the destructor will not run: stop the SUT here
+      throw;
+    }
   }
   if (in) stdin_fd_ = in->write;
   if (out) stdout_fd_ = out->read;
@@ -187,7 +198,9 @@ void SutProcess::close_stdin() { close_fd(stdin_fd_); }
 std::optional<ExitInfo> SutProcess::stop(double grace_s) {
   if (!stopped_) {
     stopped_ = true;
-    stop_result_ = stop_process_tree(pid_, grace_s, extra_pids_);
+    StopResult result = stop_process_tree(pid_, launch_sequence_, grace_s, extra_pids_);
+    stop_result_ = result.root;
+    survivors_ = std::move(result.survivors);
     if (pump_) pump_->stop();
   }
   return stop_result_ ? stop_result_ : exit_info();

@@ -5,6 +5,7 @@
 // stdout/stderr kept in a log file, reaped by the Reaper, and stopped as a whole tree.
 
 #include <functional>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,6 +40,9 @@ class SutProcess {
 
   int pid() const { return pid_; }
   const std::string& program() const { return program_; }
+  // The reaper's sequence number from just before the launch: every exit of this SUT's tree
+  // comes after it (see ProcTreeSource).
+  std::uint64_t launch_sequence() const { return launch_sequence_; }
 
   // How the SUT's root process ended, once it has.
   std::optional<ExitInfo> exit_info() const { return Reaper::instance().exit_of(pid_); }
@@ -54,18 +58,22 @@ class SutProcess {
   void close_stdin();
 
   // Stops the whole tree (see stop_process_tree). Idempotent. extra_pids adds processes to stop
-  // (the SUT's cgroup members).
+  // (the SUT's cgroup members). Returns how the root ended.
   std::optional<ExitInfo> stop(double grace_s);
+  // Processes of the tree that could not be stopped (after stop()).
+  const std::vector<int>& survivors() const { return survivors_; }
   void set_extra_pids(std::function<std::vector<int>()> extra) { extra_pids_ = std::move(extra); }
 
  private:
   int pid_ = -1;
+  std::uint64_t launch_sequence_ = 0;
   std::string program_;
   std::unique_ptr<OutputPump> pump_;
   int stdin_fd_ = -1;
   int stdout_fd_ = -1;
   bool stopped_ = false;
   std::optional<ExitInfo> stop_result_;
+  std::vector<int> survivors_;
   std::function<std::vector<int>()> extra_pids_;
 };
 

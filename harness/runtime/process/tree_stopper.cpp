@@ -3,9 +3,9 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <chrono>
 #include <thread>
 
 #include "runtime/process/interrupt.hpp"
@@ -26,55 +26,63 @@ std::vector<int> members(ProcTreeSource& tree, const std::function<std::vector<i
 }
 
 // A member that is only a zombie waiting to be reaped no longer needs stopping.
-bool is_zombie(int pid) {
+bool is_zombie_or_gone(int pid) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
   FILE* f = std::fopen(path, "re");
-  if (!f) return true;  // gone
-  char state = '?';
+  if (!f) return true;
   // "pid (comm) state ...": comm may hold spaces and parentheses; the state follows the last ')'.
   char buf[512];
   const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
   std::fclose(f);
   buf[n] = '\0';
+  char state = '?';
   if (const char* close = std::strrchr(buf, ')'); close && close[1] == ' ') state = close[2];
   return state == 'Z' || state == 'X';
 }
 
-bool all_gone(const std::vector<int>& pids) {
-  return std::all_of(pids.begin(), pids.end(), is_zombie);
+std::vector<int> alive(const std::vector<int>& pids) {
+  std::vector<int> out;
+  for (int pid : pids) {
+    if (!is_zombie_or_gone(pid)) out.push_back(pid);
+  }
+  return out;
 }
 
 void signal_all(int root_pid, const std::vector<int>& pids, int sig) {
-  ::kill(-root_pid, sig);  // the SUT leads its own process group
+  if (Reaper::instance().is_launched(root_pid)) ::kill(-root_pid, sig);  // its process group
   for (int pid : pids) ::kill(pid, sig);
 }
 
 }  // namespace
 
-std::optional<ExitInfo> stop_process_tree(int root_pid, double grace_s,
-                                          const std::function<std::vector<int>()>& extra_pids) {
+StopResult stop_process_tree(int root_pid, std::uint64_t exits_after, double grace_s,
+                             const std::function<std::vector<int>()>& extra_pids) {
   using Clock = std::chrono::steady_clock;
-  ProcTreeSource tree(root_pid, MemoryKind::rss);
-  std::vector<int> pids = members(tree, extra_pids);
-  if (!all_gone(pids)) {
-    signal_all(root_pid, pids, SIGTERM);
+  ProcTreeSource tree(root_pid, MemoryKind::rss, exits_after);
+  std::vector<int> left = alive(members(tree, extra_pids));
+  if (!left.empty()) {
+    signal_all(root_pid, left, SIGTERM);
     const auto deadline = Clock::now() + std::chrono::microseconds(
                                              static_cast<long long>(grace_s * 1e6));
     while (Clock::now() < deadline && interrupt::count() < 2) {
-      pids = members(tree, extra_pids);
-      if (all_gone(pids)) break;
+      left = alive(members(tree, extra_pids));
+      if (left.empty()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
-  // SIGKILL cannot be ignored; repeat while members fork.
+  // SIGKILL cannot be ignored; repeat while members fork. A kill that fails (EPERM) leaves
+  // survivors, which the caller reports.
   for (int round = 0; round < 200; ++round) {
-    pids = members(tree, extra_pids);
-    if (all_gone(pids)) break;
-    signal_all(root_pid, pids, SIGKILL);
+    left = alive(members(tree, extra_pids));
+    if (left.empty()) break;
+    signal_all(root_pid, left, SIGKILL);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  return Reaper::instance().wait_exit(root_pid, 5000);
+  StopResult result;
+  result.root = Reaper::instance().wait_exit(root_pid, 5000);
+  result.survivors = alive(members(tree, extra_pids));
+  return result;
 }
 
 }  // namespace memgate

@@ -7,6 +7,7 @@
 
 #include "core/metrics/run_metrics.hpp"
 #include "runtime/process/interrupt.hpp"
+#include "runtime/run/run_warnings.hpp"
 #include "runtime/watch/cgroup_peak.hpp"
 #include "runtime/watch/proc_tree_source.hpp"
 
@@ -33,8 +34,10 @@ CommandRunResult run_command(const CommandRunOptions& options) {
 
   const auto t0 = Clock::now();
   SutProcess sut(launch);
-  if (cgroup) sut.set_extra_pids([&] { return cgroup->pids(); });
-  Watcher watcher(std::make_unique<ProcTreeSource>(sut.pid(), options.watch.memory), options.watch,
+  const bool in_cgroup = cgroup && (!sut.running() || cgroup->contains(sut.pid()));
+  if (in_cgroup) sut.set_extra_pids([&] { return cgroup->pids(); });
+  Watcher watcher(std::make_unique<ProcTreeSource>(sut.pid(), options.watch.memory,
+                                                   sut.launch_sequence()), options.watch,
                   t0);
   watcher.start();
 
@@ -49,18 +52,25 @@ CommandRunResult run_command(const CommandRunOptions& options) {
     }
   }
   const double end_ms = ms_since(t0);
-  const std::size_t outlived = result.exit ? ProcTreeSource(sut.pid(), MemoryKind::rss).pids().size()
+  const std::size_t outlived = result.exit ? ProcTreeSource(sut.pid(), MemoryKind::rss, sut.launch_sequence()).pids().size()
                                            : 0;
   const WatchResult watched = watcher.stop();
   const auto stopped = sut.stop(options.stop_grace_s);
   if (!result.exit) result.exit = stopped;
+  if (!sut.survivors().empty()) {
+    run.invalidate(fmt::format("{} process(es) of the command's tree could not be stopped: pid {}",
+                               sut.survivors().size(), fmt::join(sut.survivors(), ", ")));
+  }
+  if (cgroup && !in_cgroup) {
+    run.warnings.push_back("the command could not join its memory cgroup: no cgroup peak");
+  }
 
   const double warmup_ms = std::min(options.warmup_s * 1000, end_ms);
   if (warmup_ms > 0) run.phases.push_back({"warmup", 0, warmup_ms});
   run.phases.push_back({"load", warmup_ms, end_ms});
   run.samples = watched.samples;
   run.peak = {watched.max_sample_bytes, watched.hwm_peak_bytes, watched.exit_peak_bytes,
-              cgroup ? cgroup->peak_bytes() : std::nullopt, watched.hwm_complete};
+              in_cgroup ? cgroup->peak_bytes() : std::nullopt, watched.hwm_complete};
   run.max_processes = watched.max_processes;
   run.late_ticks = watched.late_ticks;
   run.metrics = compute_run_metrics(run.samples, run.phases, watched.peak_bytes, std::nullopt, 0,
@@ -80,10 +90,7 @@ CommandRunResult run_command(const CommandRunOptions& options) {
     run.warnings.push_back(fmt::format(
         "{} process(es) of the tree outlived the command; memgate stopped them", outlived));
   }
-  if (!watched.hwm_complete) {
-    run.warnings.push_back("kernel high-water marks could not be read for every process: the "
-                           "peak is the highest sample only");
-  }
+  if (!watched.hwm_complete) run.warnings.push_back(kHwmIncompleteWarning);
   if (run.samples.size() < 10) {
     run.warnings.push_back(fmt::format("only {} samples: use a shorter --interval-ms for a "
                                        "short command", run.samples.size()));

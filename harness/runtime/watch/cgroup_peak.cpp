@@ -1,10 +1,15 @@
 #include "runtime/watch/cgroup_peak.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -34,12 +39,34 @@ std::string unique_name() {
   return "memgate-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
 }
 
+// Cgroups left by a memgate that died without cleaning up (SIGKILL): their members are the
+// survivors of its SUT. Kills them and removes the cgroups. Best effort.
+void sweep_stale(const std::string& parent) {
+  DIR* dir = ::opendir(parent.c_str());
+  if (!dir) return;
+  while (const dirent* entry = ::readdir(dir)) {
+    int owner = 0, n = 0;
+    if (std::sscanf(entry->d_name, "memgate-%d-%d", &owner, &n) != 2) continue;
+    if (owner == ::getpid() || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
+    const std::string path = parent + "/" + entry->d_name;
+    for (int round = 0; round < 50; ++round) {
+      const auto pids = procfs::parse_pid_list(slurp(path + "/cgroup.procs"));
+      if (pids.empty()) break;
+      for (int pid : pids) ::kill(pid, SIGKILL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::rmdir(path.c_str());
+  }
+  ::closedir(dir);
+}
+
 // Creates parent/NAME and checks it has peak_file; returns its path or "".
 std::string make_child(const std::string& parent, const char* peak_file, std::string& why_not) {
   if (!exists(parent)) {
     why_not = parent + " does not exist";
     return "";
   }
+  sweep_stale(parent);
   const std::string path = parent + "/" + unique_name();
   if (::mkdir(path.c_str(), 0755) != 0) {
     why_not = "cannot create " + path + ": " + std::strerror(errno);
@@ -103,6 +130,11 @@ std::optional<std::int64_t> CgroupPeak::peak_bytes() const {
 
 std::vector<int> CgroupPeak::pids() const {
   return procfs::parse_pid_list(slurp(path_ + "/cgroup.procs"));
+}
+
+bool CgroupPeak::contains(int pid) const {
+  const auto members = pids();
+  return std::find(members.begin(), members.end(), pid) != members.end();
 }
 
 }  // namespace memgate

@@ -5,7 +5,9 @@
 // SUT joins it before exec, so its whole tree is charged there and the kernel keeps the exact
 // peak of the tree. The charge also counts page cache and kernel memory, so the figure is
 // reported beside peak_bytes (cgroup_peak_bytes), not folded into it. Its member list also
-// finds any process that escaped the tree when the SUT is stopped.
+// finds any process that escaped the tree when the SUT is stopped, and a memgate killed with
+// SIGKILL leaves its SUT's survivors in a cgroup named after its pid, which the next memgate
+// kills and removes.
 
 #include <cstdint>
 #include <memory>
@@ -27,6 +29,7 @@ class CgroupPeak {
   int procs_fd() const { return procs_fd_; }
   std::optional<std::int64_t> peak_bytes() const;
   std::vector<int> pids() const;
+  bool contains(int pid) const;
   const std::string& path() const { return path_; }
   int version() const { return version_; }
 

@@ -16,9 +16,6 @@ namespace memgate {
 
 namespace {
 
-// Thread lists are read again at most this often (when the structure may have changed).
-constexpr auto kTaskRelist = std::chrono::milliseconds(100);
-
 class Fd {
  public:
   Fd() = default;
@@ -94,16 +91,15 @@ struct ProcTreeSource::Tracked {
   int pid = 0;
   Fd statm, status, clear_refs, smaps, task_dir;
   std::vector<std::pair<int, Fd>> task_children;  // per thread id
-  std::chrono::steady_clock::time_point tasks_listed;
   std::vector<int> children;  // as of the last structure read
   std::uint64_t round = 0;
 };
 
-ProcTreeSource::ProcTreeSource(int root_pid, MemoryKind kind)
+ProcTreeSource::ProcTreeSource(int root_pid, MemoryKind kind, std::uint64_t exits_after)
     : root_pid_(root_pid),
       kind_(kind),
       page_bytes_(::sysconf(_SC_PAGESIZE)),
-      reaper_cursor_(Reaper::instance().last_sequence()) {
+      reaper_cursor_(exits_after) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d/task/%d/children", ::getpid(), ::getpid());
   self_children_fd_ = ::open(path, O_RDONLY | O_CLOEXEC);
@@ -135,32 +131,40 @@ bool ProcTreeSource::read_memory(Tracked& t, bool with_hwm, ProcessMemory& out, 
   if (!statm) return false;  // gone
   out.pid = t.pid;
   out.bytes = procfs::statm_rss_bytes(*statm, page_bytes_).value_or(0);
-  if (kind_ == MemoryKind::pss && t.smaps.ok()) {
-    if (const auto smaps = pread_all(t.smaps.get(), buf_)) {
-      out.bytes = procfs::parse_smaps_rollup(*smaps).pss_bytes.value_or(out.bytes);
+  if (kind_ == MemoryKind::pss) {
+    // smaps_rollup binds the address space at open: after an exec it reads nothing. Reopen once.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      const auto smaps = t.smaps.ok() ? pread_all(t.smaps.get(), buf_) : std::nullopt;
+      const auto pss = smaps ? procfs::parse_smaps_rollup(*smaps).pss_bytes : std::nullopt;
+      if (pss) {
+        out.bytes = *pss;
+        break;
+      }
+      t.smaps = open_proc(t.pid, "smaps_rollup");
     }
   }
   if (with_hwm) {
-    std::optional<std::int64_t> hwm;
+    // A process that exits meanwhile has no high-water mark left to read or reset: it counts 0
+    // and the window stays whole. Only a refusal (permissions) makes the window incomplete.
+    std::int64_t hwm = 0;
     const auto text = t.status.ok() ? pread_all(t.status.get(), buf_) : std::nullopt;
-    if (text) {
-      const auto status = procfs::parse_status(*text);
-      hwm = status.hwm_bytes;
-      if (!hwm && (status.state == 'Z' || status.state == 'X')) hwm = 0;  // no memory left
+    const auto status = text ? procfs::parse_status(*text) : procfs::StatusFields{};
+    if (status.hwm_bytes) {
+      hwm = *status.hwm_bytes;
+      if (!t.clear_refs.ok() || (::pwrite(t.clear_refs.get(), "5", 1, 0) != 1 && errno != ESRCH)) {
+        hwm_ok = false;
+      }
+    } else if (!t.status.ok()) {
+      hwm_ok = false;
     }
-    const bool reset = hwm && (*hwm == 0 || (t.clear_refs.ok() &&
-                                             ::pwrite(t.clear_refs.get(), "5", 1, 0) == 1));
-    if (!reset) hwm_ok = false;
     out.hwm_bytes = hwm;
   }
   return true;
 }
 
 void ProcTreeSource::read_children(Tracked& t) {
-  // Threads: listed when the process is new, then again at most every kTaskRelist.
-  const auto now = std::chrono::steady_clock::now();
-  if ((t.task_children.empty() || now - t.tasks_listed >= kTaskRelist) && t.task_dir.ok()) {
-    t.tasks_listed = now;
+  // Threads come and go: list them on every structure read.
+  if (t.task_dir.ok()) {
     std::vector<std::pair<int, Fd>> fresh;
     for (int tid : list_tasks(t.task_dir.get())) {
       const auto old = std::find_if(t.task_children.begin(), t.task_children.end(),
@@ -209,45 +213,58 @@ bool ProcTreeSource::structure_may_have_changed() {
 std::vector<int> ProcTreeSource::walk(bool with_hwm, TreeSnapshot* snapshot) {
   ++round_;
   // Read the structure before the memory: a process created after this check is seen next time.
-  const bool full = structure_may_have_changed();
+  bool full = structure_may_have_changed();
+  if (!root_gone_ && Reaper::instance().exit_of(root_pid_)) {
+    root_gone_ = true;  // reaped: its pid may be reused; its children are memgate's orphans now
+    full = true;
+  }
   if (full) orphans_ = adopted_orphans();
-  std::vector<int>& frontier = frontier_;
-  frontier.assign(1, root_pid_);
-  frontier.insert(frontier.end(), orphans_.begin(), orphans_.end());
+  // (pid, fresh): fresh pids were just read from a live parent (or are the live root) and may be
+  // opened; the others come from cached lists and are only followed through kept descriptors.
+  std::vector<std::pair<int, bool>>& frontier = frontier_;
+  frontier.clear();
+  if (!root_gone_) frontier.emplace_back(root_pid_, true);
+  for (int orphan : orphans_) frontier.emplace_back(orphan, full);
   std::vector<int> found;
   found.reserve(procs_.size() + 1);
   if (snapshot) snapshot->processes.reserve(procs_.size() + 1);
   bool hwm_ok = true;
   for (std::size_t i = 0; i < frontier.size(); ++i) {
-    const int pid = frontier[i];
-    if (const auto it = procs_.find(pid); it != procs_.end() && it->second->round == round_) {
-      continue;  // reached twice (an orphan also listed by its old parent)
-    }
+    const auto [pid, fresh] = frontier[i];
+    auto it = procs_.find(pid);
+    if (it != procs_.end() && it->second->round == round_) continue;  // reached twice
+    Tracked* t = it != procs_.end() ? it->second.get() : nullptr;
+    if (pid == root_pid_ && root_gone_) continue;
     ProcessMemory memory;
-    // Twice at most: kept descriptors of a process that died and whose pid came back read ESRCH;
-    // the second attempt opens the new process.
-    Tracked* read = nullptr;
-    for (int attempt = 0; attempt < 2 && !read; ++attempt) {
-      auto it = procs_.find(pid);
-      const bool known = it != procs_.end();
-      Tracked* t = known ? it->second.get() : open_process(pid);
-      if (!t) break;
-      if (read_memory(*t, with_hwm, memory, hwm_ok)) {
-        read = t;
-        if (full || !known) read_children(*t);
-      } else {
-        // Gone: its children (re-parented to memgate now) are still members; the next walk
-        // reads the whole structure again.
-        member_vanished_ = true;
-        frontier.insert(frontier.end(), t->children.begin(), t->children.end());
-        procs_.erase(pid);
-      }
+    bool children_fresh = false;
+    if (t && !read_memory(*t, with_hwm, memory, hwm_ok)) {
+      // Gone: its children (re-parented to memgate now) are still members; the next walk
+      // reads the whole structure again. Its pid is never reopened from here.
+      member_vanished_ = true;
+      if (pid == root_pid_) root_gone_ = true;
+      for (int child : t->children) frontier.emplace_back(child, false);
+      procs_.erase(it);
+      t = nullptr;
+      if (!fresh || pid == root_pid_) continue;
+    } else if (t && full) {
+      read_children(*t);
+      children_fresh = true;
     }
-    if (!read) continue;
-    read->round = round_;
+    if (!t) {
+      if (!fresh) continue;
+      t = open_process(pid);
+      if (!t || !read_memory(*t, with_hwm, memory, hwm_ok)) {
+        procs_.erase(pid);
+        if (pid == root_pid_) root_gone_ = true;
+        continue;
+      }
+      read_children(*t);
+      children_fresh = true;
+    }
+    t->round = round_;
     found.push_back(pid);
     if (snapshot) snapshot->processes.push_back(memory);
-    frontier.insert(frontier.end(), read->children.begin(), read->children.end());
+    for (int child : t->children) frontier.emplace_back(child, children_fresh);
   }
   std::erase_if(procs_, [&](const auto& entry) {
     if (entry.second->round == round_) return false;
@@ -259,7 +276,7 @@ std::vector<int> ProcTreeSource::walk(bool with_hwm, TreeSnapshot* snapshot) {
     const Reaper& reaper = Reaper::instance();
     for (const ExitInfo& exit : reaper.exits_after(reaper_cursor_)) {
       reaper_cursor_ = exit.sequence;
-      if (exit.pid == root_pid_ || !reaper.is_launched(exit.pid)) {
+      if (!exit.launched || exit.pid == root_pid_) {
         snapshot->exit_peak_bytes.push_back(exit.max_rss_bytes);
       }
     }

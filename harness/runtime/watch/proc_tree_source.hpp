@@ -8,8 +8,11 @@
 //   when it may have changed: when /proc/loadavg's last pid moved (some process or thread was
 //   created somewhere) or a member vanished. Otherwise a read is one statm (1 µs) per process;
 // - with_hwm reads: also status's VmHWM (7 µs), then a reset of the high-water mark through
-//   clear_refs ("5"), so the next with_hwm read gives the peak since this one.
+//   clear_refs ("5"), so the next with_hwm read gives the peak since this one. (The reset also
+//   lowers the VmHWM and getrusage peak the SUT sees of itself.)
 // The tree is the root's descendants plus the orphans re-parented to memgate (the subreaper).
+// A pid is only ever opened when it was just read from a live parent's children list (or is
+// the root before it exits), so a pid reused by an unrelated process never joins the tree.
 
 #include <cstdint>
 #include <memory>
@@ -24,7 +27,9 @@ namespace memgate {
 
 class ProcTreeSource : public TreeSource {
  public:
-  ProcTreeSource(int root_pid, MemoryKind kind);
+  // exits_after: the reaper sequence number from before the root was launched (see
+  // SutProcess::launch_sequence()), so that no exit of the tree is missed.
+  ProcTreeSource(int root_pid, MemoryKind kind, std::uint64_t exits_after);
   ~ProcTreeSource() override;
   TreeSnapshot read(bool with_hwm) override;
 
@@ -47,12 +52,13 @@ class ProcTreeSource : public TreeSource {
   int loadavg_fd_ = -1;
   int last_pid_seen_ = -1;
   bool member_vanished_ = true;  // forces a full walk first
+  bool root_gone_ = false;       // the root's kept descriptors said it exited: never reopen it
   std::vector<int> orphans_;     // adopted orphans at the last full walk
   std::uint64_t round_ = 0;
   std::uint64_t reaper_cursor_ = 0;
   std::unordered_map<int, std::unique_ptr<Tracked>> procs_;
   std::vector<char> buf_;
-  std::vector<int> frontier_;
+  std::vector<std::pair<int, bool>> frontier_;
 };
 
 }  // namespace memgate

@@ -6,6 +6,8 @@
 
 #include <time.h>
 
+#include "runtime/process/interrupt.hpp"
+
 namespace memgate {
 
 Watcher::Watcher(std::unique_ptr<TreeSource> source, WatchOptions options, Clock::time_point t0)
@@ -40,6 +42,7 @@ void Watcher::take_sample(bool with_hwm) {
     r.exit_peak_bytes = std::max(r.exit_peak_bytes, peak);
   }
   r.max_processes = std::max(r.max_processes, static_cast<int>(snapshot.processes.size()));
+  if (snapshot.processes.empty() && !r.lost_at_ms) r.lost_at_ms = r.samples.back().t_ms;
   last_processes_ = static_cast<int>(snapshot.processes.size());
   changed_.notify_all();
 }
@@ -51,11 +54,7 @@ void Watcher::start() {
 }
 
 void Watcher::run() {
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  interrupt::block_in_this_thread();
   const auto interval = std::chrono::microseconds(options_.interval_ms * 1000LL);
   auto next = Clock::now() + interval;
   std::unique_lock lock(mutex_);

@@ -43,6 +43,7 @@ struct WatchResult {
   int max_processes = 0;
   std::int64_t late_ticks = 0;       // ticks skipped because a read overran the interval
   double thread_cpu_ms = 0;          // CPU time the sampling thread used (memgate's overhead)
+  std::optional<double> lost_at_ms;  // time of the first sample that found no process at all
 };
 
 class Watcher {

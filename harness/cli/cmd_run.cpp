@@ -1,0 +1,81 @@
+// memgate run SCENARIO... [--repeat N] [--out DIR] [--set KEY=VALUE]...: runs scenarios and
+// writes their reports; no verdict.
+
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "cli/cli_time.hpp"
+#include "cli/commands.hpp"
+#include "cli/report_output.hpp"
+#include "core/model/errors.hpp"
+#include "core/scenario/scenario_loader.hpp"
+#include "runtime/process/interrupt.hpp"
+#include "runtime/run/scenario_runner.hpp"
+
+namespace memgate::cli {
+
+namespace {
+
+struct RunCliOptions {
+  std::vector<std::string> files;
+  int repeat = 0;  // 0: the scenario's own
+  std::string out;
+  std::vector<std::string> sets;
+  bool allow_remote = false;
+  bool quiet = false;
+};
+
+ExitCode run_run(const RunCliOptions& o) {
+  const std::vector<Scenario> scenarios = load_scenarios(o.files, o.sets, o.allow_remote);
+  bool all_valid = true;
+  for (const Scenario& scenario : scenarios) {
+    const std::string dir = report_dir(o.out, scenarios.size(), scenario.name);
+    RunSettings settings;
+    settings.out_dir = dir;
+    settings.repeat = o.repeat > 0 ? o.repeat : scenario.repeat;
+    if (!o.quiet) {
+      settings.progress = [&](const ProgressEvent& e) { print_progress(scenario.name, e); };
+    }
+    Report report = run_scenario(scenario, settings);
+    report.created_at = utc_now_iso8601();
+    const std::string path = write_report_json(report, dir);
+    print_summary(report);
+    fmt::print(stderr, "  report {}\n", path);
+    if (!report.all_valid()) {
+      all_valid = false;
+      print_invalid_runs(report);
+    }
+    if (interrupt::requested()) break;
+  }
+  return all_valid ? ExitCode::ok : ExitCode::run_failed;
+}
+
+}  // namespace
+
+std::vector<Scenario> load_scenarios(const std::vector<std::string>& files,
+                                     const std::vector<std::string>& sets, bool allow_remote) {
+  LoadOptions load;
+  load.context = {executable_dir(), allow_remote};
+  for (const auto& set : sets) load.overrides.push_back(parse_override(set));
+  std::vector<Scenario> scenarios;
+  for (const auto& file : files) scenarios.push_back(load_scenario_file(file, load));
+  return scenarios;
+}
+
+void add_run_command(CLI::App& app, Selected& selected) {
+  auto o = std::make_shared<RunCliOptions>();
+  CLI::App* cmd = app.add_subcommand("run", "Run scenarios and write their reports (no verdict)");
+  cmd->add_option("scenarios", o->files, "Scenario files (JSON)")->required();
+  cmd->add_option("--repeat", o->repeat, "Repetitions, each with a fresh SUT (default: the "
+                                         "scenario's repeat)")
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--out", o->out, "Report folder (default reports/<scenario>)");
+  cmd->add_option("--set", o->sets, "Override a scenario key: --set driver.pipeline=64");
+  cmd->add_flag("--allow-remote", o->allow_remote,
+                "Accept load targets that are not loopback addresses");
+  cmd->add_flag("--quiet,-q", o->quiet, "No progress lines");
+  cmd->callback([&selected, o] { selected = [o] { return run_run(*o); }; });
+}
+
+}  // namespace memgate::cli

@@ -1,0 +1,87 @@
+#include "cli/report_output.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "cli/cli_time.hpp"
+#include "core/model/errors.hpp"
+#include "core/model/text_file.hpp"
+#include "core/model/units.hpp"
+#include "core/report/json_report.hpp"
+
+namespace memgate::cli {
+
+std::string report_dir(const std::string& out_option, std::size_t scenario_count,
+                       const std::string& scenario_name) {
+  namespace fs = std::filesystem;
+  fs::path dir = out_option.empty()    ? fs::path("reports") / scenario_name
+                 : scenario_count == 1 ? fs::path(out_option)
+                                       : fs::path(out_option) / scenario_name;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    throw RunError(fmt::format("cannot create the report folder {}: {}", dir.string(),
+                               ec.message()),
+                   "choose another folder with --out");
+  }
+  return dir.string();
+}
+
+std::string write_report_json(const Report& report, const std::string& dir) {
+  const std::string path = (std::filesystem::path(dir) / "report.json").string();
+  write_file_atomic(path, report_to_json(report).dump(1) + "\n");
+  return path;
+}
+
+void print_summary(const Report& report) {
+  const RunMetrics& m = report.summary;
+  const auto bytes = [](const std::optional<std::int64_t>& v) {
+    return v ? format_bytes(static_cast<double>(*v)) : std::string("-");
+  };
+  fmt::print(stderr, "{}: {} run(s), median of the valid ones\n", report.scenario,
+             report.runs.size());
+  fmt::print(stderr, "  idle {}  peak {}  plateau {}  residual {}  retained {}\n",
+             bytes(m.idle_bytes), bytes(m.peak_bytes), bytes(m.plateau_bytes),
+             bytes(m.residual_bytes), bytes(m.retained_bytes));
+  if (m.growth_bytes_per_min) {
+    fmt::print(stderr, "  growth {}/min", format_bytes(*m.growth_bytes_per_min));
+  }
+  if (m.throughput_per_s) {
+    fmt::print(stderr, "  throughput {:.0f} ops/s ({} ops, {} errors)", *m.throughput_per_s, m.ops,
+               m.errors);
+  }
+  if (m.latency_ms) {
+    fmt::print(stderr, "  latency p50 {} p99 {} max {}", format_duration_ms(m.latency_ms->p50_ms),
+               format_duration_ms(m.latency_ms->p99_ms), format_duration_ms(m.latency_ms->max_ms));
+  }
+  fmt::print(stderr, "\n");
+  for (const auto& w : report.warnings) fmt::print(stderr, "  warning: {}\n", w);
+}
+
+void print_invalid_runs(const Report& report) {
+  for (const auto& run : report.runs) {
+    if (run.valid) continue;
+    for (const auto& problem : run.problems) {
+      fmt::print(stderr, "error: {} run {} is not valid: {}\n", report.scenario, run.index,
+                 problem);
+    }
+    if (!run.sut_log_tail.empty()) {
+      fmt::print(stderr, "  last lines of the SUT's output:\n");
+      for (const auto& line : run.sut_log_tail) fmt::print(stderr, "  | {}\n", line);
+    }
+  }
+}
+
+void print_progress(const std::string& scenario, const ProgressEvent& e) {
+  if (e.kind == ProgressEvent::Kind::phase_start) {
+    const std::string length = e.planned_s <= 0 ? ""
+                               : e.phase == "ready" ? fmt::format(" (up to {} s)", e.planned_s)
+                                                    : fmt::format(" ({} s)", e.planned_s);
+    fmt::print(stderr, "memgate: {} run {}/{}: {}{}\n", scenario, e.run, e.runs, e.phase, length);
+  } else if (e.kind == ProgressEvent::Kind::run_end) {
+    fmt::print(stderr, "memgate: {} run {}/{}: {}\n", scenario, e.run, e.runs, e.note);
+  }
+}
+
+}  // namespace memgate::cli

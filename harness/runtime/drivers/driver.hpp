@@ -1,0 +1,65 @@
+#pragma once
+
+// One interface for every load driver (redis-queue, text-batch): a new driver is one new file.
+// The runner creates the driver before the SUT starts (so a driver that cannot be set up costs
+// no SUT run), then calls, in order: attach(), connect(), start(), begin_load(), stop(); it polls
+// load_ops(), limit_reached_at() and fatal(). Every loop a driver runs stops by itself at the
+// deadline given to start(), whatever the runner does.
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/stats/histogram.hpp"
+
+namespace memgate {
+
+class SutProcess;
+
+// What a driver reports about the load phase (the warm-up is counted apart, in details).
+struct DriverReport {
+  std::int64_t ops = 0;     // completed operations (texts for text-batch)
+  std::int64_t errors = 0;  // failed operations
+  LatencyHistogram latency;  // per operation (per batch for text-batch), from the intended send
+  std::optional<double> target_rate_per_s;  // open model: the rate asked for
+  nlohmann::json details = nlohmann::json::object();  // driver-specific figures
+  std::vector<std::string> problems;  // what makes the run invalid (a lost connection, ...)
+};
+
+class Driver {
+ public:
+  using Clock = std::chrono::steady_clock;
+  virtual ~Driver() = default;
+
+  // The SUT has started: drivers that talk to its stdin/stdout take its pipes here.
+  virtual void attach(SutProcess& /*sut*/) {}
+
+  // Connects to the target. Throws RunError (exit 3) naming it when it is unreachable or
+  // refuses (e.g. AUTH).
+  virtual void connect() = 0;
+
+  // Starts the load (the warm-up: not measured). Every loop ends by itself at deadline.
+  virtual void start(Clock::time_point deadline) = 0;
+
+  // From now on operations count for the load phase; with op_limit, exactly that many are sent.
+  // Called before start() when there is no warm-up.
+  virtual void begin_load(std::optional<std::int64_t> op_limit) = 0;
+
+  // Operations of the load phase completed so far.
+  virtual std::int64_t load_ops() const = 0;
+
+  // When the op_limit-th operation of the load phase completed (empty before, or without limit).
+  virtual std::optional<Clock::time_point> limit_reached_at() const = 0;
+
+  // A problem that ends the run early (a lost connection), as soon as one happened.
+  virtual std::optional<std::string> fatal() const = 0;
+
+  // Stops every loop, waits for them, and returns the load phase's figures.
+  virtual DriverReport stop() = 0;
+};
+
+}  // namespace memgate

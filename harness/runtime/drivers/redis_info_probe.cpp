@@ -1,0 +1,142 @@
+#include "runtime/drivers/redis_info_probe.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "core/metrics/run_metrics.hpp"
+#include "core/model/errors.hpp"
+#include "core/sut/redis_info.hpp"
+#include "runtime/process/interrupt.hpp"
+
+namespace memgate {
+
+namespace {
+
+RedisInfo info_of(RedisConnection& connection, const char* section) {
+  const RedisReply reply = connection.command({"INFO", section});
+  if (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_STATUS) return {};
+  return parse_redis_info(std::string_view(reply->str, reply->len));
+}
+
+// idle, plateau, residual and peak of one SUT-side series, with the metric functions of the OS
+// figures.
+nlohmann::json phase_figures(const Series& series, const std::vector<PhaseSpan>& phases) {
+  nlohmann::json out = nlohmann::json::object();
+  const auto put = [&](const char* key, const auto& value) {
+    if (value) out[key] = *value;
+  };
+  put("idle", idle_bytes(series, phases));
+  put("plateau", plateau_bytes(series, phases));
+  put("residual", residual_bytes(series, phases));
+  std::int64_t peak = 0;
+  for (const auto& s : series) peak = std::max(peak, s.bytes);
+  if (!series.empty()) out["peak"] = peak;
+  return out;
+}
+
+}  // namespace
+
+RedisInfoProbe::RedisInfoProbe(std::string host, int port, std::string password, int interval_ms,
+                               Clock::time_point t0)
+    : host_(std::move(host)),
+      password_(std::move(password)),
+      port_(port),
+      interval_ms_(interval_ms),
+      t0_(t0) {}
+
+RedisInfoProbe::~RedisInfoProbe() { stop(); }
+
+void RedisInfoProbe::start() {
+  connection_ = std::make_unique<RedisConnection>(host_, port_, password_);
+  run_id_ = info_of(*connection_, "server")["run_id"];
+  sample(*connection_);
+  thread_ = std::thread([this] { run(); });
+}
+
+void RedisInfoProbe::sample(RedisConnection& connection) {
+  const RedisInfo info = info_of(connection, "memory");
+  const double t_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0_).count();
+  std::lock_guard lock(mutex_);
+  samples_.push_back({t_ms, info_number(info, "used_memory").value_or(0),
+                      info_number(info, "used_memory_rss").value_or(0),
+                      info_number(info, "mem_fragmentation_ratio").value_or(0)});
+}
+
+void RedisInfoProbe::run() {
+  interrupt::block_in_this_thread();
+  auto next = Clock::now();
+  while (!stop_.load()) {
+    next += std::chrono::milliseconds(interval_ms_);
+    while (!stop_.load() && Clock::now() < next) {
+      std::this_thread::sleep_for(std::min<Clock::duration>(next - Clock::now(),
+                                                            std::chrono::milliseconds(20)));
+    }
+    if (stop_.load()) break;
+    try {
+      sample(*connection_);
+    } catch (const RunError& e) {
+      std::lock_guard lock(mutex_);
+      if (!problem_) problem_ = e.what();
+      return;
+    }
+  }
+}
+
+void RedisInfoProbe::stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void RedisInfoProbe::final_snapshot(const std::vector<std::string>& queue_keys) {
+  stop();
+  if (!connection_) return;
+  try {
+    const RedisInfo server = info_of(*connection_, "server");
+    const RedisInfo stats = info_of(*connection_, "commandstats");
+    nlohmann::json calls = nlohmann::json::object();
+    for (const char* cmd : {"lpush", "brpop", "rpop"}) {
+      calls[cmd] = info_command_calls(stats, cmd).value_or(0);
+    }
+    std::int64_t queued = 0;
+    for (const auto& key : queue_keys) {
+      const RedisReply reply = connection_->command({"LLEN", key});
+      if (reply->type == REDIS_REPLY_INTEGER) queued += reply->integer;
+    }
+    std::lock_guard lock(mutex_);
+    final_ = {{"command_calls", calls}, {"queue_length", queued}};
+    const auto id = server.find("run_id");
+    if (id != server.end() && id->second != run_id_ && !problem_) {
+      problem_ = "Redis restarted during the run (its run_id changed)";
+    }
+  } catch (const RunError& e) {
+    std::lock_guard lock(mutex_);
+    if (!problem_) problem_ = e.what();
+  }
+}
+
+std::optional<std::string> RedisInfoProbe::problem() const {
+  std::lock_guard lock(mutex_);
+  return problem_;
+}
+
+nlohmann::json RedisInfoProbe::figures(const std::vector<PhaseSpan>& phases) const {
+  std::lock_guard lock(mutex_);
+  Series used, rss;
+  nlohmann::json samples = nlohmann::json::array();
+  for (const auto& s : samples_) {
+    used.push_back({s[0], static_cast<std::int64_t>(s[1])});
+    rss.push_back({s[0], static_cast<std::int64_t>(s[2])});
+    samples.push_back({std::round(s[0] * 1000) / 1000, static_cast<std::int64_t>(s[1]),
+                       static_cast<std::int64_t>(s[2]), s[3]});
+  }
+  return {{"source", "redis INFO memory"},
+          {"interval_ms", interval_ms_},
+          {"columns", {"t_ms", "used_memory", "used_memory_rss", "mem_fragmentation_ratio"}},
+          {"used_memory_bytes", phase_figures(used, phases)},
+          {"used_memory_rss_bytes", phase_figures(rss, phases)},
+          {"final", final_},
+          {"samples", samples}};
+}
+
+}  // namespace memgate
