@@ -54,15 +54,18 @@ bench:
 	@$(MAKE) --no-print-directory build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L bench -V
 
+# Gate every shipped scenario against baselines/. Exit 0 pass, 1 regressed, 3 invalid run,
+# 4 no verdict (make turns any failure into 2: CI that needs the difference calls memgate).
 memgate:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory build
-	$(MEMGATE) validate $(SCENARIOS)
+	$(MEMGATE) check $(SCENARIOS) --baselines baselines $(if $(REPEAT),--repeat $(REPEAT))
 
+# Create or refresh baselines/ on this machine (commit them).
 baselines:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory build
-	$(MEMGATE) validate $(SCENARIOS)
+	$(MEMGATE) baseline $(SCENARIOS) --baselines baselines $(if $(REPEAT),--repeat $(REPEAT))
 
 clean:
 	rm -rf $(BUILD_DIR)

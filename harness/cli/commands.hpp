@@ -19,6 +19,9 @@ using Selected = std::function<ExitCode()>;
 void add_validate_command(CLI::App& app, Selected& selected);
 void add_watch_command(CLI::App& app, Selected& selected);
 void add_run_command(CLI::App& app, Selected& selected);
+void add_check_command(CLI::App& app, Selected& selected);
+void add_baseline_command(CLI::App& app, Selected& selected);
+void add_compare_command(CLI::App& app, Selected& selected);
 
 // Loads and validates every file before anything runs, applying the --set overrides. Throws
 // InputError (exit 2) at the first bad file.

@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
   cli::add_validate_command(app, selected);
   cli::add_watch_command(app, selected);
   cli::add_run_command(app, selected);
+  cli::add_check_command(app, selected);
+  cli::add_baseline_command(app, selected);
+  cli::add_compare_command(app, selected);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -16,6 +16,13 @@
 //   --crash             die by SIGSEGV instead of exiting
 //   --exit-code N       exit with N
 //   --ready-text TEXT   print TEXT once set up
+//   --run-ms T          then work for T ms before exiting (or holding)
+//   --leak-bytes-per-ms B  while working, touch B more bytes every ms and never free them
+//   --extra-mib X       touch X MiB more at start (a bigger footprint)
+//   --jitter-mib J      touch a random 0..J MiB more at start (noise between runs)
+//   --version           print "mg-test-sut 1.0" and exit
+// The variable MG_TEST_SUT_EXTRA adds arguments (space-separated): tests change the SUT's
+// behaviour from outside the scenario, as a new release of a real SUT would.
 // Every step also prints "pids: ..." with the pids of the processes it created.
 
 #include <signal.h>
@@ -27,6 +34,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,6 +57,10 @@ struct Options {
   bool crash = false;
   int exit_code = 0;
   std::string ready_text;
+  long run_ms = 0;
+  long leak_bytes_per_ms = 0;
+  long jitter_mib = 0;
+  long extra_mib = 0;
 };
 
 void say(const std::string& line) {
@@ -76,8 +89,12 @@ void wait_usr1() {
   sigwait(&set, &sig);
 }
 
-Options parse(int argc, char** argv) {
+Options parse(std::vector<std::string> args) {
   Options o;
+  const int argc = static_cast<int>(args.size());
+  std::vector<char*> argv_storage;
+  for (auto& a : args) argv_storage.push_back(a.data());
+  char** argv = argv_storage.data();
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const auto next = [&]() -> const char* {
@@ -101,6 +118,14 @@ Options parse(int argc, char** argv) {
     else if (a == "--crash") o.crash = true;
     else if (a == "--exit-code") o.exit_code = std::atoi(next());
     else if (a == "--ready-text") o.ready_text = next();
+    else if (a == "--run-ms") o.run_ms = std::atol(next());
+    else if (a == "--leak-bytes-per-ms") o.leak_bytes_per_ms = std::atol(next());
+    else if (a == "--jitter-mib") o.jitter_mib = std::atol(next());
+    else if (a == "--extra-mib") o.extra_mib = std::atol(next());
+    else if (a == "--version") {
+      std::printf("mg-test-sut 1.0\n");
+      std::exit(0);
+    }
     else {
       std::fprintf(stderr, "mg-test-sut: unknown argument %s\n", a.c_str());
       std::exit(64);
@@ -111,8 +136,25 @@ Options parse(int argc, char** argv) {
 
 }  // namespace
 
+// Sleeps until start + ms (absolute: the work keeps its pace whatever each step costs).
+void sleep_until_ms(const timespec& start, long ms) {
+  timespec t = start;
+  t.tv_sec += ms / 1000;
+  t.tv_nsec += (ms % 1000) * 1'000'000;
+  if (t.tv_nsec >= 1'000'000'000) {
+    t.tv_sec += 1;
+    t.tv_nsec -= 1'000'000'000;
+  }
+  clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, nullptr);
+}
+
 int main(int argc, char** argv) {
-  const Options o = parse(argc, argv);
+  std::vector<std::string> args(argv, argv + argc);
+  if (const char* extra = std::getenv("MG_TEST_SUT_EXTRA")) {
+    std::istringstream words(extra);
+    for (std::string w; words >> w;) args.push_back(w);
+  }
+  const Options o = parse(args);
   sigset_t usr1;
   sigemptyset(&usr1);
   sigaddset(&usr1, SIGUSR1);
@@ -123,6 +165,11 @@ int main(int argc, char** argv) {
   if (o.alloc_mib > 0) {
     touch_mib(o.alloc_mib);
     say("allocated");
+  }
+  if (o.extra_mib > 0) touch_mib(o.extra_mib);
+  if (o.jitter_mib > 0) {
+    std::srand(static_cast<unsigned>(getpid() ^ time(nullptr)));
+    touch_mib(std::rand() % (o.jitter_mib + 1));
   }
 
   std::vector<pid_t> children;
@@ -213,6 +260,20 @@ int main(int argc, char** argv) {
   }
 
   if (!o.ready_text.empty()) say(o.ready_text);
+  if (o.run_ms > 0) {
+    timespec start{};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    std::vector<char*> leaked;
+    for (long ms = 1; ms <= o.run_ms; ++ms) {
+      if (o.leak_bytes_per_ms > 0) {
+        char* p = static_cast<char*>(std::malloc(static_cast<std::size_t>(o.leak_bytes_per_ms)));
+        std::memset(p, 0x6b, static_cast<std::size_t>(o.leak_bytes_per_ms));
+        leaked.push_back(p);  // never freed: the leak
+      }
+      sleep_until_ms(start, ms);
+    }
+    say("worked");
+  }
   if (o.crash) raise(SIGSEGV);
   if (o.hold) {
     say("holding");

@@ -51,3 +51,26 @@ TEST_CASE("Theil-Sen on a long series reduces to chunk medians and keeps the slo
   }
   CHECK(*theil_sen_slope(x, y, 500) == Approx(3.0));
 }
+
+TEST_CASE("Mann-Whitney one-sided p-values") {
+  CHECK_FALSE(mann_whitney_greater_p({}, {1}));   // no data: no test
+  CHECK_FALSE(mann_whitney_greater_p({1}, {}));
+  // Complete separation of 5 and 5: one ordering in C(10,5) = 252.
+  CHECK(*mann_whitney_greater_p({6, 7, 8, 9, 10}, {1, 2, 3, 4, 5}) == Approx(1.0 / 252));
+  // 3 and 3: one in C(6,3) = 20.
+  CHECK(*mann_whitney_greater_p({4, 5, 6}, {1, 2, 3}) == Approx(0.05));
+  // The other way round is as unlikely as can be: p = 1.
+  CHECK(*mann_whitney_greater_p({1, 2, 3}, {4, 5, 6}) == Approx(1.0));
+  // Interleaved: no evidence.
+  CHECK(*mann_whitney_greater_p({1, 3, 5, 7}, {2, 4, 6, 8}) > 0.5);
+  // U = 8 of 9 for 3 v 3: P(U >= 8) = 2/20.
+  CHECK(*mann_whitney_greater_p({3, 5, 6}, {1, 2, 4}) == Approx(0.1));
+  // Large samples use the normal approximation; a clear shift is significant.
+  std::vector<double> low, high;
+  for (int i = 0; i < 40; ++i) {
+    low.push_back(i);
+    high.push_back(i + 20);
+  }
+  CHECK(*mann_whitney_greater_p(high, low) < 0.001);
+  CHECK(*mann_whitney_greater_p(low, low) == Approx(0.5).margin(0.05));
+}

@@ -87,6 +87,7 @@ json report_to_json(const Report& report) {
               {"warnings", report.warnings},
               {"metrics", metrics_to_json(report.summary)},
               {"runs", runs}};
+  if (!report.gate.is_null()) out["gate"] = report.gate;
   if (!report.verdict.is_null()) out["verdict"] = report.verdict;
   return out;
 }

@@ -26,6 +26,7 @@ struct Report {
   std::vector<RunRecord> runs;
   RunMetrics summary;  // see summarize()
   std::vector<std::string> warnings;
+  nlohmann::json gate;     // the scenario's gate rules (gate_to_json), for `memgate compare`
   nlohmann::json verdict;  // null when there is none (run, watch)
 
   bool all_valid() const;

@@ -9,9 +9,15 @@ namespace memgate::scenario_parts {
 
 namespace {
 
-// Metrics a driver cannot produce: a rule on them could never be checked.
-std::optional<std::string> unmeasured_reason(const std::string& metric, const DriverSpec& driver) {
-  if (!std::holds_alternative<CommandDriverSpec>(driver)) return std::nullopt;
+// Metrics a scenario cannot produce: a rule on them could never be checked.
+std::optional<std::string> unmeasured_reason(const std::string& metric, const DriverSpec& driver,
+                                             double cooldown_s) {
+  if (!std::holds_alternative<CommandDriverSpec>(driver)) {
+    if (cooldown_s <= 0 && (metric == "residual_bytes" || metric == "retained_bytes")) {
+      return "residual memory is measured in the cool-down: set phases.cooldown_s above 0";
+    }
+    return std::nullopt;
+  }
   if (metric == "throughput_per_s" || metric.rfind("latency_", 0) == 0) {
     return "a command scenario has no operations, so no throughput or latency";
   }
@@ -21,14 +27,15 @@ std::optional<std::string> unmeasured_reason(const std::string& metric, const Dr
   return std::nullopt;
 }
 
-GateSpec default_gate(const DriverSpec& driver) {
+GateSpec default_gate(const DriverSpec& driver, double cooldown_s) {
   constexpr double kFloorBytes = 4 * 1024 * 1024;
   GateSpec gate;
   for (const char* m : {"peak_bytes", "plateau_bytes", "residual_bytes"}) {
-    if (!unmeasured_reason(m, driver)) gate.rules.push_back({m, 10, kFloorBytes});
+    if (unmeasured_reason(m, driver, cooldown_s)) continue;
+    gate.rules.push_back({m, 10, kFloorBytes});
   }
   gate.rules.push_back({"growth_bytes_per_min", std::nullopt, 1024 * 1024});
-  if (!unmeasured_reason("throughput_per_s", driver)) {
+  if (!unmeasured_reason("throughput_per_s", driver, cooldown_s)) {
     gate.rules.push_back({"throughput_per_s", 15, std::nullopt});
   }
   return gate;
@@ -36,8 +43,8 @@ GateSpec default_gate(const DriverSpec& driver) {
 
 }  // namespace
 
-GateSpec parse_gate(std::optional<ObjectReader> r, const DriverSpec& driver) {
-  if (!r) return default_gate(driver);
+GateSpec parse_gate(std::optional<ObjectReader> r, const DriverSpec& driver, double cooldown_s) {
+  if (!r) return default_gate(driver, cooldown_s);
   GateSpec gate;
   gate.noise_mad_k = r->opt_number("noise_mad_k", 0, 100).value_or(gate.noise_mad_k);
   gate.max_reruns = static_cast<int>(r->opt_int("max_reruns", 0, 10).value_or(gate.max_reruns));
@@ -45,7 +52,9 @@ GateSpec parse_gate(std::optional<ObjectReader> r, const DriverSpec& driver) {
     for (const auto& info : gated_metrics()) {
       const auto limit = budgets->opt_number(info.name, 0, 1e18);
       if (!limit) continue;
-      if (auto why = unmeasured_reason(info.name, driver)) budgets->fail(info.name, *why);
+      if (auto why = unmeasured_reason(info.name, driver, cooldown_s)) {
+        budgets->fail(info.name, *why);
+      }
       gate.budgets.push_back({info.name, *limit});
     }
     budgets->reject_unknown_keys();
@@ -53,7 +62,7 @@ GateSpec parse_gate(std::optional<ObjectReader> r, const DriverSpec& driver) {
   for (const auto& info : gated_metrics()) {
     auto rule_reader = r->opt_object(info.name);
     if (!rule_reader) continue;
-    if (auto why = unmeasured_reason(info.name, driver)) r->fail(info.name, *why);
+    if (auto why = unmeasured_reason(info.name, driver, cooldown_s)) r->fail(info.name, *why);
     GateRule rule{info.name, rule_reader->opt_number(info.tolerance_key, 0, 100'000),
                   rule_reader->opt_number(info.floor_key, 0, 1e18)};
     rule_reader->reject_unknown_keys();

@@ -167,7 +167,7 @@ Scenario parse_expanded(const json& expanded, const json& source, const std::str
   s.phases = parse_phases(r.get_object("phases"), is_command);
   s.repeat = static_cast<int>(r.opt_int("repeat", 1, 100).value_or(1));
   s.max_errors = r.opt_int("max_errors", 0, 1'000'000'000'000).value_or(0);
-  s.gate = parse_gate(r.opt_object("gate"), s.driver);
+  s.gate = parse_gate(r.opt_object("gate"), s.driver, s.phases.cooldown_s);
   r.reject_unknown_keys();
   return s;
 }

@@ -20,7 +20,8 @@ void require_allowed_host(const ObjectReader& r, std::string_view key, const std
 DriverSpec parse_driver(ObjectReader r, const std::string& scenario_dir,
                         const ScenarioContext& context);
 
-// Gate rules, checked against what the driver can measure. An absent gate gets the defaults.
-GateSpec parse_gate(std::optional<ObjectReader> r, const DriverSpec& driver);
+// Gate rules, checked against what the scenario can measure (its driver; its cool-down, for
+// residual memory). An absent gate gets the defaults.
+GateSpec parse_gate(std::optional<ObjectReader> r, const DriverSpec& driver, double cooldown_s);
 
 }  // namespace memgate::scenario_parts

@@ -67,4 +67,42 @@ std::optional<double> theil_sen_slope(const std::vector<double>& xs_in,
   return median(std::move(slopes));
 }
 
+std::optional<double> mann_whitney_greater_p(const std::vector<double>& higher,
+                                             const std::vector<double>& lower) {
+  const std::size_t m = higher.size(), n = lower.size();
+  if (m == 0 || n == 0) return std::nullopt;
+  double u = 0;
+  for (double h : higher) {
+    for (double l : lower) u += h > l ? 1.0 : h == l ? 0.5 : 0.0;
+  }
+  if (m <= 30 && n <= 30) {
+    // count[k][u]: orderings of k "higher" among the values giving U = u, built one "lower"
+    // value at a time (the classic recurrence f(m, n, u) = f(m-1, n, u-n) + f(m, n-1, u)).
+    const std::size_t max_u = m * n;
+    std::vector<std::vector<double>> f(m + 1, std::vector<double>(max_u + 1, 0.0));
+    std::vector<std::vector<double>> next = f;
+    for (std::size_t k = 0; k <= m; ++k) f[k][0] = 1;  // n = 0: U is 0
+    for (std::size_t j = 1; j <= n; ++j) {
+      for (std::size_t k = 0; k <= m; ++k) {
+        for (std::size_t v = 0; v <= max_u; ++v) {
+          double ways = f[k][v];  // the largest value is a "lower" one: adds nothing to U
+          if (k > 0 && v >= j) ways += next[k - 1][v - j];  // it is a "higher" one: beats j
+          next[k][v] = ways;
+        }
+      }
+      std::swap(f, next);
+    }
+    double total = 0, tail = 0;
+    for (std::size_t v = 0; v <= max_u; ++v) {
+      total += f[m][v];
+      if (static_cast<double>(v) >= u - 1e-9) tail += f[m][v];
+    }
+    return tail / total;
+  }
+  const double mean = static_cast<double>(m * n) / 2;
+  const double sd = std::sqrt(static_cast<double>(m * n * (m + n + 1)) / 12);
+  const double z = (u - mean - 0.5) / sd;
+  return 0.5 * std::erfc(z / std::sqrt(2.0));
+}
+
 }  // namespace memgate::stats

@@ -84,7 +84,7 @@ class RunOnce {
 void RunOnce::emit(ProgressEvent event) const {
   if (!settings_.progress) return;
   event.run = index_;
-  event.runs = settings_.repeat;
+  event.runs = settings_.first_index - 1 + settings_.repeat;
   settings_.progress(event);
 }
 

@@ -1,5 +1,6 @@
 #include "runtime/run/scenario_runner.hpp"
 
+#include "core/gate/gate.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "runtime/env/environment.hpp"
 #include "runtime/process/interrupt.hpp"
@@ -15,7 +16,8 @@ Report run_scenario(const Scenario& scenario, const RunSettings& settings) {
   report.driver = driver_type(scenario.driver);
   report.environment = read_environment();
   report.warnings = environment_warnings(report.environment);
-  for (int i = 1; i <= settings.repeat; ++i) {
+  report.gate = gate_to_json(scenario.gate);
+  for (int i = settings.first_index; i < settings.first_index + settings.repeat; ++i) {
     report.runs.push_back(run_once(scenario, i, settings));
     // An invalid run means the scenario cannot be measured as it stands: stop here.
     if (!report.runs.back().valid || interrupt::requested()) break;

@@ -31,6 +31,7 @@ struct ProgressEvent {
 struct RunSettings {
   std::string out_dir;  // the SUT's logs go here as sut-run<N>.log (must exist)
   int repeat = 1;
+  int first_index = 1;  // number of the first run (reruns continue the count)
   std::function<void(const ProgressEvent&)> progress;  // may be empty
 };
 

@@ -1,0 +1,103 @@
+// memgate baseline SCENARIO... [--repeat N] [--baselines DIR]: create or refresh baselines.
+// A failed or invalid run never replaces a good baseline; the file is written atomically.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+
+#include "cli/cli_time.hpp"
+#include "cli/commands.hpp"
+#include "cli/report_output.hpp"
+#include "cli/verdict_output.hpp"
+#include "core/baseline/baseline.hpp"
+#include "core/model/errors.hpp"
+#include "runtime/process/interrupt.hpp"
+#include "runtime/process/sut_version.hpp"
+#include "runtime/run/scenario_runner.hpp"
+
+namespace memgate::cli {
+
+namespace {
+
+// A baseline needs enough repetitions to know the noise.
+constexpr int kMinBaselineRepeat = 5;
+
+struct BaselineOptions {
+  std::vector<std::string> files;
+  int repeat = 0;
+  std::string baselines = "baselines";
+  bool allow_remote = false;
+  bool quiet = false;
+};
+
+ExitCode run_baseline(const BaselineOptions& o) {
+  const std::vector<Scenario> scenarios = load_scenarios(o.files, {}, o.allow_remote);
+  std::error_code ec;
+  std::filesystem::create_directories(o.baselines, ec);
+  if (ec) {
+    throw RunError(fmt::format("cannot create the baselines folder {}: {}", o.baselines,
+                               ec.message()));
+  }
+  ExitCode exit = ExitCode::ok;
+  for (const Scenario& scenario : scenarios) {
+    const std::string path = baseline_path(o.baselines, scenario.name);
+    std::optional<Baseline> before;
+    if (std::filesystem::exists(path)) {
+      try {
+        before = read_baseline_file(path);
+      } catch (const InputError& e) {
+        fmt::print(stderr, "note: the current baseline is unreadable and will be replaced if "
+                           "the runs are valid: {}\n", e.what());
+      }
+    }
+    const std::string dir = report_dir("", 1, scenario.name);
+    RunSettings settings;
+    settings.out_dir = dir;
+    settings.repeat = o.repeat > 0 ? o.repeat : std::max(scenario.repeat, kMinBaselineRepeat);
+    if (!o.quiet) {
+      settings.progress = [&](const ProgressEvent& e) { print_progress(scenario.name, e); };
+    }
+    Report report = run_scenario(scenario, settings);
+    report.created_at = utc_now_iso8601();
+    write_report_json(report, dir);
+    print_summary(report);
+    if (!report.all_valid() || interrupt::requested()) {
+      print_invalid_runs(report);
+      fmt::print("{}: baseline NOT written ({} left as it was)\n", scenario.name, path);
+      exit = worst(exit, ExitCode::run_failed);
+      if (interrupt::requested()) break;
+      continue;
+    }
+    const Baseline baseline = make_baseline(report, read_sut_version(scenario.sut));
+    write_baseline_file(path, baseline);
+    fmt::print("{}: wrote {} ({} repetitions{})\n", scenario.name, path, baseline.repetitions,
+               baseline.sut_version.empty() ? "" : ", SUT " + baseline.sut_version);
+    if (before) {
+      for (const auto& line : describe_changes(*before, baseline)) fmt::print("  {}\n", line);
+    } else {
+      fmt::print("  a new baseline\n");
+    }
+  }
+  return exit;
+}
+
+}  // namespace
+
+void add_baseline_command(CLI::App& app, Selected& selected) {
+  auto o = std::make_shared<BaselineOptions>();
+  CLI::App* cmd = app.add_subcommand("baseline", "Create or refresh the baselines of scenarios");
+  cmd->add_option("scenarios", o->files, "Scenario files (JSON)")->required();
+  cmd->add_option("--repeat", o->repeat,
+                  fmt::format("Repetitions (default: the scenario's repeat, at least {})",
+                              kMinBaselineRepeat))
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--baselines", o->baselines, "Folder of the baselines (default baselines)");
+  cmd->add_flag("--allow-remote", o->allow_remote,
+                "Accept load targets that are not loopback addresses");
+  cmd->add_flag("--quiet,-q", o->quiet, "No progress lines");
+  cmd->callback([&selected, o] { selected = [o] { return run_baseline(*o); }; });
+}
+
+}  // namespace memgate::cli

@@ -1,0 +1,178 @@
+#include "core/baseline/baseline.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "core/model/errors.hpp"
+#include "core/model/metrics.hpp"
+#include "core/model/text_file.hpp"
+#include "core/model/units.hpp"
+#include "core/scenario/json_reader.hpp"
+#include "core/stats/stats.hpp"
+
+namespace memgate {
+
+using nlohmann::json;
+
+MetricSeries make_series(std::vector<double> values) {
+  MetricSeries s;
+  s.median = *stats::median(values);
+  s.mad = *stats::mad(values);
+  s.min = *std::min_element(values.begin(), values.end());
+  s.max = *std::max_element(values.begin(), values.end());
+  s.values = std::move(values);
+  return s;
+}
+
+std::string machine_fingerprint(const json& env) {
+  const auto memory_gib = std::llround(env.value("memory_bytes", 0.0) / (1024.0 * 1024 * 1024));
+  const std::string identity =
+      fmt::format("{}|{}|{}|{}", env.value("cpu_model", std::string("?")), env.value("cores", 0),
+                  memory_gib, env.value("arch", std::string("?")));
+  std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a 64
+  for (unsigned char c : identity) {
+    hash ^= c;
+    hash *= 0x100000001b3ULL;
+  }
+  return fmt::format("{:016x}", hash);
+}
+
+std::map<std::string, std::vector<double>> metric_values(const std::vector<RunRecord>& runs) {
+  std::map<std::string, std::vector<double>> out;
+  for (const RunRecord& run : runs) {
+    if (!run.valid) continue;
+    for (const auto& info : gated_metrics()) {
+      if (auto v = metric_value(run.metrics, info.name)) out[info.name].push_back(*v);
+    }
+  }
+  return out;
+}
+
+Baseline make_baseline(const Report& report, const std::string& sut_version) {
+  Baseline b;
+  b.scenario = report.scenario;
+  b.scenario_hash = report.scenario_hash;
+  b.created_at = report.created_at;
+  b.memgate_version = MEMGATE_VERSION;
+  b.sut_version = sut_version;
+  b.environment = report.environment;
+  b.fingerprint = machine_fingerprint(report.environment);
+  for (const auto& run : report.runs) b.repetitions += run.valid ? 1 : 0;
+  for (auto& [name, values] : metric_values(report.runs)) b.metrics[name] = make_series(values);
+  return b;
+}
+
+json baseline_to_json(const Baseline& b) {
+  json metrics = json::object();
+  for (const auto& [name, s] : b.metrics) {
+    metrics[name] = {{"values", s.values}, {"median", s.median}, {"mad", s.mad},
+                     {"min", s.min},       {"max", s.max}};
+  }
+  return {{"schema_version", kBaselineSchemaVersion},
+          {"scenario", b.scenario},
+          {"scenario_hash", b.scenario_hash},
+          {"created_at", b.created_at},
+          {"memgate_version", b.memgate_version},
+          {"sut_version", b.sut_version},
+          {"environment", b.environment},
+          {"fingerprint", b.fingerprint},
+          {"repetitions", b.repetitions},
+          {"metrics", metrics}};
+}
+
+Baseline baseline_from_json(const json& document, const std::string& file) {
+  ObjectReader r(document, "", file);
+  const auto version = r.get_int("schema_version", 0, 1'000'000);
+  if (version != kBaselineSchemaVersion) {
+    r.fail("schema_version",
+           fmt::format("schema version {} is not the {} this memgate reads", version,
+                       kBaselineSchemaVersion),
+           "create it again with `memgate baseline` (or `make baselines`)");
+  }
+  Baseline b;
+  b.scenario = r.get_string("scenario");
+  b.scenario_hash = r.get_string("scenario_hash");
+  b.created_at = r.opt_string("created_at").value_or("");
+  b.memgate_version = r.opt_string("memgate_version").value_or("");
+  b.sut_version = r.opt_string("sut_version").value_or("");
+  if (const json* env = r.opt_raw("environment")) {
+    if (!env->is_object()) r.fail("environment", "expected an object");
+    b.environment = *env;
+  }
+  b.fingerprint = r.opt_string("fingerprint").value_or(machine_fingerprint(b.environment));
+  b.repetitions = static_cast<int>(r.get_int("repetitions", 1, 10'000));
+  ObjectReader metrics = r.get_object("metrics");
+  for (const auto& info : gated_metrics()) {
+    auto m = metrics.opt_object(info.name);
+    if (!m) continue;
+    const json* values = m->opt_raw("values");
+    if (!values || !values->is_array() || values->empty()) {
+      m->fail("values", "expected a non-empty array of numbers (one per repetition)");
+    }
+    std::vector<double> v;
+    for (std::size_t i = 0; i < values->size(); ++i) {
+      const json& item = (*values)[i];
+      if (!item.is_number() || !std::isfinite(item.get<double>())) {
+        throw InputError(file, json_pointer_child(m->child_path("values"), std::to_string(i)),
+                         "expected a number");
+      }
+      v.push_back(item.get<double>());
+    }
+    MetricSeries s = make_series(v);
+    // The stored figures must be those of the values: a hand edit of one without the other
+    // would make the gate compare against numbers nobody measured.
+    for (const auto& [key, expected] : {std::pair{"median", s.median}, {"mad", s.mad},
+                                        {"min", s.min}, {"max", s.max}}) {
+      const double stored = m->get_number(key, -1e300, 1e300);
+      if (std::fabs(stored - expected) > 1e-6 * std::max(1.0, std::fabs(expected))) {
+        m->fail(key, fmt::format("{} is not the {} of the values ({})", stored, key, expected),
+                "do not edit baselines by hand: create them with `memgate baseline`");
+      }
+    }
+    m->reject_unknown_keys();
+    b.metrics[info.name] = std::move(s);
+  }
+  metrics.reject_unknown_keys();
+  r.reject_unknown_keys();
+  return b;
+}
+
+Baseline read_baseline_file(const std::string& path) {
+  const std::string text = read_input_file(path, 16 * 1024 * 1024);
+  return baseline_from_json(parse_json_text(text, path), path);
+}
+
+void write_baseline_file(const std::string& path, const Baseline& baseline) {
+  write_file_atomic(path, baseline_to_json(baseline).dump(1) + "\n");
+}
+
+std::vector<std::string> describe_changes(const Baseline& before, const Baseline& after) {
+  std::vector<std::string> lines;
+  if (before.scenario_hash != after.scenario_hash) {
+    lines.push_back("the scenario changed since the previous baseline");
+  }
+  if (before.fingerprint != after.fingerprint) {
+    lines.push_back(fmt::format("measured on another machine class ({} -> {})",
+                                before.environment.value("cpu_model", std::string("?")),
+                                after.environment.value("cpu_model", std::string("?"))));
+  }
+  for (const auto& [name, now] : after.metrics) {
+    const auto old = before.metrics.find(name);
+    const MetricInfo* info = find_metric(name);
+    const auto show = [&](double v) {
+      return info && info->is_bytes ? format_bytes(v) : fmt::format("{:.4g}", v);
+    };
+    if (old == before.metrics.end()) {
+      lines.push_back(fmt::format("{}: new, {}", name, show(now.median)));
+      continue;
+    }
+    const double was = old->second.median;
+    const std::string pct = was != 0 ? fmt::format(" ({:+.1f}%)", (now.median - was) / std::fabs(was) * 100)
+                                     : std::string();
+    lines.push_back(fmt::format("{}: {} -> {}{}", name, show(was), show(now.median), pct));
+  }
+  return lines;
+}
+
+}  // namespace memgate

@@ -1,0 +1,70 @@
+#pragma once
+
+// A scenario's baseline: per metric, every repetition's value with its median and spread, the
+// scenario's hash (a changed scenario makes the baseline stale) and the environment it was
+// measured in. baselines/<scenario>.json; written atomically (see write_baseline_file).
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/report/report.hpp"
+
+namespace memgate {
+
+constexpr int kBaselineSchemaVersion = 1;
+
+// The values of one metric over repetitions, with the figures the gate uses.
+struct MetricSeries {
+  std::vector<double> values;
+  double median = 0;
+  double mad = 0;  // median absolute deviation, unscaled
+  double min = 0;
+  double max = 0;
+};
+
+// Summary figures of values (which must not be empty).
+MetricSeries make_series(std::vector<double> values);
+
+struct Baseline {
+  std::string scenario;
+  std::string scenario_hash;
+  std::string created_at;
+  std::string memgate_version;
+  std::string sut_version;  // empty when the SUT's --version could not be read
+  nlohmann::json environment = nlohmann::json::object();
+  std::string fingerprint;  // see machine_fingerprint()
+  int repetitions = 0;
+  std::map<std::string, MetricSeries> metrics;  // by gated metric name
+};
+
+// Identifies the machine class a measurement is comparable on: CPU model, cores, memory (GiB)
+// and architecture; not the host name (CI runners of one class have many names). 16 hex digits.
+std::string machine_fingerprint(const nlohmann::json& environment);
+
+// The values of every gated metric over the report's valid runs (metrics a run lacks are
+// skipped). Empty when no run is valid.
+std::map<std::string, std::vector<double>> metric_values(const std::vector<RunRecord>& runs);
+
+// A baseline from a report whose runs are all valid.
+Baseline make_baseline(const Report& report, const std::string& sut_version);
+
+nlohmann::json baseline_to_json(const Baseline& baseline);
+
+// Parses and checks a baseline document. Throws InputError (exit 2) naming file and JSON path
+// for any problem: wrong schema version, missing or mistyped field, inconsistent figures.
+Baseline baseline_from_json(const nlohmann::json& document, const std::string& file);
+
+// Reads a baseline file (at most 16 MiB); InputError for unreadable, corrupt or truncated files.
+Baseline read_baseline_file(const std::string& path);
+
+// Writes atomically (temp file, fsync, rename): a crash leaves the old file or the new one.
+void write_baseline_file(const std::string& path, const Baseline& baseline);
+
+// One line per metric whose median moved between two baselines ("peak_bytes: 12.1 MiB ->
+// 13.0 MiB (+7.4%)"), plus lines for a changed scenario hash or machine.
+std::vector<std::string> describe_changes(const Baseline& before, const Baseline& after);
+
+}  // namespace memgate

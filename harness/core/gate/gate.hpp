@@ -1,0 +1,87 @@
+#pragma once
+
+// The gate: baseline + current runs -> a verdict per gated metric and overall. Pure.
+//
+// A metric regresses only when all three hold:
+//   1. the relative tolerance is exceeded (e.g. +10%; skipped when the rule has none),
+//   2. the absolute floor is exceeded (e.g. +4 MiB: 1 MB on 10 MB must not fail a gate),
+//   3. the change is outside the noise the baseline measured: the current median lies beyond
+//      the baseline's max + k*MAD (min - k*MAD for throughput), and, when both sides have at
+//      least 5 runs, a one-sided Mann-Whitney test agrees (p <= 0.05).
+// 1 and 2 without 3 is "inconclusive": the change would matter but the noise hides it; the
+// caller reruns and pools the runs, and reports "inconclusive" (exit 4) if it stays so.
+// "improved" is the same test in the better direction. Budgets are absolute limits that need no
+// baseline. Throughput and latency measured on another machine class than the baseline's only
+// warn.
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/baseline/baseline.hpp"
+#include "core/model/exit_code.hpp"
+#include "core/scenario/scenario.hpp"
+
+namespace memgate {
+
+// Below this p-value the rank test says the two samples differ.
+constexpr double kRankTestAlpha = 0.05;
+// Both samples need this many values before the rank test is consulted.
+constexpr std::size_t kRankTestMinRuns = 5;
+
+enum class CheckStatus { pass, regressed, improved, inconclusive, warning, no_baseline, no_data };
+enum class VerdictStatus { pass, regressed, improved, no_baseline, stale_baseline, inconclusive };
+
+const char* to_string(CheckStatus status);
+const char* to_string(VerdictStatus status);
+
+struct Check {
+  std::string metric;
+  CheckStatus status = CheckStatus::pass;
+  bool budget = false;                // an absolute budget, not a comparison with the baseline
+  std::optional<double> baseline;     // the baseline's median (a budget: its limit)
+  std::optional<double> current;      // the median of the current runs
+  std::optional<double> change;       // current - baseline, in the metric's unit
+  std::optional<double> change_pct;   // change / |baseline| * 100
+  std::optional<double> p_value;      // the rank test, when both sides had enough runs
+  std::string threshold;              // the rule that applied, for people
+  std::string reason;                 // why this status, one line
+};
+
+struct Verdict {
+  VerdictStatus status = VerdictStatus::pass;
+  std::vector<Check> checks;  // regressions first, then inconclusive, warnings, improvements
+  std::vector<std::string> notes;
+  bool same_machine = true;
+  int current_runs = 0;
+};
+
+struct GateInputs {
+  const GateSpec* spec = nullptr;
+  const Baseline* baseline = nullptr;  // null: there is no baseline
+  std::string scenario_hash;           // of the scenario as run now
+  std::string fingerprint;             // of the machine it ran on now
+  std::map<std::string, std::vector<double>> current;  // metric -> values of the valid runs
+};
+
+Verdict evaluate_gate(const GateInputs& inputs);
+
+// True when a rerun could settle it: some check is inconclusive.
+bool needs_rerun(const Verdict& verdict);
+
+// pass, improved -> 0; regressed -> 1; no baseline, stale, inconclusive -> 4.
+ExitCode exit_code_for(const Verdict& verdict);
+
+nlohmann::json verdict_to_json(const Verdict& verdict);
+
+// The gate rules as JSON, in the scenario's own format (carried in report.json, so that
+// `memgate compare` can gate a report without the scenario file), and back: gate_from_json
+// validates exactly like the scenario loader (InputError naming file and path).
+nlohmann::json gate_to_json(const GateSpec& gate);
+GateSpec gate_from_json(const nlohmann::json& document, const std::string& file,
+                        const std::string& path, const std::string& driver);
+
+}  // namespace memgate

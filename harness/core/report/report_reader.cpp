@@ -1,0 +1,83 @@
+#include "core/report/report_reader.hpp"
+
+#include <fmt/format.h>
+
+#include "core/gate/gate.hpp"
+#include "core/model/errors.hpp"
+#include "core/model/text_file.hpp"
+#include "core/scenario/json_reader.hpp"
+
+namespace memgate {
+
+namespace {
+
+RunMetrics read_metrics(ObjectReader m) {
+  RunMetrics out;
+  constexpr double kBig = 1e18;
+  const auto bytes = [&](const char* key) -> std::optional<std::int64_t> {
+    if (auto v = m.opt_number(key, -kBig, kBig)) return static_cast<std::int64_t>(*v);
+    return std::nullopt;
+  };
+  out.idle_bytes = bytes("idle_bytes");
+  out.peak_bytes = bytes("peak_bytes");
+  out.plateau_bytes = bytes("plateau_bytes");
+  out.residual_bytes = bytes("residual_bytes");
+  out.retained_bytes = bytes("retained_bytes");
+  out.growth_bytes_per_min = m.opt_number("growth_bytes_per_min", -kBig, kBig);
+  out.throughput_per_s = m.opt_number("throughput_per_s", 0, kBig);
+  out.ops = m.opt_int("ops", 0, INT64_MAX).value_or(0);
+  out.errors = m.opt_int("errors", 0, INT64_MAX).value_or(0);
+  if (auto l = m.opt_object("latency_ms")) {
+    LatencySummary s;
+    s.p50_ms = l->get_number("p50", 0, kBig);
+    s.p95_ms = l->get_number("p95", 0, kBig);
+    s.p99_ms = l->get_number("p99", 0, kBig);
+    s.max_ms = l->get_number("max", 0, kBig);
+    s.count = l->opt_int("count", 0, INT64_MAX).value_or(0);
+    l->reject_unknown_keys();
+    out.latency_ms = s;
+  }
+  m.reject_unknown_keys();
+  return out;
+}
+
+}  // namespace
+
+ReportForGate read_report_file(const std::string& path) {
+  const nlohmann::json doc = parse_json_text(read_input_file(path, 512 * 1024 * 1024), path);
+  ObjectReader r(doc, "", path);
+  const auto version = r.get_int("schema_version", 0, 1'000'000);
+  if (version != kReportSchemaVersion) {
+    r.fail("schema_version", fmt::format("schema version {} is not the {} this memgate reads",
+                                         version, kReportSchemaVersion));
+  }
+  ReportForGate out;
+  Report& report = out.report;
+  report.scenario = r.get_string("scenario");
+  report.scenario_hash = r.get_string("scenario_hash");
+  report.driver = r.get_enum("driver", {"redis-queue", "text-batch", "command"});
+  if (const nlohmann::json* env = r.opt_raw("environment"); env && env->is_object()) {
+    report.environment = *env;
+  }
+  const nlohmann::json* gate = r.opt_raw("gate");
+  if (!gate) {
+    r.fail("gate", "the report carries no gate rules", "reports written by `memgate run` or "
+                                                       "`memgate check` carry them");
+  }
+  out.gate = gate_from_json(*gate, path, "/gate", report.driver);
+  const nlohmann::json* runs = r.opt_raw("runs");
+  if (!runs || !runs->is_array() || runs->empty()) r.fail("runs", "expected a non-empty array");
+  for (std::size_t i = 0; i < runs->size(); ++i) {
+    ObjectReader run((*runs)[i], json_pointer_child("/runs", std::to_string(i)), path);
+    RunRecord record;
+    record.index = static_cast<int>(run.opt_int("index", 1, 1'000'000).value_or(
+        static_cast<std::int64_t>(i) + 1));
+    record.valid = run.opt_bool("valid").value_or(true);
+    record.metrics = read_metrics(run.get_object("metrics"));
+    report.runs.push_back(std::move(record));
+  }
+  report.summary = summarize(report.runs);
+  return out;
+}
+
+}  // namespace memgate

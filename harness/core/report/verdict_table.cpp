@@ -1,0 +1,86 @@
+#include "core/report/verdict_table.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+
+#include "core/model/metrics.hpp"
+#include "core/model/units.hpp"
+
+namespace memgate {
+
+namespace {
+
+std::string value(const MetricInfo& info, const std::optional<double>& v) {
+  if (!v) return "-";
+  if (info.is_bytes) {
+    return info.name == "growth_bytes_per_min" ? format_bytes(*v) + "/min" : format_bytes(*v);
+  }
+  if (info.name == "throughput_per_s") return fmt::format("{:.1f}/s", *v);
+  return fmt::format("{:.3f} ms", *v);
+}
+
+}  // namespace
+
+std::vector<VerdictRow> verdict_rows(const Verdict& verdict) {
+  std::vector<VerdictRow> rows;
+  for (const Check& c : verdict.checks) {
+    const MetricInfo& info = *find_metric(c.metric);
+    VerdictRow row;
+    row.metric = c.metric;
+    row.baseline = c.budget ? "budget" : value(info, c.baseline);
+    row.current = value(info, c.current);
+    if (c.change && !c.budget) {
+      const std::string magnitude = value(info, std::fabs(*c.change));
+      row.change = fmt::format("{}{}", *c.change < 0 ? "-" : "+", magnitude);
+      if (c.change_pct) row.change += fmt::format(" ({:+.1f}%)", *c.change_pct);
+    } else {
+      row.change = "-";
+    }
+    row.threshold = c.threshold.empty() ? "-" : c.threshold;
+    row.status = to_string(c.status);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string render_text_table(const std::vector<VerdictRow>& rows) {
+  std::vector<std::array<std::string, 6>> cells = {
+      {"metric", "baseline", "current", "change", "status", "threshold"}};
+  for (const auto& r : rows) {
+    cells.push_back({r.metric, r.baseline, r.current, r.change, r.status, r.threshold});
+  }
+  std::array<std::size_t, 6> width{};
+  for (const auto& line : cells) {
+    for (std::size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], line[i].size());
+  }
+  std::string out;
+  for (const auto& line : cells) {
+    std::string text;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      text += i + 1 < line.size() ? fmt::format("{:<{}}  ", line[i], width[i]) : line[i];
+    }
+    out += text + "\n";
+  }
+  return out;
+}
+
+std::string verdict_headline(const Verdict& verdict) {
+  std::string status = to_string(verdict.status);
+  std::transform(status.begin(), status.end(), status.begin(), [](unsigned char c) {
+    return c == '-' ? ' ' : static_cast<char>(std::toupper(c));
+  });
+  std::vector<std::string> names;
+  for (const Check& c : verdict.checks) {
+    if (c.status == CheckStatus::regressed || c.status == CheckStatus::inconclusive) {
+      names.push_back(c.metric + (c.budget ? " (budget)" : ""));
+    }
+  }
+  if (names.empty()) return status;
+  return fmt::format("{}: {}", status, fmt::join(names, ", "));
+}
+
+}  // namespace memgate

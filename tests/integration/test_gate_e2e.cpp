@@ -1,0 +1,151 @@
+// The gate end to end: baselines and checks of a small SUT whose memory behaviour the test
+// changes from outside the scenario (MG_TEST_SUT_EXTRA), as a new release of a real SUT would.
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/support.hpp"
+
+using namespace memgate::test;
+using nlohmann::json;
+
+namespace {
+
+// 64 MiB held while working 1.2 s; a command scenario: its whole life is the load.
+json footprint_scenario() {
+  return json::parse(R"({
+    "name": "footprint",
+    "sut": {"command": ["{bindir}/mg-test-sut", "--alloc-mib", "64", "--run-ms", "1200"]},
+    "watch": {"interval_ms": 10},
+    "phases": {"warmup_s": 0.2},
+    "driver": {"type": "command"},
+    "repeat": 3,
+    "gate": {
+      "peak_bytes": {"max_increase_pct": 10, "min_increase_bytes": 4194304},
+      "plateau_bytes": {"max_increase_pct": 10, "min_increase_bytes": 4194304},
+      "growth_bytes_per_min": {"max_bytes_per_min": 16777216}
+    }
+  })");
+}
+
+struct Setup {
+  TempDir dir;
+  std::string scenario;
+  std::string baselines;
+  Setup() : scenario(dir.write("footprint.json", footprint_scenario().dump())),
+            baselines(dir.file("baselines")) {}
+  CliResult baseline(const std::map<std::string, std::string>& env = {}) const {
+    return run_memgate({"baseline", scenario, "--baselines", baselines, "--quiet"}, 300, env,
+                       dir.path());
+  }
+  CliResult check(const std::map<std::string, std::string>& env = {}) const {
+    return run_memgate({"check", scenario, "--baselines", baselines, "--out", dir.file("out"),
+                        "--quiet"},
+                       300, env, dir.path());
+  }
+  std::string baseline_file() const { return baselines + "/footprint.json"; }
+};
+
+}  // namespace
+
+TEST_CASE("gate e2e: a baseline, then checks of the same, a bigger and a leaking SUT") {
+  Setup s;
+  const auto made = s.baseline();
+  INFO(made.output);
+  REQUIRE(made.exit_code == 0);
+  CHECK_THAT(made.output, Catch::Contains("wrote " + s.baseline_file() + " (5 repetitions, SUT "
+                                          "mg-test-sut 1.0)"));
+  const json baseline = json::parse(slurp(s.baseline_file()));
+  CHECK(baseline["schema_version"] == 1);
+  CHECK(baseline["metrics"]["peak_bytes"]["values"].size() == 5);
+  CHECK(baseline["environment"].contains("cpu_model"));
+
+  const auto same = s.check();
+  INFO(same.output);
+  CHECK(same.exit_code == 0);
+  CHECK_THAT(same.output, Catch::Contains("footprint: PASS"));
+  const json report = json::parse(slurp(s.dir.file("out/report.json")));
+  CHECK(report["verdict"]["status"] == "pass");
+  CHECK(report["verdict"]["checks"].size() == 3);
+
+  const auto bigger = s.check({{"MG_TEST_SUT_EXTRA", "--extra-mib 13"}});  // +20%
+  INFO(bigger.output);
+  CHECK(bigger.exit_code == 1);
+  CHECK_THAT(bigger.output, Catch::Contains("REGRESSED") && Catch::Contains("peak_bytes") &&
+                                Catch::Contains("plateau_bytes"));
+
+  const auto leaking = s.check({{"MG_TEST_SUT_EXTRA", "--leak-bytes-per-ms 8192"}});
+  INFO(leaking.output);
+  CHECK(leaking.exit_code == 1);
+  CHECK_THAT(leaking.output, Catch::Contains("REGRESSED") &&
+                                 Catch::Contains("growth_bytes_per_min"));
+  const json leak_report = json::parse(slurp(s.dir.file("out/report.json")));
+  CHECK(leak_report["verdict"]["checks"][0]["status"] == "regressed");
+
+  // compare gates the written report again, running nothing, to the same verdict.
+  const auto compared = run_memgate({"compare", s.dir.file("out/report.json"), s.baseline_file()});
+  CHECK(compared.exit_code == 1);
+  CHECK_THAT(compared.output, Catch::Contains("growth_bytes_per_min"));
+}
+
+TEST_CASE("gate e2e: damaged baselines are exit 2 and stay untouched") {
+  Setup s;
+  REQUIRE(s.baseline().exit_code == 0);
+  const std::string good = slurp(s.baseline_file());
+  json other_schema = json::parse(good);
+  other_schema["schema_version"] = 99;
+  const std::vector<std::string> damages = {
+      good.substr(0, good.size() / 2),                 // truncated
+      "{\"schema_version\": 1, garbage",               // corrupted
+      other_schema.dump(),                             // another schema version
+  };
+  for (const std::string& damaged : damages) {
+    std::ofstream(s.baseline_file(), std::ios::trunc) << damaged;
+    const auto r = s.check();
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Catch::Contains(s.baseline_file()));
+    CHECK(slurp(s.baseline_file()) == damaged);  // byte for byte
+    CHECK_FALSE(std::filesystem::exists(s.dir.file("out/report.json")));  // nothing ran
+    const auto compared = run_memgate({"compare", s.dir.file("nothing.json"), s.baseline_file()});
+    CHECK(compared.exit_code == 2);
+  }
+}
+
+TEST_CASE("gate e2e: a failed run never replaces a good baseline") {
+  Setup s;
+  REQUIRE(s.baseline().exit_code == 0);
+  const std::string good = slurp(s.baseline_file());
+  const auto failed = s.baseline({{"MG_TEST_SUT_EXTRA", "--exit-code 5"}});
+  CHECK(failed.exit_code == 3);
+  CHECK_THAT(failed.output, Catch::Contains("baseline NOT written") &&
+                                Catch::Contains("exited with status 5"));
+  CHECK(slurp(s.baseline_file()) == good);
+  // Refreshing it prints what changed.
+  const auto again = s.baseline({{"MG_TEST_SUT_EXTRA", "--extra-mib 8"}});
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(again.output, Catch::Contains("peak_bytes:") && Catch::Contains("->"));
+}
+
+TEST_CASE("gate e2e: no baseline and a stale baseline are exit 4 with the command to fix it") {
+  Setup s;
+  const auto none = s.check();
+  CHECK(none.exit_code == 4);
+  CHECK_THAT(none.output, Catch::Contains("NO BASELINE") &&
+                              Catch::Contains("memgate baseline " + s.scenario));
+  REQUIRE(s.baseline().exit_code == 0);
+  json changed = footprint_scenario();
+  changed["sut"]["command"][4] = "1000";  // a different load: the baseline no longer applies
+  std::ofstream(s.scenario, std::ios::trunc) << changed.dump();
+  const auto stale = s.check();
+  CHECK(stale.exit_code == 4);
+  CHECK_THAT(stale.output, Catch::Contains("STALE BASELINE") &&
+                               Catch::Contains("the scenario changed since its baseline"));
+  // Editing only a threshold keeps the baseline.
+  json threshold = footprint_scenario();
+  threshold["gate"]["peak_bytes"]["max_increase_pct"] = 20;
+  std::ofstream(s.scenario, std::ios::trunc) << threshold.dump();
+  CHECK(s.check().exit_code == 0);
+}
