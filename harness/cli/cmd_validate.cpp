@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "core/model/errors.hpp"
 #include "core/scenario/scenario_loader.hpp"
+#include "runtime/drivers/text_corpus.hpp"
 
 namespace memgate::cli {
 
@@ -30,6 +31,9 @@ ExitCode run_validate(const ValidateOptions& options) {
   for (const auto& file : options.files) {
     try {
       const Scenario s = load_scenario_file(file, load);
+      if (const auto* text = std::get_if<TextBatchDriverSpec>(&s.driver)) {
+        TextCorpus corpus(*text);  // the texts file must be there, readable, UTF-8, not empty
+      }
       fmt::print("ok     {}: '{}', {} driver, {}, repeat {}, {} gate rule(s)\n", file, s.name,
                  driver_type(s.driver), describe_load(s), s.repeat,
                  s.gate.rules.size() + s.gate.budgets.size());

@@ -95,6 +95,11 @@ TEST_CASE("gate e2e: damaged baselines are exit 2 and stay untouched") {
   Setup s;
   REQUIRE(s.baseline().exit_code == 0);
   const std::string good = slurp(s.baseline_file());
+  // A report to compare against the damaged baselines (compare must fail on the baseline).
+  REQUIRE(s.check().exit_code == 0);
+  const std::string report = s.dir.file("kept-report.json");
+  std::filesystem::copy_file(s.dir.file("out/report.json"), report);
+  std::filesystem::remove(s.dir.file("out/report.json"));
   json other_schema = json::parse(good);
   other_schema["schema_version"] = 99;
   const std::vector<std::string> damages = {
@@ -109,8 +114,10 @@ TEST_CASE("gate e2e: damaged baselines are exit 2 and stay untouched") {
     CHECK_THAT(r.output, Catch::Contains(s.baseline_file()));
     CHECK(slurp(s.baseline_file()) == damaged);  // byte for byte
     CHECK_FALSE(std::filesystem::exists(s.dir.file("out/report.json")));  // nothing ran
-    const auto compared = run_memgate({"compare", s.dir.file("nothing.json"), s.baseline_file()});
+    const auto compared = run_memgate({"compare", report, s.baseline_file()});
     CHECK(compared.exit_code == 2);
+    CHECK_THAT(compared.output, Catch::Contains(s.baseline_file()));
+    CHECK(slurp(s.baseline_file()) == damaged);
   }
 }
 

@@ -18,7 +18,7 @@ namespace {
 const auto always = [] { return true; };
 }
 
-TEST_CASE("the SUT's output goes to its log file; its exit status is kept") {
+TEST_CASE("the SUT's output goes to its log file, its exit status is kept") {
   TempDir dir;
   LaunchSpec spec;
   spec.argv = {test_sut(), "--ready-text", "hello from the SUT", "--exit-code", "3"};

@@ -86,6 +86,9 @@ TEST_CASE("baseline: damaged documents name the path of the problem") {
   j["metrics"]["peak_bytez"] = j["metrics"]["peak_bytes"];
   expect_bad(j, "/metrics/peak_bytez", "did you mean 'peak_bytes'");
   j = good;
+  j["repetitions"] = 2;  // three values, two repetitions
+  expect_bad(j, "/metrics/peak_bytes/values", "more than the baseline's 2 repetitions");
+  j = good;
   j["metrics"]["peak_bytes"]["values"] = json::array();
   expect_bad(j, "/metrics/peak_bytes/values", "non-empty array");
   expect_bad(json::array(), "", "expected an object");

@@ -141,7 +141,7 @@ TEST_CASE("gate: overall status and exit codes") {
   CHECK(v.checks[0].metric == "throughput_per_s");
 }
 
-TEST_CASE("gate: throughput on another machine class only warns; memory still gates") {
+TEST_CASE("gate: throughput on another machine class only warns, memory still gates") {
   const Baseline base = baseline_of({{"peak_bytes", mib({100, 100, 100})},
                                      {"throughput_per_s", {1000, 1000, 1000}}},
                                     "machine-a");
@@ -158,6 +158,26 @@ TEST_CASE("gate: throughput on another machine class only warns; memory still ga
   CHECK(v.status == VerdictStatus::regressed);
 }
 
+TEST_CASE("gate: throughput inside the noise on another machine class warns, never exit 4") {
+  const Baseline base = baseline_of({{"throughput_per_s", {800, 1000, 1200, 900, 1100}}},
+                                    "machine-a");
+  const Verdict v = gate(spec_of({kThroughput}), &base,
+                         {{"throughput_per_s", {820, 830, 840, 810, 825}}}, "hash-1", "machine-b");
+  CHECK(v.checks[0].status == CheckStatus::warning);
+  CHECK(v.status == VerdictStatus::pass);
+  CHECK(exit_code_for(v) == ExitCode::ok);
+}
+
+TEST_CASE("gate: budgets alone, without a baseline, give a verdict") {
+  const auto spec = spec_of({}, {{"peak_bytes", 256 * MiB}});
+  Verdict v = gate(spec, nullptr, {{"peak_bytes", mib({100, 120, 110})}});
+  CHECK(v.status == VerdictStatus::pass);
+  // A limit holds for every run: one run of five over it fails, whatever the median.
+  v = gate(spec, nullptr, {{"peak_bytes", mib({100, 300, 110, 100, 300})}});
+  CHECK(v.status == VerdictStatus::regressed);
+  CHECK(*v.checks[0].current == 300 * MiB);
+}
+
 TEST_CASE("gate: budgets need no baseline") {
   const auto spec = spec_of({kPeak}, {{"peak_bytes", 256 * MiB}, {"throughput_per_s", 900}});
   Verdict v = gate(spec, nullptr, {{"peak_bytes", mib({100})}, {"throughput_per_s", {1000}}});
@@ -172,9 +192,10 @@ TEST_CASE("gate: budgets need no baseline") {
   CHECK(v.checks[0].metric == "peak_bytes");
   CHECK_THAT(v.checks[0].threshold, Catch::Contains("at most 256 MiB"));
 
-  v = gate(spec, nullptr, {{"peak_bytes", mib({100})}, {"throughput_per_s", {800}}});
-  CHECK(v.status == VerdictStatus::regressed);  // throughput budgets are minimums
+  v = gate(spec, nullptr, {{"peak_bytes", mib({100})}, {"throughput_per_s", {800, 950}}});
+  CHECK(v.status == VerdictStatus::regressed);  // throughput budgets are minimums, for every run
   CHECK(v.checks[0].metric == "throughput_per_s");
+  CHECK(*v.checks[0].current == 800);
 }
 
 TEST_CASE("gate: a stale baseline is no verdict, budgets still apply") {

@@ -258,6 +258,12 @@ TEST_CASE("gate rules are validated when the scenario loads") {
   expect_bad(with(ex, "/gate/budgets/peak_bytes", "256MB"), "/gate/budgets/peak_bytes",
              "expected a number");
   expect_bad(with(ex, "/gate/max_reruns", 11), "/gate/max_reruns", "from 0 to 10");
+  // An open model holds its rate or the run is invalid: a throughput rule could never fire.
+  expect_bad(with(ex, "/driver/rate_per_s", 1000), "/gate/throughput_per_s", "latency_p99_ms");
+  const Scenario open = load(with(without(ex, "/gate"), "/driver/rate_per_s", 1000));
+  for (const auto& rule : open.gate.rules) CHECK(rule.metric != "throughput_per_s");
+  expect_bad(with(without(ex, "/phases/cooldown_s"), "/gate/residual_bytes/max_increase_pct", 5),
+             "/gate/residual_bytes", "cool-down");
 }
 
 TEST_CASE("placeholders") {

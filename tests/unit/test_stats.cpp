@@ -74,3 +74,12 @@ TEST_CASE("Mann-Whitney one-sided p-values") {
   CHECK(*mann_whitney_greater_p(high, low) < 0.001);
   CHECK(*mann_whitney_greater_p(low, low) == Approx(0.5).margin(0.05));
 }
+
+TEST_CASE("Mann-Whitney with ties: exact, conditional on the ties") {
+  // Checked by enumerating all C(10,5) = 252 splits of the pooled values.
+  CHECK(*mann_whitney_greater_p({2, 2, 3, 4, 5}, {0, 1, 2, 2, 3}) == Approx(17.0 / 252));
+  // All equal: every split gives the same rank sum, p = 1.
+  CHECK(*mann_whitney_greater_p({7, 7, 7}, {7, 7, 7}) == Approx(1.0));
+  // A tie across the two samples (5): 3 of the C(6,3) = 20 splits reach the observed rank sum.
+  CHECK(*mann_whitney_greater_p({5, 5, 6}, {1, 1, 5}) == Approx(3.0 / 20));
+}

@@ -119,6 +119,10 @@ Baseline baseline_from_json(const json& document, const std::string& file) {
       }
       v.push_back(item.get<double>());
     }
+    if (v.size() > static_cast<std::size_t>(b.repetitions)) {
+      m->fail("values", fmt::format("{} values, more than the baseline's {} repetitions", v.size(),
+                                    b.repetitions));
+    }
     MetricSeries s = make_series(v);
     // The stored figures must be those of the values: a hand edit of one without the other
     // would make the gate compare against numbers nobody measured.
@@ -161,6 +165,7 @@ std::vector<std::string> describe_changes(const Baseline& before, const Baseline
     const auto old = before.metrics.find(name);
     const MetricInfo* info = find_metric(name);
     const auto show = [&](double v) {
+      if (name == "growth_bytes_per_min") return format_bytes(v) + "/min";
       return info && info->is_bytes ? format_bytes(v) : fmt::format("{:.4g}", v);
     };
     if (old == before.metrics.end()) {

@@ -109,8 +109,14 @@ Check compare(const MetricInfo& info, const GateRule& rule, const MetricSeries& 
     }
   } else if (worse) {
     c.p_value = worse_p;
-    c.status = CheckStatus::inconclusive;
-    c.reason = fmt::format("{}: beyond the tolerance, but within the baseline's noise", moved);
+    if (machine_dependent(info) && !same_machine) {
+      c.status = CheckStatus::warning;
+      c.reason = fmt::format("{}: worse within the noise, on another machine class than the "
+                             "baseline: only a warning", moved);
+    } else {
+      c.status = CheckStatus::inconclusive;
+      c.reason = fmt::format("{}: beyond the tolerance, but within the baseline's noise", moved);
+    }
   } else if (better && better_outside) {
     c.p_value = better_p;
     c.status = CheckStatus::improved;
@@ -135,12 +141,14 @@ Check check_budget(const MetricInfo& info, const GateBudget& budget,
     c.reason = "no valid run measured it";
     return c;
   }
-  c.current = *stats::median(current);
+  // A limit holds for every run: the worst run is compared, not the median.
+  c.current = lower ? *std::max_element(current.begin(), current.end())
+                    : *std::min_element(current.begin(), current.end());
   c.change = *c.current - budget.limit;
   const bool over = lower ? *c.current > budget.limit : *c.current < budget.limit;
   c.status = over ? CheckStatus::regressed : CheckStatus::pass;
-  c.reason = fmt::format("{} is {} the budget", show(info, *c.current),
-                         over ? (lower ? "over" : "under") : "within");
+  c.reason = fmt::format("{} of its runs: {} is {} the budget", lower ? "the highest" : "the lowest",
+                         show(info, *c.current), over ? (lower ? "over" : "under") : "within");
   return c;
 }
 
@@ -210,9 +218,9 @@ Verdict evaluate_gate(const GateInputs& in) {
   };
   if (any(CheckStatus::regressed)) {
     v.status = VerdictStatus::regressed;
-  } else if (!base) {
-    v.status = VerdictStatus::no_baseline;
-  } else if (stale) {
+  } else if (!base && !spec.rules.empty()) {
+    v.status = VerdictStatus::no_baseline;  // budgets alone need none
+  } else if (stale && !spec.rules.empty()) {
     v.status = VerdictStatus::stale_baseline;
   } else if (any(CheckStatus::inconclusive) || any(CheckStatus::no_data)) {
     v.status = VerdictStatus::inconclusive;

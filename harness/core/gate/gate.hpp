@@ -11,8 +11,8 @@
 // 1 and 2 without 3 is "inconclusive": the change would matter but the noise hides it; the
 // caller reruns and pools the runs, and reports "inconclusive" (exit 4) if it stays so.
 // "improved" is the same test in the better direction. Budgets are absolute limits that need no
-// baseline. Throughput and latency measured on another machine class than the baseline's only
-// warn.
+// baseline and hold for every run (the worst run is compared). Throughput and latency measured
+// on another machine class than the baseline's only warn.
 
 #include <nlohmann/json.hpp>
 

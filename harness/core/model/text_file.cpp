@@ -68,8 +68,11 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   }
   ::fchmod(fd, 0644);
   write_all(fd, content, temp);
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const std::string why = std::strerror(errno);
+  const bool synced = ::fsync(fd) == 0;
+  const std::string sync_error = synced ? "" : std::strerror(errno);
+  const bool closed = ::close(fd) == 0;
+  if (!synced || !closed) {
+    const std::string why = synced ? std::strerror(errno) : sync_error;
     ::unlink(temp.c_str());
     throw RunError(fmt::format("cannot write {}: {}", path, why));
   }

@@ -72,7 +72,9 @@ ReportForGate read_report_file(const std::string& path) {
     RunRecord record;
     record.index = static_cast<int>(run.opt_int("index", 1, 1'000'000).value_or(
         static_cast<std::int64_t>(i) + 1));
-    record.valid = run.opt_bool("valid").value_or(true);
+    const auto valid = run.opt_bool("valid");
+    if (!valid) run.fail("valid", "required key 'valid' is missing (true or false)");
+    record.valid = *valid;
     record.metrics = read_metrics(run.get_object("metrics"));
     report.runs.push_back(std::move(record));
   }

@@ -10,11 +10,22 @@ namespace memgate::scenario_parts {
 namespace {
 
 // Metrics a scenario cannot produce: a rule on them could never be checked.
+bool open_model(const DriverSpec& driver) {
+  if (const auto* r = std::get_if<RedisQueueDriverSpec>(&driver)) return r->rate_per_s > 0;
+  if (const auto* t = std::get_if<TextBatchDriverSpec>(&driver)) return t->rate_per_s > 0;
+  return false;
+}
+
 std::optional<std::string> unmeasured_reason(const std::string& metric, const DriverSpec& driver,
                                              double cooldown_s) {
   if (!std::holds_alternative<CommandDriverSpec>(driver)) {
     if (cooldown_s <= 0 && (metric == "residual_bytes" || metric == "retained_bytes")) {
       return "residual memory is measured in the cool-down: set phases.cooldown_s above 0";
+    }
+    if (metric == "throughput_per_s" && open_model(driver)) {
+      return "an open-model scenario's throughput is its target rate (a SUT that cannot keep up "
+             "makes the run invalid), so a rule on it could never fire: gate latency_p99_ms "
+             "instead";
     }
     return std::nullopt;
   }

@@ -71,37 +71,60 @@ std::optional<double> mann_whitney_greater_p(const std::vector<double>& higher,
                                              const std::vector<double>& lower) {
   const std::size_t m = higher.size(), n = lower.size();
   if (m == 0 || n == 0) return std::nullopt;
-  double u = 0;
-  for (double h : higher) {
-    for (double l : lower) u += h > l ? 1.0 : h == l ? 0.5 : 0.0;
+  // Pool the values, sort, and give tied values their mid-rank (doubled, to stay integral).
+  std::vector<std::pair<double, bool>> pooled;  // (value, from `higher`)
+  for (double h : higher) pooled.emplace_back(h, true);
+  for (double l : lower) pooled.emplace_back(l, false);
+  std::sort(pooled.begin(), pooled.end());
+  std::vector<std::pair<std::size_t, std::size_t>> groups;  // (size, doubled mid-rank)
+  std::size_t observed = 0;  // doubled rank sum of `higher`
+  for (std::size_t i = 0; i < pooled.size();) {
+    std::size_t j = i;
+    while (j < pooled.size() && pooled[j].first == pooled[i].first) ++j;
+    const std::size_t doubled_rank = (i + 1) + j;  // 2 * mean of ranks i+1 .. j
+    for (std::size_t k = i; k < j; ++k) observed += pooled[k].second ? doubled_rank : 0;
+    groups.emplace_back(j - i, doubled_rank);
+    i = j;
   }
+  const std::size_t total = m + n;
   if (m <= 30 && n <= 30) {
-    // count[k][u]: orderings of k "higher" among the values giving U = u, built one "lower"
-    // value at a time (the classic recurrence f(m, n, u) = f(m-1, n, u-n) + f(m, n-1, u)).
-    const std::size_t max_u = m * n;
-    std::vector<std::vector<double>> f(m + 1, std::vector<double>(max_u + 1, 0.0));
-    std::vector<std::vector<double>> next = f;
-    for (std::size_t k = 0; k <= m; ++k) f[k][0] = 1;  // n = 0: U is 0
-    for (std::size_t j = 1; j <= n; ++j) {
-      for (std::size_t k = 0; k <= m; ++k) {
-        for (std::size_t v = 0; v <= max_u; ++v) {
-          double ways = f[k][v];  // the largest value is a "lower" one: adds nothing to U
-          if (k > 0 && v >= j) ways += next[k - 1][v - j];  // it is a "higher" one: beats j
-          next[k][v] = ways;
+    // Exact distribution of the rank sum given the ties: choose k_g of each group g for
+    // `higher` (C(t_g, k_g) ways each), over all choices with sum k_g = m.
+    const std::size_t max_sum = total * (total + 1);  // doubled sum of all ranks
+    std::vector<std::vector<double>> ways(m + 1, std::vector<double>(max_sum + 1, 0.0));
+    ways[0][0] = 1;
+    for (const auto& [size, doubled_rank] : groups) {
+      std::vector<std::vector<double>> next(m + 1, std::vector<double>(max_sum + 1, 0.0));
+      double choose = 1;  // C(size, k)
+      for (std::size_t k = 0; k <= std::min(size, m); ++k) {
+        if (k > 0) choose = choose * static_cast<double>(size - k + 1) / static_cast<double>(k);
+        for (std::size_t taken = 0; taken + k <= m; ++taken) {
+          for (std::size_t sum = 0; sum + k * doubled_rank <= max_sum; ++sum) {
+            if (ways[taken][sum] != 0) next[taken + k][sum + k * doubled_rank] += ways[taken][sum] * choose;
+          }
         }
       }
-      std::swap(f, next);
+      ways = std::move(next);
     }
-    double total = 0, tail = 0;
-    for (std::size_t v = 0; v <= max_u; ++v) {
-      total += f[m][v];
-      if (static_cast<double>(v) >= u - 1e-9) tail += f[m][v];
+    double all = 0, tail = 0;
+    for (std::size_t sum = 0; sum <= max_sum; ++sum) {
+      all += ways[m][sum];
+      if (sum >= observed) tail += ways[m][sum];
     }
-    return tail / total;
+    return tail / all;
   }
-  const double mean = static_cast<double>(m * n) / 2;
-  const double sd = std::sqrt(static_cast<double>(m * n * (m + n + 1)) / 12);
-  const double z = (u - mean - 0.5) / sd;
+  // Normal approximation with the tie-corrected variance and a continuity correction.
+  const double u = static_cast<double>(observed) / 2 - static_cast<double>(m * (m + 1)) / 2;
+  double tie_term = 0;
+  for (const auto& [size, rank] : groups) {
+    const auto t = static_cast<double>(size);
+    tie_term += t * t * t - t;
+  }
+  const double nn = static_cast<double>(total);
+  const double variance = static_cast<double>(m * n) / 12 *
+                          ((nn + 1) - tie_term / (nn * (nn - 1)));
+  if (variance <= 0) return 1.0;  // every value equal: no evidence either way
+  const double z = (u - static_cast<double>(m * n) / 2 - 0.5) / std::sqrt(variance);
   return 0.5 * std::erfc(z / std::sqrt(2.0));
 }
 

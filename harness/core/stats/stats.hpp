@@ -28,10 +28,10 @@ std::optional<double> theil_sen_slope(const std::vector<double>& xs, const std::
                                       std::size_t max_points = 1000);
 
 // One-sided Mann–Whitney U test: the p-value of "values of `higher` tend to exceed those of
-// `lower`" under the null hypothesis that both come from one distribution. U counts the pairs
-// (h, l) with h > l, ties as one half. Exact (from the distribution of U over all orderings)
-// when both samples have at most 30 values, normal approximation with continuity correction
-// above. Ties make the exact p slightly conservative. Empty input: nullopt.
+// `lower`" under the null hypothesis that both come from one distribution (ties get mid-ranks).
+// Exact, conditional on the ties (memory is counted in pages, so ties are common), when both
+// samples have at most 30 values; above, the normal approximation with tie-corrected variance
+// and continuity correction. Empty input: nullopt.
 std::optional<double> mann_whitney_greater_p(const std::vector<double>& higher,
                                              const std::vector<double>& lower);
 

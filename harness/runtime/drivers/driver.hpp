@@ -26,6 +26,9 @@ struct DriverReport {
   std::int64_t errors = 0;  // failed operations
   LatencyHistogram latency;  // per operation (per batch for text-batch), from the intended send
   std::optional<double> target_rate_per_s;  // open model: the rate asked for
+  // With an op limit, when the last operation completed: the throughput's window ends there,
+  // even if the load phase goes on (e.g. consumers draining a queue).
+  std::optional<std::chrono::steady_clock::time_point> ops_done_at;
   nlohmann::json details = nlohmann::json::object();  // driver-specific figures
   std::vector<std::string> problems;  // what makes the run invalid (a lost connection, ...)
 };

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sys/time.h>
 
+#include <cerrno>
 #include <cstring>
 
 #include "core/model/errors.hpp"
@@ -29,6 +30,7 @@ RedisConnection::RedisConnection(const std::string& host, int port, const std::s
                    "is the SUT listening there? see its log");
   }
   redisSetTimeout(ctx_, to_timeval(reply_timeout_s));
+  reply_timeout_s_ = reply_timeout_s;
   if (!password.empty()) {
     const RedisReply reply = command({"AUTH", password});
     if (reply->type == REDIS_REPLY_ERROR) {
@@ -68,7 +70,12 @@ RedisReply RedisConnection::command(const std::vector<std::string>& argv) {
 
 std::string RedisConnection::error() const {
   if (!ctx_ || !ctx_->err) return "no error";
-  return ctx_->errstr[0] ? ctx_->errstr : std::strerror(errno);
+  const std::string why = ctx_->errstr[0] ? ctx_->errstr : std::strerror(errno);
+  // A blocking read that timed out reports EAGAIN: say what it means.
+  if (ctx_->err == REDIS_ERR_IO && why == std::strerror(EAGAIN)) {
+    return fmt::format("no answer within {} s (the server stalls)", reply_timeout_s_);
+  }
+  return why;
 }
 
 }  // namespace memgate

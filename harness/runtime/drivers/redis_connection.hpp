@@ -40,6 +40,7 @@ class RedisConnection {
  private:
   redisContext* ctx_ = nullptr;
   std::string endpoint_;
+  double reply_timeout_s_ = 0;
 };
 
 }  // namespace memgate

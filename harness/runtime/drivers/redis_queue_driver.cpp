@@ -60,8 +60,9 @@ struct RedisQueueDriver::Conn {
   Pacer pacer{0, Clock::now()};
   std::int64_t next_op = 0;       // index in the connection's schedule
   std::size_t next_queue = 0;     // producers: queue of the next batch
-  std::size_t next_command = 0;   // consumers: next of `commands`
-  std::vector<std::string> commands;  // consumers: BRPOP over all queues, or RPOP per queue
+  std::size_t next_command = 0;   // consumers: next of `rpops`
+  std::string blocking_pop;       // consumers with pop "brpop": BRPOP over all queues
+  std::vector<std::string> rpops;  // consumers: RPOP per queue
   std::string scratch;            // a batch that is not the pre-formatted one
   std::int64_t in_flight = 0;     // replies still expected for the batch sent
   std::int64_t batch_ok = 0, batch_errors = 0;
@@ -133,11 +134,10 @@ void RedisQueueDriver::start(Clock::time_point deadline) {
         std::vector<std::string> argv{"BRPOP"};
         argv.insert(argv.end(), keys.begin(), keys.end());
         argv.push_back(kBlockingPopTimeout);
-        c->commands.push_back(resp_command(argv));
-      } else {
-        for (const auto& key : keys) c->commands.push_back(resp_command({"RPOP", key}));
+        c->blocking_pop = resp_command(argv);
       }
-      c->next_command = static_cast<std::size_t>(index) % c->commands.size();
+      for (const auto& key : keys) c->rpops.push_back(resp_command({"RPOP", key}));
+      c->next_command = static_cast<std::size_t>(index) % c->rpops.size();
     }
     conns_.push_back(std::move(c));
   }
@@ -240,10 +240,13 @@ bool RedisQueueDriver::send_batch(Conn& c, Clock::time_point now, Clock::time_po
     }
     c.next_queue = (c.next_queue + 1) % static_cast<std::size_t>(spec_.queues);
   } else {
-    c.scratch.clear();
-    for (std::int64_t i = 0; i < n; ++i) {
-      c.scratch += c.commands[c.next_command];
-      c.next_command = (c.next_command + 1) % c.commands.size();
+    // A BRPOP first (it waits up to 10 ms for an empty queue), then RPOPs, which answer at once:
+    // Redis runs a connection's commands in order, so pipelined BRPOPs on empty queues would
+    // block one after the other.
+    c.scratch = c.blocking_pop;
+    for (std::int64_t i = c.blocking_pop.empty() ? 0 : 1; i < n; ++i) {
+      c.scratch += c.rpops[c.next_command];
+      c.next_command = (c.next_command + 1) % c.rpops.size();
     }
     bytes = &c.scratch;
   }
@@ -286,8 +289,13 @@ bool RedisQueueDriver::read_replies(Conn& c, Tally& tally) {
     --c.in_flight;
     if (reply->type == REDIS_REPLY_ERROR) {
       ++c.batch_errors;
-    } else if (c.producer || reply->type != REDIS_REPLY_NIL) {
-      ++c.batch_ok;  // LPUSH: the new length; BRPOP: [key, value]; RPOP: value
+    } else if (c.producer) {
+      ++c.batch_ok;  // LPUSH answers the list's new length
+    } else if (reply->type != REDIS_REPLY_NIL) {
+      ++c.batch_ok;  // BRPOP: [key, value]; RPOP: value
+      // Counted at once, not at the end of the batch: a drain is seen when it happens.
+      ++popped_total_;
+      if (c.batch_load && limit_) check_limit_reached();
     }
     if (c.producer && c.batch_load) tally.push_latency.record((Clock::now() - c.sent).count());
   }
@@ -302,11 +310,14 @@ void RedisQueueDriver::batch_done(Conn& c, Tally& t) {
     (c.batch_load ? t.pushes_load : t.pushes_warmup) += ok;
     (c.batch_load ? t.push_errors_load : t.push_errors_warmup) += errors;
     if (c.batch_load) {
-      load_pushed_ += ok + errors;
+      const std::int64_t done = load_pushed_ += ok + errors;
+      if (limit_ && done >= *limit_) {
+        std::int64_t none = 0;
+        pushes_done_ns_.compare_exchange_strong(none, Clock::now().time_since_epoch().count());
+      }
       check_limit_reached();
     }
   } else {
-    popped_total_ += ok;
     (c.batch_load ? t.pops_load : t.pops_warmup) += ok;
     (c.batch_load ? t.pop_errors_load : t.pop_errors_warmup) += errors;
     if (c.batch_load && limit_) check_limit_reached();
@@ -344,10 +355,21 @@ void RedisQueueDriver::work(std::vector<Conn*> conns) {
     if (fds.empty() && std::all_of(conns.begin(), conns.end(), [](Conn* c) { return c->finished; })) {
       break;
     }
-    if (drain_until && now >= *drain_until) break;  // a server that stopped answering
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now());
-    const int timeout_ms = static_cast<int>(std::max<std::int64_t>(0, wait.count()));
-    if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) {
+    if (drain_until && now >= *drain_until) {  // a server that stopped answering
+      std::int64_t abandoned = 0;
+      for (Conn* c : conns) abandoned += c->in_flight;
+      set_fatal(fmt::format("{} replies from Redis did not come within {} s of stopping the "
+                            "load: the server stalls",
+                            abandoned, std::chrono::duration_cast<std::chrono::seconds>(
+                                           kDrainTimeout).count()));
+      break;
+    }
+    // ppoll: a nanosecond timeout (poll's milliseconds would round a wait of 0.4 ms to 0: a spin).
+    const auto wait_ns = std::max<std::int64_t>(
+        0, std::chrono::duration_cast<std::chrono::nanoseconds>(wake - Clock::now()).count());
+    const timespec timeout{static_cast<time_t>(wait_ns / 1'000'000'000),
+                           static_cast<long>(wait_ns % 1'000'000'000)};
+    if (::ppoll(fds.data(), fds.size(), &timeout, nullptr) < 0 && errno != EINTR) {
       set_fatal(std::string("poll failed: ") + std::strerror(errno));
       break;
     }
@@ -372,6 +394,9 @@ DriverReport RedisQueueDriver::stop() {
   r.errors = t.push_errors_load + t.pop_errors_load;
   r.latency = t.push_latency;
   if (spec_.rate_per_s > 0) r.target_rate_per_s = spec_.rate_per_s;
+  if (const auto ns = pushes_done_ns_.load(); ns != 0) {
+    r.ops_done_at = Clock::time_point(Clock::duration(ns));
+  }
   r.details = {
       {"pushes", {{"warmup", t.pushes_warmup}, {"load", t.pushes_load}}},
       {"pops", {{"warmup", t.pops_warmup}, {"load", t.pops_load}}},

@@ -9,7 +9,10 @@
 // each connection keeps its share of the rate on a fixed schedule, and latency is measured from
 // the intended send time (no coordinated omission).
 // An operation is one completed LPUSH; with load_ops N the load phase sends exactly N and ends
-// once the consumers (if any) have drained the queues.
+// once the consumers (if any) have drained the queues; the throughput counts up to the last
+// LPUSH answered (DriverReport::ops_done_at), not the drain.
+// Consumers with pop "brpop" send one BRPOP (waiting up to 10 ms on empty queues) then RPOPs in
+// each batch, so that a batch never blocks longer than that.
 
 #include <atomic>
 #include <memory>
@@ -73,6 +76,7 @@ class RedisQueueDriver : public Driver {
   std::atomic<std::int64_t> pushed_total_{0};   // successful LPUSHes, all phases
   std::atomic<std::int64_t> popped_total_{0};   // successful pops, all phases
   std::atomic<std::int64_t> limit_reached_ns_{0};  // Clock ticks; 0: not reached
+  std::atomic<std::int64_t> pushes_done_ns_{0};    // the op_limit-th LPUSH answered
   mutable std::mutex mutex_;
   std::optional<std::string> fatal_;
   std::unique_ptr<Tally> total_;

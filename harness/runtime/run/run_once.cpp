@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <csignal>
 #include <cstring>
 #include <memory>
@@ -152,6 +153,10 @@ void RunOnce::run_phases() {
     }
   }
   if (cgroup_) launch.cgroup_procs_fd = cgroup_->procs_fd();
+  if (const auto* text = std::get_if<TextBatchDriverSpec>(&scenario_.driver);
+      text && text->transport == "stdin") {
+    launch.pipe_stdin = launch.pipe_stdout = true;  // the driver's channel; stderr goes to the log
+  }
   t0_ = Clock::now();
   sut_ = std::make_unique<SutProcess>(launch);
   if (cgroup_ && sut_->running() && !cgroup_->contains(sut_->pid())) {
@@ -205,8 +210,13 @@ void RunOnce::run_phases() {
   if (p.load_ops) {
     load_ok = hold("load", p.load_timeout_s, [this] { return driver_->limit_reached_at().has_value(); });
     if (!load_ok && !abort_) {
-      abort_ = fmt::format("the load did not complete {} operations within load_timeout_s ({} s): "
-                           "{} done", *p.load_ops, p.load_timeout_s, driver_->load_ops());
+      abort_ = driver_->load_ops() >= *p.load_ops
+                   ? fmt::format("the {} operations completed, but the load did not settle (e.g. "
+                                 "the consumers did not drain the queues) within load_timeout_s "
+                                 "({} s)", *p.load_ops, p.load_timeout_s)
+                   : fmt::format("the load did not complete {} operations within load_timeout_s "
+                                 "({} s): {} done", *p.load_ops, p.load_timeout_s,
+                                 driver_->load_ops());
     }
   } else {
     load_ok = hold("load", *p.load_s);
@@ -249,7 +259,11 @@ void RunOnce::teardown() {
                cgroup_ ? cgroup_->peak_bytes() : std::nullopt, watched.hwm_complete};
   run_.max_processes = watched.max_processes;
   run_.late_ticks = watched.late_ticks;
-  if (died_before) run_.sut_exit = died_before->describe();
+  if (died_before) {
+    run_.sut_exit = died_before->describe();
+    // Whatever the phases saw, a SUT that was gone before memgate stopped it is a failed run.
+    if (!abort_) abort_ = fmt::format("the SUT {} before memgate stopped it", died_before->describe());
+  }
   if (watched.lost_at_ms && *watched.lost_at_ms < teardown_ms_ && !died_before) {
     run_.invalidate(fmt::format("the watcher lost the SUT's process tree at {:.0f} ms",
                                 *watched.lost_at_ms));
@@ -309,9 +323,25 @@ RunRecord RunOnce::execute() {
                                       rss ? run_.peak.hwm_peak_bytes : 0,
                                       rss ? run_.peak.exit_peak_bytes : 0});
   run_.metrics = compute_run_metrics(run_.samples, run_.phases, peak, ops, errors, latency);
+  if (driver_report_ && driver_report_->ops_done_at) {
+    // load_ops: the throughput is over the time the operations took, not the whole load phase.
+    if (const PhaseSpan* load = find_phase(run_.phases, "load")) {
+      const double done_ms =
+          std::chrono::duration<double, std::milli>(*driver_report_->ops_done_at - t0_).count();
+      if (done_ms > load->start_ms) {
+        run_.metrics.throughput_per_s = static_cast<double>(ops) / ((done_ms - load->start_ms) / 1000);
+      }
+    }
+  }
   if (abort_) run_.invalidate(*abort_);
   if (driver_report_) {
     run_.driver = driver_report_->details;
+    // Text batches: the rate in batches beside the rate in texts (the metric).
+    if (const PhaseSpan* load = find_phase(run_.phases, "load");
+        load && load->end_ms > load->start_ms && run_.driver.contains("batches")) {
+      const double batches = run_.driver["batches"].value("load", 0.0);
+      run_.driver["batches_per_s"] = std::round(batches / ((load->end_ms - load->start_ms) / 1000) * 1000) / 1000;
+    }
     for (const auto& problem : driver_report_->problems) {
       if (!abort_ || problem != *abort_) run_.invalidate(problem);
     }

@@ -1,0 +1,86 @@
+#include "embedder.hpp"
+
+#include <cctype>
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+namespace text_service {
+
+std::vector<std::string> Embedder::tokenize(const std::string& text) const {
+  std::vector<std::string> tokens;
+  std::string current;
+  for (unsigned char c : text) {
+    // Letters and digits of ASCII, and every byte of a multi-byte UTF-8 character, make words.
+    if (std::isalnum(c) || c >= 0x80) {
+      current += static_cast<char>(std::tolower(c));
+    } else if (!current.empty()) {
+      tokens.push_back(std::move(current));
+      current.clear();
+    }
+  }
+  if (!current.empty()) tokens.push_back(std::move(current));
+  return tokens;
+}
+
+std::uint32_t Embedder::token_id(const std::string& token) {
+  const auto it = vocabulary_.find(token);
+  if (it != vocabulary_.end()) return it->second;
+  if (vocabulary_.size() < options_.vocab_size) {
+    const auto id = static_cast<std::uint32_t>(vocabulary_.size());
+    vocabulary_.emplace(token, id);
+    return id;
+  }
+  // Out of vocabulary: one of 1024 hashed buckets.
+  return static_cast<std::uint32_t>(options_.vocab_size + std::hash<std::string>{}(token) % 1024);
+}
+
+std::vector<float> Embedder::embed(const std::string& text) {
+  std::lock_guard lock(mutex_);
+  ++texts_;
+  if (options_.leak_bytes_per_text > 0) {
+    auto block = std::make_unique<char[]>(options_.leak_bytes_per_text);
+    std::memset(block.get(), 0x6c, options_.leak_bytes_per_text);  // touched: it counts in RSS
+    leaked_.push_back(std::move(block));
+  }
+  if (const auto hit = cache_.find(text); hit != cache_.end()) {
+    lru_.splice(lru_.begin(), lru_, hit->second);
+    return hit->second->second;
+  }
+  std::vector<float> v(options_.dim, 0.0f);
+  for (const auto& token : tokenize(text)) {
+    std::uint64_t h = token_id(token) * 0x9E3779B97F4A7C15ULL + 1;
+    for (int k = 0; k < 4; ++k) {  // each token touches 4 dimensions, with a sign
+      h ^= h >> 29;
+      h *= 0xBF58476D1CE4E5B9ULL;
+      v[h % options_.dim] += (h >> 63) ? 1.0f : -1.0f;
+    }
+  }
+  double norm = 0;
+  for (float x : v) norm += static_cast<double>(x) * x;
+  if (norm > 0) {
+    const auto scale = static_cast<float>(1.0 / std::sqrt(norm));
+    for (float& x : v) x *= scale;
+  }
+  if (options_.cache_size > 0) {
+    lru_.emplace_front(text, v);
+    cache_[text] = lru_.begin();
+    if (lru_.size() > options_.cache_size) {
+      cache_.erase(lru_.back().first);
+      lru_.pop_back();
+    }
+  }
+  return v;
+}
+
+std::uint64_t Embedder::texts() const {
+  std::lock_guard lock(mutex_);
+  return texts_;
+}
+
+std::size_t Embedder::vocabulary() const {
+  std::lock_guard lock(mutex_);
+  return vocabulary_.size();
+}
+
+}  // namespace text_service

@@ -1,0 +1,118 @@
+// memgate-text-service: a small text service for memgate to gate (tests and shipped scenarios).
+// It embeds batches of texts (see embedder.hpp), over HTTP or over stdin/stdout:
+//
+//   --port N              HTTP on 127.0.0.1:N: POST /embed {"texts": [...]} -> {"vectors": [...]},
+//                         GET /health. Prints "text-service listening on 127.0.0.1:N".
+//   --stdin               one text per line in, one vector per line out (JSON array).
+//   --dim D, --cache-size N, --vocab-size N    the embedder's size and memory bounds
+//   --leak-bytes-per-text B                    keep B bytes per text forever (a leak)
+//   --fail-every N        HTTP: answer every N-th request with 500
+//   --crash-after-texts N die by SIGABRT after N texts
+//   --close-after N       stdin: close stdout after N replies (and keep reading)
+//   --stall-after N       stdin: stop answering after N replies
+//   --record PATH         append every text received to PATH, one per line
+//   --version
+// MG_TEXT_SERVICE_EXTRA adds arguments (space-separated): tests change the service's behaviour
+// from outside a scenario, as a new release would. On SIGTERM or SIGINT, or at the end of stdin,
+// it prints "text-service: served N texts in M batches" and exits 0.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "embedder.hpp"
+#include "service.hpp"
+
+namespace text_service {
+
+std::atomic<std::uint64_t> g_batches{0};
+
+namespace {
+
+[[noreturn]] void usage(const std::string& problem) {
+  std::fprintf(stderr, "memgate-text-service: %s\n", problem.c_str());
+  std::exit(64);
+}
+
+ServiceOptions parse(std::vector<std::string> args) {
+  ServiceOptions o;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    const auto number = [&]() -> long {
+      if (i + 1 >= args.size()) usage(a + " needs a value");
+      return std::atol(args[++i].c_str());
+    };
+    if (a == "--port") o.port = static_cast<int>(number());
+    else if (a == "--stdin") o.use_stdin = true;
+    else if (a == "--dim") o.embedder.dim = static_cast<std::size_t>(number());
+    else if (a == "--cache-size") o.embedder.cache_size = static_cast<std::size_t>(number());
+    else if (a == "--vocab-size") o.embedder.vocab_size = static_cast<std::size_t>(number());
+    else if (a == "--leak-bytes-per-text") o.embedder.leak_bytes_per_text = static_cast<std::size_t>(number());
+    else if (a == "--fail-every") o.fail_every = number();
+    else if (a == "--crash-after-texts") o.crash_after_texts = number();
+    else if (a == "--close-after") o.close_after = number();
+    else if (a == "--stall-after") o.stall_after = number();
+    else if (a == "--record") {
+      if (i + 1 >= args.size()) usage("--record needs a path");
+      o.record_path = args[++i];
+    } else if (a == "--version") {
+      std::printf("memgate-text-service 1.0\n");
+      std::exit(0);
+    } else {
+      usage("unknown argument " + a);
+    }
+  }
+  if (o.embedder.dim == 0) usage("--dim must be at least 1");
+  if (!o.use_stdin && (o.port <= 0 || o.port > 65535)) usage("give --port N or --stdin");
+  return o;
+}
+
+}  // namespace
+
+void print_summary(const Embedder& embedder) {
+  std::fprintf(stderr, "text-service: served %llu texts in %llu batches, vocabulary %zu\n",
+               static_cast<unsigned long long>(embedder.texts()),
+               static_cast<unsigned long long>(g_batches.load()), embedder.vocabulary());
+  std::fflush(stderr);
+}
+
+}  // namespace text_service
+
+int main(int argc, char** argv) {
+  using namespace text_service;
+  std::vector<std::string> args(argv, argv + argc);
+  if (const char* extra = std::getenv("MG_TEXT_SERVICE_EXTRA")) {
+    std::istringstream words(extra);
+    for (std::string w; words >> w;) args.push_back(w);
+  }
+  const ServiceOptions options = parse(args);
+  Embedder embedder(options.embedder);
+
+  // SIGTERM and SIGINT are taken by one thread that prints the summary and ends the process.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  std::thread([&embedder, stop] {
+    int sig = 0;
+    sigwait(&stop, &sig);
+    print_summary(embedder);
+    std::fflush(stdout);
+    _exit(0);
+  }).detach();
+
+  return options.use_stdin ? serve_stdin(options, embedder) : serve_http(options, embedder);
+}

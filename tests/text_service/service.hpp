@@ -1,0 +1,33 @@
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "embedder.hpp"
+
+namespace text_service {
+
+struct ServiceOptions {
+  int port = 0;
+  bool use_stdin = false;
+  EmbedderOptions embedder;
+  long fail_every = 0;
+  long crash_after_texts = 0;
+  long close_after = 0;
+  long stall_after = 0;
+  std::string record_path;
+};
+
+extern std::atomic<std::uint64_t> g_batches;
+
+void print_summary(const Embedder& embedder);
+
+// Serve until stopped by a signal (HTTP) or until stdin ends (stdin). Return the exit code.
+int serve_http(const ServiceOptions& options, Embedder& embedder);
+int serve_stdin(const ServiceOptions& options, Embedder& embedder);
+
+// Appends texts to the --record file (if any) and dies by SIGABRT past --crash-after-texts.
+void after_texts(const ServiceOptions& options, const std::vector<std::string>& texts,
+                 std::uint64_t served_before);
+
+}  // namespace text_service
