@@ -15,7 +15,7 @@ REPEAT     ?=
 # Redis scenarios run against. Tests add xmllint; benchmarks add the tools they compare with.
 DEPS_BUILD := cmake g++ make pkg-config libboost-dev libboost-filesystem-dev libhiredis-dev \
               nlohmann-json3-dev catch2 libcli11-dev libfmt-dev redis-server
-DEPS_TEST  := libxml2-utils python3-jsonschema
+DEPS_TEST  := libxml2-utils python3-jsonschema chromium
 DEPS_BENCH := redis-tools wrk
 DEPS       ?= $(DEPS_BUILD)
 

@@ -41,6 +41,7 @@ ExitCode run_baseline(const BaselineOptions& o) {
                                ec.message()));
   }
   ExitCode exit = ExitCode::ok;
+  ProgressPrinter progress(stderr_is_terminal());
   for (const Scenario& scenario : scenarios) {
     const std::string path = baseline_path(o.baselines, scenario.name);
     std::optional<Baseline> before;
@@ -57,12 +58,12 @@ ExitCode run_baseline(const BaselineOptions& o) {
     settings.out_dir = dir;
     settings.repeat = o.repeat > 0 ? o.repeat : std::max(scenario.repeat, kMinBaselineRepeat);
     if (!o.quiet) {
-      settings.progress = [&](const ProgressEvent& e) { print_progress(scenario.name, e); };
+      settings.progress = [&](const ProgressEvent& e) { progress(scenario.name, e); };
     }
     Report report = run_scenario(scenario, settings);
     report.created_at = utc_now_iso8601();
-    write_report_json(report, dir);
-    print_summary(report);
+    write_reports(report, nullptr, nullptr, dir);
+    if (!o.quiet) print_summary(report);
     if (!report.all_valid() || interrupt::requested()) {
       print_invalid_runs(report);
       fmt::print("{}: baseline NOT written ({} left as it was)\n", scenario.name, path);
@@ -96,7 +97,7 @@ void add_baseline_command(CLI::App& app, Selected& selected) {
   cmd->add_option("--baselines", o->baselines, "Folder of the baselines (default baselines)");
   cmd->add_flag("--allow-remote", o->allow_remote,
                 "Accept load targets that are not loopback addresses");
-  cmd->add_flag("--quiet,-q", o->quiet, "No progress lines");
+  cmd->add_flag("--quiet,-q", o->quiet, "No progress or summary on stderr");
   cmd->callback([&selected, o] { selected = [o] { return run_baseline(*o); }; });
 }
 

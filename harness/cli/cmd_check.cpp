@@ -1,10 +1,12 @@
 // memgate check SCENARIO... [--repeat N] [--baselines DIR] [--out DIR]: run, gate against the
-// baselines, print the verdict, write the reports; exit 0 pass, 1 regressed, 3 invalid run,
-// 4 no verdict.
+// baselines, print the verdict, write the reports, append to the history; exit 0 pass,
+// 1 regressed, 3 invalid run, 4 no verdict.
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "cli/cli_time.hpp"
@@ -12,6 +14,9 @@
 #include "cli/report_output.hpp"
 #include "cli/verdict_output.hpp"
 #include "core/baseline/baseline.hpp"
+#include "core/model/errors.hpp"
+#include "core/report/history.hpp"
+#include "runtime/env/git_info.hpp"
 #include "runtime/process/interrupt.hpp"
 #include "runtime/run/gated_run.hpp"
 
@@ -24,9 +29,21 @@ struct CheckOptions {
   int repeat = 0;
   std::string baselines = "baselines";
   std::string out;
+  std::string history = "reports/history.jsonl";
   bool allow_remote = false;
   bool quiet = false;
+  bool json = false;
 };
+
+// One line per check, appended (O_APPEND: concurrent checks do not interleave within a line).
+void append_history(const std::string& path, const std::string& line) {
+  if (path.empty() || path == "none") return;
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  std::ofstream out(path, std::ios::app);
+  out << line << '\n';
+  if (!out) throw RunError(fmt::format("cannot append to the history {}", path), "pass --history none");
+}
 
 ExitCode run_check(const CheckOptions& o) {
   const std::vector<Scenario> scenarios = load_scenarios(o.files, {}, o.allow_remote);
@@ -37,30 +54,52 @@ ExitCode run_check(const CheckOptions& o) {
     baselines.push_back(std::filesystem::exists(path) ? std::optional(read_baseline_file(path))
                                                       : std::nullopt);
   }
+  const auto commit = current_git_commit();
+  ProgressPrinter progress(stderr_is_terminal());
+  nlohmann::json json_out = {{"scenarios", nlohmann::json::array()}};
   ExitCode exit = ExitCode::ok;
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
     const Scenario& scenario = scenarios[i];
+    const Baseline* baseline = baselines[i] ? &*baselines[i] : nullptr;
     const std::string dir = report_dir(o.out, scenarios.size(), scenario.name);
     RunSettings settings;
     settings.out_dir = dir;
     settings.repeat = o.repeat > 0 ? o.repeat : scenario.repeat;
     if (!o.quiet) {
-      settings.progress = [&](const ProgressEvent& e) { print_progress(scenario.name, e); };
+      settings.progress = [&](const ProgressEvent& e) { progress(scenario.name, e); };
     }
-    GatedRun gated = run_and_gate(scenario, baselines[i] ? &*baselines[i] : nullptr, settings);
+    GatedRun gated = run_and_gate(scenario, baseline, settings);
     gated.report.created_at = utc_now_iso8601();
-    const std::string path = write_report_json(gated.report, dir);
-    print_summary(gated.report);
-    fmt::print(stderr, "  report {}\n", path);
-    if (!gated.verdict) {
-      print_invalid_runs(gated.report);
-      fmt::print("{}: NO VERDICT: a run was not valid (see above)\n", scenario.name);
-      exit = worst(exit, ExitCode::run_failed);
-    } else {
-      print_verdict(scenario.name, *gated.verdict, o.files[i], o.baselines);
-      exit = worst(exit, exit_code_for(*gated.verdict));
+    const Verdict* verdict = gated.verdict ? &*gated.verdict : nullptr;
+    const std::string html = write_reports(gated.report, verdict, baseline, dir);
+    if (!o.quiet) {
+      print_summary(gated.report);
+      fmt::print(stderr, "  report {}\n", html);
     }
+    const ExitCode code = verdict ? exit_code_for(*verdict) : ExitCode::run_failed;
+    if (!verdict) print_invalid_runs(gated.report);
+    if (!o.json) {
+      if (verdict) {
+        print_verdict(scenario.name, *verdict, o.files[i], o.baselines);
+      } else {
+        fmt::print("{}: NO VERDICT: a run was not valid (see above)\n", scenario.name);
+      }
+    }
+    json_out["scenarios"].push_back({{"scenario", scenario.name},
+                                     {"exit_code", to_int(code)},
+                                     {"report", dir},
+                                     {"verdict", gated.report.verdict.is_null()
+                                                     ? nlohmann::json{{"status", "invalid"}}
+                                                     : gated.report.verdict}});
+    append_history(o.history, history_line(gated.report,
+                                           verdict ? to_string(verdict->status) : "invalid",
+                                           commit ? commit->commit : "", commit && commit->dirty));
+    exit = worst(exit, code);
     if (interrupt::requested()) break;
+  }
+  if (o.json) {
+    json_out["exit_code"] = to_int(exit);
+    fmt::print("{}\n", json_out.dump(1));
   }
   return exit;
 }
@@ -75,9 +114,12 @@ void add_check_command(CLI::App& app, Selected& selected) {
       ->check(CLI::Range(1, 100));
   cmd->add_option("--baselines", o->baselines, "Folder of the baselines (default baselines)");
   cmd->add_option("--out", o->out, "Report folder (default reports/<scenario>)");
+  cmd->add_option("--history", o->history,
+                  "Append one line per scenario here (default reports/history.jsonl; none: off)");
   cmd->add_flag("--allow-remote", o->allow_remote,
                 "Accept load targets that are not loopback addresses");
-  cmd->add_flag("--quiet,-q", o->quiet, "No progress lines");
+  cmd->add_flag("--quiet,-q", o->quiet, "No progress or summary on stderr");
+  cmd->add_flag("--json", o->json, "The verdicts as JSON on stdout (instead of the tables)");
   cmd->callback([&selected, o] { selected = [o] { return run_check(*o); }; });
 }
 

@@ -19,6 +19,7 @@ namespace {
 struct CompareOptions {
   std::string report;
   std::string baseline;
+  bool json = false;
 };
 
 ExitCode run_compare(const CompareOptions& o) {
@@ -34,8 +35,12 @@ ExitCode run_compare(const CompareOptions& o) {
     return ExitCode::run_failed;
   }
   const Verdict verdict = gate_report(input.report, input.gate, &baseline);
-  print_verdict(input.report.scenario, verdict, "SCENARIO.json",
-                std::filesystem::path(o.baseline).parent_path().string());
+  if (o.json) {
+    fmt::print("{}\n", verdict_to_json(verdict).dump(1));
+  } else {
+    print_verdict(input.report.scenario, verdict, "SCENARIO.json",
+                  std::filesystem::path(o.baseline).parent_path().string());
+  }
   return exit_code_for(verdict);
 }
 
@@ -46,6 +51,7 @@ void add_compare_command(CLI::App& app, Selected& selected) {
   CLI::App* cmd = app.add_subcommand("compare", "Gate an existing report against a baseline");
   cmd->add_option("report", o->report, "report.json written by run or check")->required();
   cmd->add_option("baseline", o->baseline, "The baseline file")->required();
+  cmd->add_flag("--json", o->json, "The verdict as JSON on stdout (instead of the table)");
   cmd->callback([&selected, o] { selected = [o] { return run_compare(*o); }; });
 }
 

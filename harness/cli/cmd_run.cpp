@@ -29,19 +29,22 @@ struct RunCliOptions {
 ExitCode run_run(const RunCliOptions& o) {
   const std::vector<Scenario> scenarios = load_scenarios(o.files, o.sets, o.allow_remote);
   bool all_valid = true;
+  ProgressPrinter progress(stderr_is_terminal());
   for (const Scenario& scenario : scenarios) {
     const std::string dir = report_dir(o.out, scenarios.size(), scenario.name);
     RunSettings settings;
     settings.out_dir = dir;
     settings.repeat = o.repeat > 0 ? o.repeat : scenario.repeat;
     if (!o.quiet) {
-      settings.progress = [&](const ProgressEvent& e) { print_progress(scenario.name, e); };
+      settings.progress = [&](const ProgressEvent& e) { progress(scenario.name, e); };
     }
     Report report = run_scenario(scenario, settings);
     report.created_at = utc_now_iso8601();
-    const std::string path = write_report_json(report, dir);
-    print_summary(report);
-    fmt::print(stderr, "  report {}\n", path);
+    const std::string html = write_reports(report, nullptr, nullptr, dir);
+    if (!o.quiet) {
+      print_summary(report);
+      fmt::print(stderr, "  report {}\n", html);
+    }
     if (!report.all_valid()) {
       all_valid = false;
       print_invalid_runs(report);
@@ -74,7 +77,7 @@ void add_run_command(CLI::App& app, Selected& selected) {
   cmd->add_option("--set", o->sets, "Override a scenario key: --set driver.pipeline=64");
   cmd->add_flag("--allow-remote", o->allow_remote,
                 "Accept load targets that are not loopback addresses");
-  cmd->add_flag("--quiet,-q", o->quiet, "No progress lines");
+  cmd->add_flag("--quiet,-q", o->quiet, "No progress or summary on stderr");
   cmd->callback([&selected, o] { selected = [o] { return run_run(*o); }; });
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "cli/cli_time.hpp"
@@ -9,6 +11,7 @@
 #include "core/model/text_file.hpp"
 #include "core/model/units.hpp"
 #include "core/report/json_report.hpp"
+#include "core/report/report_format.hpp"
 
 namespace memgate::cli {
 
@@ -28,10 +31,16 @@ std::string report_dir(const std::string& out_option, std::size_t scenario_count
   return dir.string();
 }
 
-std::string write_report_json(const Report& report, const std::string& dir) {
-  const std::string path = (std::filesystem::path(dir) / "report.json").string();
-  write_file_atomic(path, report_to_json(report).dump(1) + "\n");
-  return path;
+std::string write_reports(const Report& report, const Verdict* verdict, const Baseline* baseline,
+                          const std::string& dir) {
+  const ReportContext context{report, verdict, baseline};
+  std::string html;
+  for (const auto& format : all_report_formats()) {
+    const std::string path = (std::filesystem::path(dir) / format->file_name()).string();
+    write_file_atomic(path, format->render(context));
+    if (format->file_name() == "report.html") html = path;
+  }
+  return html;
 }
 
 void print_summary(const Report& report) {
@@ -73,14 +82,41 @@ void print_invalid_runs(const Report& report) {
   }
 }
 
-void print_progress(const std::string& scenario, const ProgressEvent& e) {
+bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+void ProgressPrinter::operator()(const std::string& scenario, const ProgressEvent& e) {
+  const std::string prefix = fmt::format("memgate: {} run {}/{}:", scenario, e.run, e.runs);
+  const auto finish_line = [&] {
+    if (line_open_) fmt::print(stderr, "\n");
+    line_open_ = false;
+  };
   if (e.kind == ProgressEvent::Kind::phase_start) {
+    finish_line();
     const std::string length = e.planned_s <= 0 ? ""
                                : e.phase == "ready" ? fmt::format(" (up to {} s)", e.planned_s)
                                                     : fmt::format(" ({} s)", e.planned_s);
-    fmt::print(stderr, "memgate: {} run {}/{}: {}{}\n", scenario, e.run, e.runs, e.phase, length);
+    fmt::print(stderr, "{} {}{}", prefix, e.phase, length);
+    if (terminal_) {
+      line_open_ = true;
+      last_ops_ = 0;
+      last_elapsed_s_ = 0;
+    } else {
+      fmt::print(stderr, "\n");
+    }
+  } else if (e.kind == ProgressEvent::Kind::tick && terminal_) {
+    // Rewrite the line in place: \r, then clear to its end.
+    const double dt = e.elapsed_s - last_elapsed_s_;
+    const double rate = dt > 0 ? static_cast<double>(e.ops - last_ops_) / dt : 0;
+    last_ops_ = e.ops;
+    last_elapsed_s_ = e.elapsed_s;
+    const std::string total = e.planned_s > 0 ? fmt::format("/{:.0f}", e.planned_s) : "";
+    fmt::print(stderr, "\r\033[K{} {} {:.0f}{} s  {}  {}", prefix, e.phase, e.elapsed_s, total,
+               e.ops > 0 ? fmt::format("{:.0f} ops/s", rate) : std::string("-"),
+               format_bytes(static_cast<double>(e.bytes)));
+    line_open_ = true;
   } else if (e.kind == ProgressEvent::Kind::run_end) {
-    fmt::print(stderr, "memgate: {} run {}/{}: {}\n", scenario, e.run, e.runs, e.note);
+    finish_line();
+    fmt::print(stderr, "{} {}\n", prefix, e.note);
   }
 }
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "core/baseline/baseline.hpp"
+#include "core/gate/gate.hpp"
 #include "core/report/report.hpp"
 #include "runtime/run/scenario_runner.hpp"
 
@@ -15,8 +17,10 @@ namespace memgate::cli {
 std::string report_dir(const std::string& out_option, std::size_t scenario_count,
                        const std::string& scenario_name);
 
-// Writes report.json into dir (atomically); returns its path.
-std::string write_report_json(const Report& report, const std::string& dir);
+// Writes every report format (report.json, summary.md, junit.xml, report.html) into dir,
+// each atomically. Returns the path of report.html.
+std::string write_reports(const Report& report, const Verdict* verdict, const Baseline* baseline,
+                          const std::string& dir);
 
 // The metrics of a report, one line each, for people (stderr).
 void print_summary(const Report& report);
@@ -24,7 +28,21 @@ void print_summary(const Report& report);
 // The runs that were not valid: why, and the SUT's log tail.
 void print_invalid_runs(const Report& report);
 
-// Progress lines (one per phase) on stderr.
-void print_progress(const std::string& scenario, const ProgressEvent& event);
+// Progress on stderr: on a terminal one line per phase, updated in place every second with the
+// elapsed time, ops/s and memory; without one (CI) one plain line per phase.
+class ProgressPrinter {
+ public:
+  explicit ProgressPrinter(bool terminal) : terminal_(terminal) {}
+  void operator()(const std::string& scenario, const ProgressEvent& event);
+
+ private:
+  bool terminal_;
+  bool line_open_ = false;
+  std::int64_t last_ops_ = 0;
+  double last_elapsed_s_ = 0;
+};
+
+// True when stderr is a terminal.
+bool stderr_is_terminal();
 
 }  // namespace memgate::cli

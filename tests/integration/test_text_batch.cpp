@@ -88,6 +88,7 @@ TEST_CASE("text-batch: texts from a file round-trip byte for byte") {
     json s = service_scenario("roundtrip", transport);
     s["driver"]["texts"] = {{"file", texts_file}};
     s["driver"]["batch_size"] = 3;
+    if (std::string(transport) == "http") s["driver"]["concurrency"] = 1;  // texts in order
     s["phases"]["load_ops"] = 7;  // each text once
     s["sut"]["command"].push_back("--record");
     s["sut"]["command"].push_back(dir.file("received.txt"));

@@ -40,12 +40,7 @@ const char* to_string(VerdictStatus s) {
 
 namespace {
 
-std::string show(const MetricInfo& info, double value) {
-  if (info.name == "growth_bytes_per_min") return format_bytes(value) + "/min";
-  if (info.is_bytes) return format_bytes(value);
-  if (info.name == "throughput_per_s") return fmt::format("{:.1f}/s", value);
-  return fmt::format("{:.3f} ms", value);
-}
+std::string show(const MetricInfo& info, double value) { return format_metric(info.name, value); }
 
 std::string show_change(const MetricInfo& info, double change) {
   return (change >= 0 ? "+" : "-") + show(info, std::fabs(change));

@@ -1,5 +1,9 @@
 #include "core/model/metrics.hpp"
 
+#include <fmt/format.h>
+
+#include "core/model/units.hpp"
+
 namespace memgate {
 
 const std::vector<MetricInfo>& gated_metrics() {
@@ -31,6 +35,14 @@ std::vector<std::string> gated_metric_names() {
   std::vector<std::string> names;
   for (const auto& m : gated_metrics()) names.push_back(m.name);
   return names;
+}
+
+std::string format_metric(std::string_view metric, double value) {
+  if (metric == "growth_bytes_per_min") return format_bytes(value) + "/min";
+  if (metric == "throughput_per_s") return fmt::format("{:.1f}/s", value);
+  const MetricInfo* info = find_metric(metric);
+  if (info && info->is_bytes) return format_bytes(value);
+  return fmt::format("{:.3f} ms", value);
 }
 
 }  // namespace memgate

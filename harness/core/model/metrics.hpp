@@ -26,4 +26,7 @@ const MetricInfo* find_metric(std::string_view name);
 
 std::vector<std::string> gated_metric_names();
 
+// A metric's value for people, in its unit: "12.3 MiB", "1.20 MiB/min", "4000.0/s", "0.350 ms".
+std::string format_metric(std::string_view metric, double value);
+
 }  // namespace memgate

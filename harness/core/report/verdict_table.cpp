@@ -15,12 +15,7 @@ namespace memgate {
 namespace {
 
 std::string value(const MetricInfo& info, const std::optional<double>& v) {
-  if (!v) return "-";
-  if (info.is_bytes) {
-    return info.name == "growth_bytes_per_min" ? format_bytes(*v) + "/min" : format_bytes(*v);
-  }
-  if (info.name == "throughput_per_s") return fmt::format("{:.1f}/s", *v);
-  return fmt::format("{:.3f} ms", *v);
+  return v ? format_metric(info.name, *v) : "-";
 }
 
 }  // namespace

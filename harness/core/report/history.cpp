@@ -1,0 +1,57 @@
+#include "core/report/history.hpp"
+
+#include <fmt/format.h>
+
+#include "core/model/metrics.hpp"
+
+namespace memgate {
+
+std::string history_line(const Report& report, const std::string& verdict_status,
+                         const std::string& commit, bool dirty) {
+  nlohmann::json metrics = nlohmann::json::object();
+  for (const auto& info : gated_metrics()) {
+    if (auto v = metric_value(report.summary, info.name)) metrics[info.name] = *v;
+  }
+  nlohmann::json line = {{"time", report.created_at},
+                         {"commit", commit.empty() ? nlohmann::json() : nlohmann::json(commit)},
+                         {"dirty", dirty},
+                         {"scenario", report.scenario},
+                         {"scenario_hash", report.scenario_hash},
+                         {"verdict", verdict_status},
+                         {"runs", report.runs.size()},
+                         {"memgate_version", MEMGATE_VERSION},
+                         {"metrics", metrics}};
+  return line.dump();
+}
+
+std::vector<HistoryEntry> parse_history(const std::string& text, const std::string& file,
+                                        std::vector<std::string>& skipped) {
+  std::vector<HistoryEntry> entries;
+  std::size_t number = 0;
+  for (std::size_t start = 0; start < text.size();) {
+    const auto eol = text.find('\n', start);
+    const std::string line = text.substr(start, eol == std::string::npos ? std::string::npos : eol - start);
+    start = eol == std::string::npos ? text.size() : eol + 1;
+    ++number;
+    if (line.empty()) continue;
+    const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("scenario") || !j["scenario"].is_string() ||
+        !j.contains("metrics") || !j["metrics"].is_object()) {
+      skipped.push_back(fmt::format("{}:{}: not a history entry", file, number));
+      continue;
+    }
+    HistoryEntry e;
+    e.scenario = j["scenario"];
+    e.time = j.value("time", "");
+    e.commit = j.contains("commit") && j["commit"].is_string() ? j["commit"].get<std::string>() : "";
+    e.dirty = j.value("dirty", false);
+    e.verdict = j.value("verdict", "");
+    for (const auto& [name, value] : j["metrics"].items()) {
+      if (value.is_number() && find_metric(name)) e.metrics[name] = value.get<double>();
+    }
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+}  // namespace memgate

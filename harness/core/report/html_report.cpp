@@ -1,0 +1,245 @@
+// report.html: one self-contained page (inline SVG and CSS, no script, no network): the verdict
+// with regressions first, the memory plot of every run, the metrics, the SUT's own figures,
+// latency, problems with the SUT's log tail, and the environment. All markup is written through
+// XmlWriter: names, descriptions and SUT output are untrusted text.
+
+#include <fmt/format.h>
+
+#include "core/model/metrics.hpp"
+#include "core/model/units.hpp"
+#include "core/report/report_format.hpp"
+#include "core/report/svg_plot.hpp"
+#include "core/report/verdict_table.hpp"
+#include "core/report/xml_writer.hpp"
+
+namespace memgate {
+
+namespace {
+
+// memgate's own constant style sheet (no '<' or '&': safe as raw text in HTML and XML).
+constexpr const char* kStyle = R"(
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px auto; max-width: 1000px; color: #1d2330; padding: 0 16px; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #dde2ea; padding-bottom: 4px; }
+.verdict { display: inline-block; padding: 4px 10px; border-radius: 4px; font-weight: 600; }
+.status-pass, .status-improved { background: #e3f5e8; color: #17652f; }
+.status-regressed { background: #fde4e4; color: #9b1c1c; }
+.status-inconclusive, .status-no-baseline, .status-stale-baseline, .status-warning, .status-no-data, .status-invalid { background: #fff3d6; color: #7a5300; }
+table { border-collapse: collapse; margin: 6px 0; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #dde2ea; padding: 3px 8px; text-align: right; vertical-align: top; }
+th { background: #f4f6f9; } td.name, th.name { text-align: left; }
+pre { background: #f4f6f9; padding: 8px; overflow-x: auto; font-size: 12px; }
+figure { margin: 12px 0 20px; } figcaption { color: #5b6475; font-size: 13px; }
+svg.plot { width: 100%; height: auto; background: #fff; }
+.plot-area { fill: #fbfcfd; stroke: #c9d0db; }
+.grid { stroke: #e6e9ef; stroke-width: 1; } .tick { fill: #5b6475; font-size: 11px; } .tick-y { text-anchor: end; } .tick-x { text-anchor: middle; }
+.phase-idle { fill: #e8f0fe; } .phase-warmup { fill: #fff4e0; } .phase-load { fill: #fde9e7; } .phase-cooldown { fill: #e7f6ec; }
+.phase { opacity: 0.7; } .phase-label { fill: #5b6475; font-size: 11px; }
+.series { fill: none; stroke-width: 1.6; stroke-linejoin: round; } .memory { stroke: #1f5fbf; } .sut-memory { stroke: #8a5cd1; stroke-dasharray: 5 3; }
+.level { stroke-width: 1.2; stroke-dasharray: 6 3; } .level-idle { stroke: #2b7bd8; } .level-plateau { stroke: #c0392b; } .level-residual { stroke: #1e8f4e; }
+.level-label { fill: #3d4554; font-size: 11px; }
+.baseline-band { fill: #9aa5b1; opacity: 0.28; } .baseline-peak { stroke: #6b7684; stroke-dasharray: 2 3; }
+.peak { fill: #c0392b; } .peak-hwm { stroke: #c0392b; stroke-dasharray: 3 2; } .peak-label { fill: #c0392b; font-size: 11px; text-anchor: end; }
+.legend span { margin-right: 14px; font-size: 12px; color: #3d4554; }
+footer { margin-top: 32px; color: #7a8394; font-size: 12px; }
+)";
+
+std::string show(const MetricInfo& info, double v) { return format_metric(info.name, v); }
+
+void row(XmlWriter& xml, const std::vector<std::string>& cells, bool header = false) {
+  xml.start("tr");
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    xml.start(header ? "th" : "td");
+    if (i == 0) xml.attr("class", "name");
+    xml.text(cells[i]).end();
+  }
+  xml.end().newline();
+}
+
+void verdict_section(XmlWriter& xml, const Verdict& verdict) {
+  xml.start("section").attr("id", "verdict").element("h2", "Verdict");
+  xml.start("table").newline();
+  xml.start("tr");
+  for (const char* h : {"metric", "baseline", "current", "change", "status", "threshold"}) {
+    xml.start("th").attr("class", std::string_view(h) == "metric" || std::string_view(h) == "threshold" ? "name" : "").text(h).end();
+  }
+  xml.end().newline();
+  const auto rows = verdict_rows(verdict);
+  for (const auto& r : rows) {
+    xml.start("tr").start("td").attr("class", "name").text(r.metric).end();
+    for (const auto* v : {&r.baseline, &r.current, &r.change}) xml.element("td", *v);
+    xml.start("td").start("span").attr("class", "verdict status-" + r.status).text(r.status).end().end();
+    xml.start("td").attr("class", "name").text(r.threshold).end();  // left-aligned text
+    xml.end().newline();
+  }
+  xml.end();
+  if (!verdict.notes.empty()) {
+    xml.start("ul");
+    for (const auto& note : verdict.notes) xml.element("li", note);
+    xml.end();
+  }
+  xml.end().newline();
+}
+
+void metrics_section(XmlWriter& xml, const Report& r) {
+  xml.start("section").attr("id", "metrics").element("h2", "Metrics");
+  xml.start("table").newline();
+  std::vector<std::string> header{"metric", "median"};
+  for (const auto& run : r.runs) header.push_back(fmt::format("run {}{}", run.index, run.valid ? "" : " (invalid)"));
+  row(xml, header, true);
+  for (const auto& info : gated_metrics()) {
+    const auto summary = metric_value(r.summary, info.name);
+    if (!summary) continue;
+    std::vector<std::string> cells{info.name, show(info, *summary)};
+    for (const auto& run : r.runs) {
+      const auto v = metric_value(run.metrics, info.name);
+      cells.push_back(v ? show(info, *v) : "-");
+    }
+    row(xml, cells);
+  }
+  std::vector<std::string> ops{"ops / errors", fmt::format("{} / {}", r.summary.ops, r.summary.errors)};
+  for (const auto& run : r.runs) ops.push_back(fmt::format("{} / {}", run.metrics.ops, run.metrics.errors));
+  row(xml, ops);
+  xml.end().end().newline();
+}
+
+void sut_section(XmlWriter& xml, const Report& r) {
+  bool any = false;
+  for (const auto& run : r.runs) any = any || run.sut_figures.contains("redis");
+  if (!any) return;
+  xml.start("section").attr("id", "sut").element("h2", "The SUT's own figures (Redis INFO memory)");
+  xml.element("p", "used_memory is what Redis allocated; used_memory_rss what the OS gave it. "
+                   "RSS growing without used_memory is fragmentation.");
+  xml.start("table").newline();
+  row(xml, {"run", "used_memory idle", "plateau", "residual", "peak", "used_memory_rss plateau", "queue length at the end"}, true);
+  for (const auto& run : r.runs) {
+    if (!run.sut_figures.contains("redis")) continue;
+    const auto& redis = run.sut_figures["redis"];
+    const auto figure = [&](const char* series, const char* key) {
+      const auto& s = redis.value(series, nlohmann::json::object());
+      return s.contains(key) ? format_bytes(s[key].get<double>()) : std::string("-");
+    };
+    const auto& final_state = redis.value("final", nlohmann::json::object());
+    row(xml, {fmt::format("run {}", run.index), figure("used_memory_bytes", "idle"),
+              figure("used_memory_bytes", "plateau"), figure("used_memory_bytes", "residual"),
+              figure("used_memory_bytes", "peak"), figure("used_memory_rss_bytes", "plateau"),
+              final_state.contains("queue_length") ? final_state["queue_length"].dump() : "-"});
+  }
+  xml.end().end().newline();
+}
+
+void latency_section(XmlWriter& xml, const Report& r) {
+  bool any = false;
+  for (const auto& run : r.runs) any = any || run.metrics.latency_ms.has_value();
+  if (!any) return;
+  xml.start("section").attr("id", "latency").element("h2", "Latency (ms per operation; per batch for text batches)");
+  xml.start("table").newline();
+  row(xml, {"run", "p50", "p95", "p99", "max", "count"}, true);
+  for (const auto& run : r.runs) {
+    if (!run.metrics.latency_ms) continue;
+    const auto& l = *run.metrics.latency_ms;
+    row(xml, {fmt::format("run {}", run.index), fmt::format("{:.3f}", l.p50_ms),
+              fmt::format("{:.3f}", l.p95_ms), fmt::format("{:.3f}", l.p99_ms),
+              fmt::format("{:.3f}", l.max_ms), std::to_string(l.count)});
+  }
+  xml.end().end().newline();
+}
+
+void problems_section(XmlWriter& xml, const Report& r) {
+  bool any = !r.warnings.empty();
+  for (const auto& run : r.runs) any = any || !run.problems.empty() || !run.warnings.empty();
+  if (!any) return;
+  xml.start("section").attr("id", "problems").element("h2", "Problems and warnings");
+  xml.start("ul");
+  for (const auto& w : r.warnings) xml.element("li", "warning: " + w);
+  for (const auto& run : r.runs) {
+    for (const auto& p : run.problems) {
+      xml.start("li").start("span").attr("class", "verdict status-invalid").text("invalid").end()
+          .text(fmt::format(" run {}: {}", run.index, p)).end();
+    }
+    for (const auto& w : run.warnings) xml.element("li", fmt::format("run {}: warning: {}", run.index, w));
+  }
+  xml.end();
+  for (const auto& run : r.runs) {
+    if (run.valid || run.sut_log_tail.empty()) continue;
+    xml.element("h3", fmt::format("Run {}: the last lines of the SUT's output", run.index));
+    std::string tail;
+    for (const auto& line : run.sut_log_tail) tail += line + "\n";
+    xml.element("pre", tail);
+  }
+  xml.end().newline();
+}
+
+void environment_section(XmlWriter& xml, const Report& r) {
+  xml.start("section").attr("id", "environment").element("h2", "Environment");
+  xml.start("table").newline();
+  for (const auto& [key, value] : r.environment.items()) {
+    row(xml, {key, value.is_string() ? value.get<std::string>() : value.dump()});
+  }
+  row(xml, {"scenario hash", r.scenario_hash});
+  xml.end().end().newline();
+}
+
+class HtmlFormat : public ReportFormat {
+ public:
+  std::string file_name() const override { return "report.html"; }
+
+  std::string render(const ReportContext& c) const override {
+    const Report& r = c.report;
+    std::string out = "<!DOCTYPE html>\n";
+    XmlWriter xml(out, /*html_compatible=*/true);
+    xml.start("html").attr("xmlns", "http://www.w3.org/1999/xhtml").attr("lang", "en").newline();
+    xml.start("head").raw("<meta charset=\"utf-8\"/>")
+        .element("title", "memgate · " + r.scenario).start("style").raw(kStyle).end().end().newline();
+    xml.start("body").newline();
+    std::string status = "no verdict", status_class = "warning";
+    if (!r.all_valid()) {
+      status = "NO VERDICT: a run was not valid";
+      status_class = "invalid";
+    } else if (c.verdict) {
+      status = verdict_headline(*c.verdict);
+      status_class = to_string(c.verdict->status);
+    }
+    xml.start("header").element("h1", "memgate · " + r.scenario);
+    if (!r.description.empty()) xml.element("p", r.description);
+    xml.start("p").start("span").attr("class", "verdict status-" + status_class).text(status).end()
+        .text(fmt::format("  {} run(s) · {} driver · {}", r.runs.size(), r.driver, r.created_at)).end();
+    xml.end().newline();
+    if (c.verdict && r.all_valid() && !c.verdict->checks.empty()) verdict_section(xml, *c.verdict);
+    xml.start("section").attr("id", "runs").element("h2", "Memory over time");
+    xml.start("p").attr("class", "legend")
+        .start("span").text("— memory of the SUT's process tree").end()
+        .start("span").text("- - idle / plateau / residual").end()
+        .start("span").text("● peak").end()
+        .start("span").text("▒ baseline plateau (min to max)").end()
+        .start("span").text("- - Redis used_memory, where sampled").end().end();
+    for (const auto& run : r.runs) {
+      xml.start("figure");
+      write_memory_plot(xml, run, c.baseline);
+      xml.element("figcaption",
+                  fmt::format("Run {}{}: {} samples every {} ms ({}), up to {} process(es){}",
+                              run.index, run.valid ? "" : " (not valid)", run.samples.size(),
+                              run.interval_ms, run.memory_kind, run.max_processes,
+                              run.peak.cgroup_peak_bytes
+                                  ? fmt::format(", cgroup peak {}",
+                                                format_bytes(static_cast<double>(*run.peak.cgroup_peak_bytes)))
+                                  : std::string()));
+      xml.end().newline();
+    }
+    xml.end().newline();
+    metrics_section(xml, r);
+    sut_section(xml, r);
+    latency_section(xml, r);
+    problems_section(xml, r);
+    environment_section(xml, r);
+    xml.element("footer", fmt::format("memgate {} · {}", MEMGATE_VERSION, r.created_at));
+    xml.end().newline();  // body
+    xml.end().newline();  // html
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ReportFormat> make_html_format() { return std::make_unique<HtmlFormat>(); }
+
+}  // namespace memgate

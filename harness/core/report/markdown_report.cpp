@@ -1,0 +1,90 @@
+// summary.md: the verdict table for a CI job summary (GitHub renders it), or the metrics when
+// there is no verdict.
+
+#include <fmt/format.h>
+
+#include "core/model/metrics.hpp"
+#include "core/model/units.hpp"
+#include "core/report/report_format.hpp"
+#include "core/report/verdict_table.hpp"
+
+namespace memgate {
+
+namespace {
+
+// A table cell: Markdown and HTML syntax characters of untrusted text neutralized.
+std::string cell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '|': out += "\\|"; break;
+      case '\\': out += "\\\\"; break;
+      case '*': case '_': case '`': case '[': case ']': case '#': case '~':
+        out += '\\';
+        out += c;
+        break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '\n': case '\r': out += ' '; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string metrics_table(const RunMetrics& m) {
+  std::string out = "| metric | median of the valid runs |\n|:--|--:|\n";
+  for (const auto& info : gated_metrics()) {
+    const auto v = metric_value(m, info.name);
+    if (!v) continue;
+    out += fmt::format("| {} | {} |\n", info.name, format_metric(info.name, *v));
+  }
+  return out;
+}
+
+class MarkdownFormat : public ReportFormat {
+ public:
+  std::string file_name() const override { return "summary.md"; }
+
+  std::string render(const ReportContext& c) const override {
+    const Report& r = c.report;
+    std::string out;
+    int valid = 0;
+    for (const auto& run : r.runs) valid += run.valid ? 1 : 0;
+    std::string headline = c.verdict ? verdict_headline(*c.verdict)
+                           : r.all_valid() ? fmt::format("{} run(s), no verdict", r.runs.size())
+                                           : std::string("NO VERDICT: a run was not valid");
+    if (c.verdict && !r.all_valid()) headline = "NO VERDICT: a run was not valid";
+    out += fmt::format("## memgate · {} · {}\n\n", cell(r.scenario), cell(headline));
+    if (!r.description.empty()) out += cell(r.description) + "\n\n";
+    if (c.verdict && r.all_valid() && !c.verdict->checks.empty()) {
+      out += "| metric | baseline | current | change | status | threshold |\n";
+      out += "|:--|--:|--:|--:|:--|:--|\n";
+      for (const auto& row : verdict_rows(*c.verdict)) {
+        out += fmt::format("| {} | {} | {} | {} | **{}** | {} |\n", cell(row.metric),
+                           cell(row.baseline), cell(row.current), cell(row.change),
+                           cell(row.status), cell(row.threshold));
+      }
+      out += "\n";
+      for (const auto& note : c.verdict->notes) out += "- " + cell(note) + "\n";
+    } else if (r.all_valid()) {
+      out += metrics_table(r.summary);
+    }
+    for (const auto& run : r.runs) {
+      for (const auto& problem : run.problems) {
+        out += fmt::format("- run {} is not valid: {}\n", run.index, cell(problem));
+      }
+    }
+    for (const auto& w : r.warnings) out += "- warning: " + cell(w) + "\n";
+    out += fmt::format("\n{} valid run(s) of {} · {} · memgate {} · details: report.html\n", valid,
+                       r.runs.size(), cell(r.created_at), MEMGATE_VERSION);
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ReportFormat> make_markdown_format() { return std::make_unique<MarkdownFormat>(); }
+
+}  // namespace memgate

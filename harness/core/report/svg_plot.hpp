@@ -1,0 +1,20 @@
+#pragma once
+
+// The memory-over-time plot of one run, as inline SVG: phases shaded, the tree's memory as a
+// line (and the SUT's own figure, e.g. Redis used_memory, when there is one), the peak marked,
+// idle/plateau/residual drawn as levels over their phases, and the baseline's plateau band when
+// there is a baseline. Long series are reduced to the min and max of each pixel column, so
+// spikes stay visible.
+
+#include "core/baseline/baseline.hpp"
+#include "core/model/run_record.hpp"
+#include "core/report/xml_writer.hpp"
+
+namespace memgate {
+
+void write_memory_plot(XmlWriter& xml, const RunRecord& run, const Baseline* baseline);
+
+// (t_ms, bytes) reduced to at most 2 * columns points (min and max per column, in time order).
+Series reduce_for_plot(const Series& series, std::size_t columns);
+
+}  // namespace memgate

@@ -1,0 +1,80 @@
+#pragma once
+
+// A report with everything a renderer shows, and the verdict and baseline of a check of it;
+// time, host and every figure fixed, so that renderings can be compared with golden files.
+
+#include "core/baseline/baseline.hpp"
+#include "core/gate/gate.hpp"
+#include "core/metrics/run_metrics.hpp"
+#include "core/report/report.hpp"
+
+namespace memgate::test {
+
+inline Report fixture_report(const std::string& name = "golden-scenario",
+                             const std::string& description = "A steady queue, for golden files.") {
+  Report r;
+  r.scenario = name;
+  r.description = description;
+  r.scenario_hash = "0123456789abcdef";
+  r.driver = "redis-queue";
+  r.created_at = "2026-01-02T03:04:05Z";
+  r.environment = {{"cpu_model", "Golden CPU"}, {"cores", 2}, {"memory_bytes", 8589934592LL},
+                   {"kernel", "Linux 6.1.0"}, {"arch", "x86_64"}, {"hostname", "golden-host"}};
+  for (int index = 1; index <= 2; ++index) {
+    RunRecord run;
+    run.index = index;
+    run.interval_ms = 100;
+    run.phases = {{"idle", 0, 1000}, {"warmup", 1000, 2000}, {"load", 2000, 6000},
+                  {"cooldown", 6000, 8000}};
+    for (int k = 0; k <= 80; ++k) {
+      const double t = k * 100.0;
+      const std::int64_t mib = t < 2000 ? 10 : t < 6000 ? 10 + static_cast<std::int64_t>((t - 2000) / 1000) : 13;
+      run.samples.push_back({t, mib * 1024 * 1024 + index * 4096});
+    }
+    run.peak = {14 * 1024 * 1024, 18 * 1024 * 1024, 0, std::nullopt, true};
+    run.max_processes = 1;
+    run.metrics = compute_run_metrics(run.samples, run.phases, 18 * 1024 * 1024, 40000, 0,
+                                      LatencySummary{0.2, 0.35, 0.5, 1.25, 40000});
+    run.sut_figures["redis"] = {{"samples", {{0, 900000, 9000000, 10.0}, {4000, 2000000, 12000000, 6.0}}},
+                                {"used_memory_bytes", {{"idle", 900000}, {"plateau", 2000000},
+                                                       {"residual", 1500000}, {"peak", 2100000}}},
+                                {"used_memory_rss_bytes", {{"plateau", 12000000}}},
+                                {"final", {{"queue_length", 0}}}};
+    r.runs.push_back(run);
+  }
+  r.summary = summarize(r.runs);
+  return r;
+}
+
+inline Baseline fixture_baseline() {
+  Baseline b;
+  b.scenario = "golden-scenario";
+  b.scenario_hash = "0123456789abcdef";
+  b.fingerprint = machine_fingerprint(fixture_report().environment);
+  b.repetitions = 5;
+  const double MiB = 1024 * 1024;
+  b.metrics["peak_bytes"] = make_series({12 * MiB, 12.1 * MiB, 12.2 * MiB, 12 * MiB, 12.1 * MiB});
+  b.metrics["plateau_bytes"] = make_series({11.4 * MiB, 11.5 * MiB, 11.5 * MiB, 11.6 * MiB, 11.5 * MiB});
+  b.metrics["throughput_per_s"] = make_series({10000, 10100, 9900, 10000, 10050});
+  return b;
+}
+
+inline GateSpec fixture_gate() {
+  GateSpec g;
+  g.rules = {{"peak_bytes", 10, 4.0 * 1024 * 1024}, {"plateau_bytes", 10, 0},
+             {"throughput_per_s", 15, std::nullopt}};
+  g.budgets = {{"peak_bytes", 256.0 * 1024 * 1024}};
+  return g;
+}
+
+inline Verdict fixture_verdict(const Report& report, const Baseline& baseline, const GateSpec& gate) {
+  GateInputs in;
+  in.spec = &gate;
+  in.baseline = &baseline;
+  in.scenario_hash = report.scenario_hash;
+  in.fingerprint = machine_fingerprint(report.environment);
+  in.current = metric_values(report.runs);
+  return evaluate_gate(in);
+}
+
+}  // namespace memgate::test

@@ -1,0 +1,126 @@
+// Report formats: golden files (time and host injected by the fixture, not masked), escaping of
+// hostile text, and the shape of each format.
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/report/report_format.hpp"
+#include "core/report/svg_plot.hpp"
+#include "core/report/xml_writer.hpp"
+#include "support/report_fixture.hpp"
+
+using namespace memgate;
+using namespace memgate::test;
+
+namespace {
+
+// Compares with tests/data/golden/NAME. MEMGATE_UPDATE_GOLDEN=1 writes it instead (then review
+// the diff with git). A mismatch leaves the rendering in the build folder for a diff.
+void check_golden(const std::string& name, const std::string& actual) {
+  const std::string path = std::string(MEMGATE_TEST_DATA) + "/golden/" + name;
+  if (std::getenv("MEMGATE_UPDATE_GOLDEN")) {
+    std::ofstream(path, std::ios::binary) << actual;
+    WARN("updated " << path);
+    return;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream expected;
+  expected << in.rdbuf();
+  if (expected.str() != actual) {
+    const std::string kept = std::string(MEMGATE_TEST_BINDIR) + "/../golden-actual-" + name;
+    std::ofstream(kept, std::ios::binary) << actual;
+    FAIL(name << " differs from its golden file; see `diff " << path << " " << kept
+              << "`, and accept with MEMGATE_UPDATE_GOLDEN=1 if the change is intended");
+  }
+}
+
+std::string render(const std::string& file, const ReportContext& context) {
+  for (const auto& format : all_report_formats()) {
+    if (format->file_name() == file) return format->render(context);
+  }
+  FAIL("no format writes " << file);
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("report formats: golden files of a check that regressed") {
+  const Report report = fixture_report();
+  const Baseline baseline = fixture_baseline();
+  const Verdict verdict = fixture_verdict(report, baseline, fixture_gate());
+  REQUIRE(verdict.status == VerdictStatus::regressed);
+  const ReportContext context{report, &verdict, &baseline};
+  check_golden("summary.md", render("summary.md", context));
+  check_golden("junit.xml", render("junit.xml", context));
+  check_golden("report.html", render("report.html", context));
+}
+
+TEST_CASE("report formats: golden files of a run without verdict") {
+  const Report report = fixture_report();
+  const ReportContext context{report, nullptr, nullptr};
+  check_golden("run-summary.md", render("summary.md", context));
+  check_golden("run-junit.xml", render("junit.xml", context));
+}
+
+TEST_CASE("report formats: every format is listed, report.json first") {
+  const auto formats = all_report_formats();
+  REQUIRE(formats.size() == 4);
+  CHECK(formats[0]->file_name() == "report.json");
+  CHECK(formats[1]->file_name() == "summary.md");
+  CHECK(formats[2]->file_name() == "junit.xml");
+  CHECK(formats[3]->file_name() == "report.html");
+}
+
+TEST_CASE("report formats: hostile text comes out escaped") {
+  const std::string hostile_name = "<script>alert('x')</script> & \"q\"";
+  Report report = fixture_report(hostile_name, "desc ]]> <!-- & \x01 bad \xff utf-8 <img src=x>");
+  report.runs[1].valid = false;
+  report.runs[1].problems = {"the SUT printed <b>bold</b> & died"};
+  report.runs[1].sut_log_tail = {"<script>evil()</script>", "\x1b[31mred\x1b[0m"};
+  const Verdict verdict = fixture_verdict(report, fixture_baseline(), fixture_gate());
+  const ReportContext context{report, &verdict, nullptr};
+  for (const char* file : {"report.html", "junit.xml"}) {
+    INFO(file);
+    const std::string out = render(file, context);
+    CHECK(out.find("<script>") == std::string::npos);
+    CHECK(out.find("<img") == std::string::npos);
+    CHECK(out.find("<b>") == std::string::npos);
+    CHECK(out.find("&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; &quot;q&quot;") !=
+          std::string::npos);
+    CHECK(out.find('\x01') == std::string::npos);
+    CHECK(out.find('\x1b') == std::string::npos);
+    CHECK(out.find("\xff") == std::string::npos);
+  }
+  const std::string md = render("summary.md", context);
+  CHECK(md.find("<script>") == std::string::npos);
+  CHECK(md.find("&lt;script&gt;") != std::string::npos);
+}
+
+TEST_CASE("xml writer: escaping, nesting, and HTML-safe empty elements") {
+  CHECK(xml_escape("a<b>&\"'") == "a&lt;b&gt;&amp;&quot;&apos;");
+  CHECK(xml_escape("tab\tnew\nline") == "tab\tnew\nline");
+  CHECK(xml_escape("bell\x07") == "bell\xEF\xBF\xBD");
+  CHECK(xml_escape("\xc3\xa9t\xc3\xa9") == "\xc3\xa9t\xc3\xa9");  // UTF-8 kept
+  CHECK(xml_escape("\xc3") == "\xEF\xBF\xBD");                     // cut short
+  std::string xml_out, html_out;
+  XmlWriter xml(xml_out), html(html_out, true);
+  xml.start("a").attr("k", "v<").start("b").end().text("t").end();
+  html.start("td").end();
+  CHECK(xml_out == "<a k=\"v&lt;\"><b/>t</a>");
+  CHECK(html_out == "<td></td>");
+  CHECK(xml.open_elements() == 0);
+  CHECK_THROWS(xml.end());
+}
+
+TEST_CASE("plot: long series keep each column's minimum and maximum") {
+  Series s;
+  for (int i = 0; i < 100'000; ++i) s.push_back({i * 1.0, i == 50'000 ? 999 : 1});
+  const Series reduced = reduce_for_plot(s, 600);
+  CHECK(reduced.size() <= 1200);
+  CHECK(std::any_of(reduced.begin(), reduced.end(), [](const Sample& p) { return p.bytes == 999; }));
+  CHECK(reduce_for_plot({{0, 1}, {1, 2}}, 600).size() == 2);
+}
