@@ -1,15 +1,14 @@
 #include "core/model/errors.hpp"
 
+#include <fmt/format.h>
+
 namespace memgate {
 
 namespace {
 std::string describe(const std::string& file, const std::string& json_path,
                      const std::string& problem) {
-  std::string out = file.empty() ? std::string("<input>") : file;
-  out += ": ";
-  if (!json_path.empty()) out += json_path + ": ";
-  out += problem;
-  return out;
+  return fmt::format("{}: {}{}", file.empty() ? std::string("<input>") : file,
+                     json_path.empty() ? std::string() : json_path + ": ", problem);
 }
 }  // namespace
 

@@ -8,7 +8,6 @@
 
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
-#include <boost/process/env.hpp>
 #include <boost/process/environment.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
@@ -20,6 +19,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
+
+extern char** environ;
 
 #include "core/model/errors.hpp"
 #include "runtime/process/tree_stopper.hpp"
@@ -101,8 +103,20 @@ SutProcess::SutProcess(const LaunchSpec& spec) {
                    "check sut.cwd (relative to the scenario file's folder)");
   }
 
-  bp::environment env = boost::this_process::environment();
-  for (const auto& [key, value] : spec.env) env[key] = value;
+  // The SUT's environment: memgate's, with the scenario's variables set. Built here as an
+  // envp array and handed to execve from the child (Boost.Process 1.74's environment lookup
+  // reads past the end of short entries: found by AddressSanitizer).
+  std::vector<std::string> env_entries;
+  for (char** e = environ; *e; ++e) {
+    const std::string_view entry(*e);
+    const auto key = entry.substr(0, entry.find('='));
+    if (spec.env.count(std::string(key)) == 0) env_entries.emplace_back(entry);
+  }
+  for (const auto& [key, value] : spec.env) env_entries.push_back(key + "=" + value);
+  std::vector<char*> envp;
+  for (auto& entry : env_entries) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  char** const envp_data = envp.data();
 
   Pipe output;
   std::optional<Pipe> in, out;
@@ -115,7 +129,8 @@ SutProcess::SutProcess(const LaunchSpec& spec) {
   const int cgroup_fd = spec.cgroup_procs_fd;
 
   // Runs in the child between fork and exec: async-signal-safe calls only.
-  const auto child_setup = [=](auto&) {
+  const auto child_setup = [=](auto& exec) {
+    exec.env = envp_data;
     ::setpgid(0, 0);                      // own process group: the tree is signalled as one
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);   // memgate killed -> SUT killed (see class comment)
     if (::getppid() != parent) ::_exit(127);  // memgate died before prctl took effect
@@ -148,8 +163,7 @@ SutProcess::SutProcess(const LaunchSpec& spec) {
   std::error_code ec;
   // PR_SET_PDEATHSIG fires when the forking *thread* ends: memgate launches from its main thread.
   const Reaper::Launched launched = Reaper::instance().launch([&] {
-    bp::child child(bp::exe = program_, bp::args = args, bp::env = env,
-                    bp::start_dir = spec.cwd.empty() ? std::string(".") : spec.cwd,
+    bp::child child(bp::exe = program_, bp::args = args, bp::start_dir = spec.cwd.empty() ? std::string(".") : spec.cwd,
                     bp::extend::on_exec_setup = child_setup, ec);
     if (ec) return -1;
     const int pid = child.id();

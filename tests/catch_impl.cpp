@@ -1,3 +1,4 @@
+// Catch2's implementation and the main() of both test programs.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
