@@ -3,6 +3,10 @@
 #   make test        install what is missing, build, run every test
 #   make bench       benchmarks (tests/bench), printed figures, not part of `make test`
 #   make baselines   create or refresh baselines/ on this machine
+#   make sanitize    the unit and integration tests under ASan+UBSan+LSan (build-asan)
+#   make tsan        the tests of memgate's threads (watcher, drivers, runs) under TSan (build-tsan)
+#   make fuzz        libFuzzer targets (clang) for a bounded time: FUZZ_SECONDS per target
+#   make soak        a 10-minute full-speed run: memgate's own memory and CPU (tests/bench)
 #   make deps        the one place that installs Debian packages
 BUILD_DIR  ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -17,9 +21,22 @@ DEPS_BUILD := cmake g++ make pkg-config libboost-dev libboost-filesystem-dev lib
               nlohmann-json3-dev catch2 libcli11-dev libfmt-dev redis-server
 DEPS_TEST  := libxml2-utils python3-jsonschema chromium
 DEPS_BENCH := redis-tools wrk
+DEPS_FUZZ  := clang libclang-rt-14-dev
+FUZZ_SECONDS ?= 30
+
+# Sanitizer runs stop at the first report, with a stack; LSan runs at every memgate exit (a leak
+# fails the test through memgate's exit code). TSan: memgate forks its SUT from a threaded
+# process and the child execs at once, so fork is allowed.
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1 \
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0
+# The tests that exercise memgate's threads: the watcher's sampling thread, the reaper, the
+# output pumps, the drivers' loops, interrupts.
+TSAN_TESTS := watcher|peak|tree|redis|text-batch|faults|SIG|interval
+TSAN_SKIP  := leak knob
 DEPS       ?= $(DEPS_BUILD)
 
-.PHONY: all deps build test bench memgate baselines clean
+.PHONY: all deps build test bench memgate baselines sanitize tsan fuzz soak clean
 
 all: build
 
@@ -52,7 +69,34 @@ test:
 bench:
 	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD) $(DEPS_BENCH)"
 	@$(MAKE) --no-print-directory build
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target memgate_benches
 	cd $(BUILD_DIR) && ctest --output-on-failure -L bench -V
+
+sanitize:
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD) $(DEPS_TEST)"
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMGATE_SANITIZE=address
+	cmake --build build-asan -j $(JOBS) --target memgate_unit_tests memgate_integration_tests
+	cd build-asan && $(ASAN_ENV) ctest --output-on-failure -j $(JOBS) -LE 'bench|soak'
+
+tsan:
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD)"
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMGATE_SANITIZE=thread
+	cmake --build build-tsan -j $(JOBS) --target memgate_integration_tests
+	cd build-tsan && $(TSAN_ENV) ctest --output-on-failure -j $(JOBS) -L integration \
+	  -R '$(TSAN_TESTS)' -E '$(TSAN_SKIP)'
+
+fuzz:
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD) $(DEPS_FUZZ)"
+	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+	  -DMEMGATE_SANITIZE=fuzzer
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
+	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+soak:
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD)"
+	@$(MAKE) --no-print-directory build
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target memgate_benches
+	cd $(BUILD_DIR) && ctest --output-on-failure -L soak -V
 
 # Gate every shipped scenario against baselines/. Exit 0 pass, 1 regressed, 3 invalid run,
 # 4 no verdict (make turns any failure into 2: CI that needs the difference calls memgate).
@@ -68,4 +112,4 @@ baselines:
 	$(MEMGATE) baseline $(SCENARIOS) --baselines baselines $(if $(REPEAT),--repeat $(REPEAT))
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz

@@ -13,6 +13,7 @@
 #include "cli/verdict_output.hpp"
 #include "core/baseline/baseline.hpp"
 #include "core/model/errors.hpp"
+#include "core/model/text_file.hpp"
 #include "runtime/process/interrupt.hpp"
 #include "runtime/process/sut_version.hpp"
 #include "runtime/run/scenario_runner.hpp"
@@ -34,9 +35,7 @@ struct BaselineOptions {
 
 ExitCode run_baseline(const BaselineOptions& o) {
   const std::vector<Scenario> scenarios = load_scenarios(o.files, {}, o.allow_remote);
-  std::error_code ec;
-  std::filesystem::create_directories(o.baselines, ec);
-  if (ec) {
+  if (const std::error_code ec = make_folders(o.baselines)) {
     throw RunError(fmt::format("cannot create the baselines folder {}: {}", o.baselines,
                                ec.message()));
   }

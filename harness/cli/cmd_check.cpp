@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include "cli/cli_time.hpp"
@@ -15,6 +14,7 @@
 #include "cli/verdict_output.hpp"
 #include "core/baseline/baseline.hpp"
 #include "core/model/errors.hpp"
+#include "core/model/text_file.hpp"
 #include "core/report/history.hpp"
 #include "runtime/env/git_info.hpp"
 #include "runtime/process/interrupt.hpp"
@@ -38,11 +38,14 @@ struct CheckOptions {
 // One line per check, appended (O_APPEND: concurrent checks do not interleave within a line).
 void append_history(const std::string& path, const std::string& line) {
   if (path.empty() || path == "none") return;
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  std::ofstream out(path, std::ios::app);
-  out << line << '\n';
-  if (!out) throw RunError(fmt::format("cannot append to the history {}", path), "pass --history none");
+  try {
+    if (const std::error_code ec = make_folders(std::filesystem::path(path).parent_path().string())) {
+      throw RunError(fmt::format("cannot create the folder of {}: {}", path, ec.message()));
+    }
+    append_to_file(path, line + '\n');
+  } catch (const RunError& e) {
+    throw RunError(e.what(), "pass --history none");
+  }
 }
 
 ExitCode run_check(const CheckOptions& o) {

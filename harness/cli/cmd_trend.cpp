@@ -77,8 +77,10 @@ ExitCode run_trend(const TrendOptions& o) {
   const std::string out = !o.out.empty() ? o.out
                           : (std::filesystem::path(o.history).parent_path() / name /
                              ("trend-" + o.metric + ".html")).string();
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(out).parent_path(), ec);
+  if (const std::error_code ec = make_folders(std::filesystem::path(out).parent_path().string())) {
+    throw RunError(fmt::format("cannot create the folder of {}: {}", out, ec.message()),
+                   "choose another file with --out");
+  }
   write_file_atomic(out, render_trend_html(name, o.metric, entries, steps, drift));
   fmt::print("plot: {}\n", out);
   return ExitCode::ok;

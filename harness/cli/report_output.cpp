@@ -4,6 +4,10 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
 #include <filesystem>
 
 #include "cli/cli_time.hpp"
@@ -21,13 +25,21 @@ std::string report_dir(const std::string& out_option, std::size_t scenario_count
   fs::path dir = out_option.empty()    ? fs::path("reports") / scenario_name
                  : scenario_count == 1 ? fs::path(out_option)
                                        : fs::path(out_option) / scenario_name;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) {
+  if (const std::error_code ec = make_folders(dir.string())) {
     throw RunError(fmt::format("cannot create the report folder {}: {}", dir.string(),
                                ec.message()),
                    "choose another folder with --out");
   }
+  // A folder that cannot take a file is found now, not after minutes of load.
+  std::string probe = (dir / ".write-test-XXXXXX").string();
+  const int fd = ::mkstemp(probe.data());
+  if (fd < 0) {
+    throw RunError(fmt::format("cannot write to the report folder {}: {}", dir.string(),
+                               std::strerror(errno)),
+                   "choose another folder with --out");
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
   return dir.string();
 }
 

@@ -102,16 +102,22 @@ TEST_CASE("gate e2e: damaged baselines are exit 2 and stay untouched") {
   std::filesystem::remove(s.dir.file("out/report.json"));
   json other_schema = json::parse(good);
   other_schema["schema_version"] = 99;
-  const std::vector<std::string> damages = {
-      good.substr(0, good.size() / 2),                 // truncated
-      "{\"schema_version\": 1, garbage",               // corrupted
-      other_schema.dump(),                             // another schema version
+  json edited_value = json::parse(good);  // hand-edited: a number made a string
+  edited_value["metrics"]["peak_bytes"]["values"][0] = "12 MB";
+  json edited_out = json::parse(good);    // hand-edited: a required part deleted
+  edited_out["metrics"]["peak_bytes"].erase("values");
+  const std::vector<std::pair<std::string, std::string>> damages = {
+      {good.substr(0, good.size() / 2), ""},                 // truncated
+      {"{\"schema_version\": 1, garbage", ""},               // corrupted
+      {other_schema.dump(), "/schema_version"},              // another schema version
+      {edited_value.dump(1), "/metrics/peak_bytes/values/0"},
+      {edited_out.dump(1), "/metrics/peak_bytes"},
   };
-  for (const std::string& damaged : damages) {
+  for (const auto& [damaged, where] : damages) {
     std::ofstream(s.baseline_file(), std::ios::trunc) << damaged;
     const auto r = s.check();
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.output, Catch::Contains(s.baseline_file()));
+    CHECK_THAT(r.output, Catch::Contains(s.baseline_file()) && Catch::Contains(where));
     CHECK(slurp(s.baseline_file()) == damaged);  // byte for byte
     CHECK_FALSE(std::filesystem::exists(s.dir.file("out/report.json")));  // nothing ran
     const auto compared = run_memgate({"compare", report, s.baseline_file()});

@@ -138,20 +138,6 @@ TEST_CASE("text-batch: unreachable URL, non-loopback URL, bad text files") {
   CHECK_THAT(r.output, Catch::Contains(dir.file("missing.txt") + ": cannot read"));
 }
 
-TEST_CASE("text-batch: a SUT that dies mid-batch is exit 3 with its log tail") {
-  TempDir dir;
-  json s = service_scenario("crash", "http");
-  s["sut"]["command"].push_back("--crash-after-texts");
-  s["sut"]["command"].push_back("500");
-  s["phases"]["load_s"] = 30;
-  const auto o = run(dir, s);
-  CHECK(o.cli.exit_code == 3);
-  CHECK_THAT(o.cli.output, Catch::Contains("crashing on purpose") &&
-                               Catch::Contains("killed by signal 6 (SIGABRT)"));
-  REQUIRE(o.report.is_object());
-  CHECK(o.report["valid"] == false);
-}
-
 TEST_CASE("text-batch: statuses other than 2xx are failed batches, counted by status") {
   TempDir dir;
   json s = service_scenario("failing", "http");

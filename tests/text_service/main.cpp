@@ -7,7 +7,11 @@
 //   --dim D, --cache-size N, --vocab-size N    the embedder's size and memory bounds
 //   --leak-bytes-per-text B                    keep B bytes per text forever (a leak)
 //   --fail-every N        HTTP: answer every N-th request with 500
-//   --crash-after-texts N die by SIGABRT after N texts
+//   --crash-after-texts N die by SIGSEGV after N texts
+//   --exit-after-texts N  exit 0 after N texts, in the middle of the load
+//   --ignore-sigterm      SIGTERM does nothing (SIGINT still stops it)
+//   --fork-child          fork a child that sleeps until killed, outliving the service: it
+//                         leaves the process group and survives the service's end
 //   --close-after N       stdin: close stdout after N replies (and keep reading)
 //   --stall-after N       stdin: stop answering after N replies
 //   --record PATH         append every text received to PATH, one per line
@@ -61,6 +65,9 @@ ServiceOptions parse(std::vector<std::string> args) {
     else if (a == "--leak-bytes-per-text") o.embedder.leak_bytes_per_text = static_cast<std::size_t>(number());
     else if (a == "--fail-every") o.fail_every = number();
     else if (a == "--crash-after-texts") o.crash_after_texts = number();
+    else if (a == "--exit-after-texts") o.exit_after_texts = number();
+    else if (a == "--ignore-sigterm") o.ignore_sigterm = true;
+    else if (a == "--fork-child") o.fork_child = true;
     else if (a == "--close-after") o.close_after = number();
     else if (a == "--stall-after") o.stall_after = number();
     else if (a == "--record") {
@@ -99,10 +106,20 @@ int main(int argc, char** argv) {
   const ServiceOptions options = parse(args);
   Embedder embedder(options.embedder);
 
+  if (options.fork_child) {
+    const pid_t child = fork();
+    if (child == 0) {
+      setpgid(0, 0);  // out of the service's process group: only a tree walk finds it
+      std::fprintf(stderr, "text-service: child %d started\n", getpid());
+      std::fflush(stderr);
+      for (;;) pause();
+    }
+  }
   // SIGTERM and SIGINT are taken by one thread that prints the summary and ends the process.
+  if (options.ignore_sigterm) std::signal(SIGTERM, SIG_IGN);
   sigset_t stop;
   sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
+  if (!options.ignore_sigterm) sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   std::signal(SIGPIPE, SIG_IGN);

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -91,12 +93,19 @@ void after_texts(const ServiceOptions& options, const std::vector<std::string>& 
     std::ofstream record(options.record_path, std::ios::app | std::ios::binary);
     for (const auto& t : texts) record << t << '\n';
   }
-  if (options.crash_after_texts > 0 &&
-      served_before + texts.size() >= static_cast<std::uint64_t>(options.crash_after_texts)) {
+  const std::uint64_t served = served_before + texts.size();
+  if (options.crash_after_texts > 0 && served >= static_cast<std::uint64_t>(options.crash_after_texts)) {
     std::fprintf(stderr, "text-service: crashing on purpose after %ld texts\n",
                  options.crash_after_texts);
     std::fflush(stderr);
-    std::abort();
+    std::signal(SIGSEGV, SIG_DFL);
+    std::raise(SIGSEGV);
+  }
+  if (options.exit_after_texts > 0 && served >= static_cast<std::uint64_t>(options.exit_after_texts)) {
+    std::fprintf(stderr, "text-service: exiting on purpose after %ld texts\n",
+                 options.exit_after_texts);
+    std::fflush(stderr);
+    std::_Exit(0);
   }
 }
 

@@ -13,6 +13,9 @@ struct ServiceOptions {
   EmbedderOptions embedder;
   long fail_every = 0;
   long crash_after_texts = 0;
+  long exit_after_texts = 0;
+  bool ignore_sigterm = false;
+  bool fork_child = false;
   long close_after = 0;
   long stall_after = 0;
   std::string record_path;
@@ -26,7 +29,8 @@ void print_summary(const Embedder& embedder);
 int serve_http(const ServiceOptions& options, Embedder& embedder);
 int serve_stdin(const ServiceOptions& options, Embedder& embedder);
 
-// Appends texts to the --record file (if any) and dies by SIGABRT past --crash-after-texts.
+// Appends texts to the --record file (if any); dies by SIGSEGV past --crash-after-texts and
+// exits 0 past --exit-after-texts.
 void after_texts(const ServiceOptions& options, const std::vector<std::string>& texts,
                  std::uint64_t served_before);
 

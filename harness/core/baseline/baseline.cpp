@@ -25,11 +25,30 @@ MetricSeries make_series(std::vector<double> values) {
   return s;
 }
 
+namespace {
+// Environments are read back from baseline and report files: a field of another type than memgate
+// writes (a hand edit) counts as absent, so that reading one never throws or overflows.
+std::string environment_text(const json& env, const char* key) {
+  const auto it = env.find(key);
+  return it != env.end() && it->is_string() ? it->get<std::string>() : "?";
+}
+double environment_number(const json& env, const char* key) {
+  const auto it = env.find(key);
+  return it != env.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+}  // namespace
+
+std::string cpu_model_of(const json& environment) {
+  return environment_text(environment, "cpu_model");
+}
+
 std::string machine_fingerprint(const json& env) {
-  const auto memory_gib = std::llround(env.value("memory_bytes", 0.0) / (1024.0 * 1024 * 1024));
-  const std::string identity =
-      fmt::format("{}|{}|{}|{}", env.value("cpu_model", std::string("?")), env.value("cores", 0),
-                  memory_gib, env.value("arch", std::string("?")));
+  const auto memory_gib =
+      std::llround(environment_number(env, "memory_bytes") / (1024.0 * 1024 * 1024));
+  const double cores = environment_number(env, "cores");
+  const std::string identity = fmt::format("{}|{}|{}|{}", environment_text(env, "cpu_model"),
+                                           std::fabs(cores) < 1e9 ? static_cast<int>(cores) : 0,
+                                           memory_gib, environment_text(env, "arch"));
   std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a 64
   for (unsigned char c : identity) {
     hash ^= c;
@@ -158,14 +177,15 @@ std::vector<std::string> describe_changes(const Baseline& before, const Baseline
   }
   if (before.fingerprint != after.fingerprint) {
     lines.push_back(fmt::format("measured on another machine class ({} -> {})",
-                                before.environment.value("cpu_model", std::string("?")),
-                                after.environment.value("cpu_model", std::string("?"))));
+                                cpu_model_of(before.environment),
+                                cpu_model_of(after.environment)));
   }
   for (const auto& [name, now] : after.metrics) {
     const auto old = before.metrics.find(name);
     const MetricInfo* info = find_metric(name);
-    const auto show = [&](double v) {
-      if (name == "growth_bytes_per_min") return format_bytes(v) + "/min";
+    // Explicit init-capture: clang before 16 cannot capture a structured binding (P1091).
+    const auto show = [&, &metric = name](double v) {
+      if (metric == "growth_bytes_per_min") return format_bytes(v) + "/min";
       return info && info->is_bytes ? format_bytes(v) : fmt::format("{:.4g}", v);
     };
     if (old == before.metrics.end()) {

@@ -42,7 +42,11 @@ struct Baseline {
 
 // Identifies the machine class a measurement is comparable on: CPU model, cores, memory (GiB)
 // and architecture; not the host name (CI runners of one class have many names). 16 hex digits.
+// Fields missing or of another type (a hand-edited file) count as unknown: it never throws.
 std::string machine_fingerprint(const nlohmann::json& environment);
+
+// The CPU model an environment names, for messages; "?" when absent or not a string.
+std::string cpu_model_of(const nlohmann::json& environment);
 
 // The values of every gated metric over the report's valid runs (metrics a run lacks are
 // skipped). Empty when no run is valid.

@@ -174,7 +174,7 @@ Verdict evaluate_gate(const GateInputs& in) {
   if (base && !v.same_machine) {
     v.notes.push_back(fmt::format(
         "the baseline was measured on another machine class ({}); throughput and latency "
-        "checks only warn", base->environment.value("cpu_model", std::string("?"))));
+        "checks only warn", cpu_model_of(base->environment)));
   }
   if (base && !stale && base->repetitions < 2) {
     v.notes.push_back("the baseline has a single repetition: its noise is unknown");

@@ -39,19 +39,17 @@ std::string read_input_file(const std::string& path, std::int64_t max_bytes) {
 
 namespace {
 
-void write_all(int fd, const std::string& content, const std::string& path) {
+// Writes all of content to fd; returns 0 or the errno of the failed write.
+int write_all(int fd, const std::string& content) {
   std::size_t done = 0;
   while (done < content.size()) {
     const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(path.c_str());
-      throw RunError(fmt::format("cannot write {}: {}", path, why));
-    }
+    if (n < 0) return errno;
+    if (n == 0) return EIO;
     done += static_cast<std::size_t>(n);
   }
+  return 0;
 }
 
 }  // namespace
@@ -67,7 +65,11 @@ void write_file_atomic(const std::string& path, const std::string& content) {
                    "check that the folder exists and is writable");
   }
   ::fchmod(fd, 0644);
-  write_all(fd, content, temp);
+  if (const int error = write_all(fd, content)) {
+    ::close(fd);
+    ::unlink(temp.c_str());
+    throw RunError(fmt::format("cannot write {}: {}", path, std::strerror(error)));
+  }
   const bool synced = ::fsync(fd) == 0;
   const std::string sync_error = synced ? "" : std::strerror(errno);
   const bool closed = ::close(fd) == 0;
@@ -86,6 +88,29 @@ void write_file_atomic(const std::string& path, const std::string& content) {
     ::fsync(dir);
     ::close(dir);
   }
+}
+
+void append_to_file(const std::string& path, const std::string& content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw RunError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  const int error = write_all(fd, content);
+  if (::close(fd) != 0 || error != 0) {
+    throw RunError(fmt::format("cannot write {}: {}", path, std::strerror(error ? error : errno)));
+  }
+}
+
+std::error_code make_folders(const std::string& dir) {
+  std::filesystem::path prefix;
+  for (const auto& part : std::filesystem::path(dir)) {
+    prefix /= part;
+    if (::mkdir(prefix.c_str(), 0755) == 0) continue;
+    const int error = errno;
+    struct stat st {};
+    if (::stat(prefix.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) continue;  // it was there
+    if (error == EEXIST) return std::make_error_code(std::errc::not_a_directory);
+    return {error, std::generic_category()};
+  }
+  return {};
 }
 
 }  // namespace memgate

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <system_error>
 
 namespace memgate {
 
@@ -14,5 +15,13 @@ std::string read_input_file(const std::string& path, std::int64_t max_bytes);
 // path, fsync of the folder. A crash leaves the old file or the new one, never a mix. The file
 // gets mode 0644. Throws RunError (exit 3) naming the path when it cannot be written.
 void write_file_atomic(const std::string& path, const std::string& content);
+
+// Appends content with one write(2) to path (O_APPEND: concurrent appends of small lines do not
+// interleave), creating it with mode 0644. Throws RunError (exit 3) naming the path.
+void append_to_file(const std::string& path, const std::string& content);
+
+// Creates dir and its missing parents with mode 0755 (less what the umask removes, never
+// world-writable whatever the umask). An existing folder is fine. Returns the error, if any.
+std::error_code make_folders(const std::string& dir);
 
 }  // namespace memgate

@@ -40,12 +40,16 @@ std::vector<HistoryEntry> parse_history(const std::string& text, const std::stri
       skipped.push_back(fmt::format("{}:{}: not a history entry", file, number));
       continue;
     }
+    // Optional fields of another type (a report.json line has an object "verdict") read as absent.
+    const auto string_field = [&j](const char* key) {
+      return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+    };
     HistoryEntry e;
     e.scenario = j["scenario"];
-    e.time = j.value("time", "");
-    e.commit = j.contains("commit") && j["commit"].is_string() ? j["commit"].get<std::string>() : "";
-    e.dirty = j.value("dirty", false);
-    e.verdict = j.value("verdict", "");
+    e.time = string_field("time");
+    e.commit = string_field("commit");
+    e.dirty = j.contains("dirty") && j["dirty"].is_boolean() && j["dirty"].get<bool>();
+    e.verdict = string_field("verdict");
     for (const auto& [name, value] : j["metrics"].items()) {
       if (value.is_number() && find_metric(name)) e.metrics[name] = value.get<double>();
     }

@@ -4,6 +4,7 @@
 
 #include "core/model/errors.hpp"
 #include "core/scenario/json_reader.hpp"
+#include "core/texts/text_source.hpp"
 
 namespace memgate {
 
@@ -44,9 +45,22 @@ Override parse_override(const std::string& arg) {
                        "keys are dotted paths such as driver.pipeline");
     }
   }
+  // A scenario is UTF-8 JSON, and so is what --set puts in it (other bytes could not be written
+  // into a report or hashed).
+  if (!is_valid_utf8(arg)) throw UsageError(fmt::format("--set {}=...: not valid UTF-8", out.key));
   const std::string value_text = arg.substr(eq + 1);
-  out.value = json::parse(value_text, nullptr, /*allow_exceptions=*/false);
-  if (out.value.is_discarded()) out.value = value_text;
+  if (!json::accept(value_text)) {
+    out.value = value_text;  // not JSON: a plain string
+    return out;
+  }
+  try {
+    // JSON is read like a scenario file: nesting depth limited, duplicate keys refused.
+    out.value = parse_json_text(value_text, "--set");
+  } catch (const InputError& e) {
+    throw UsageError(fmt::format("--set {}=...: {}{}", out.key,
+                                 e.json_path().empty() ? "" : e.json_path() + ": ", e.problem()),
+                     e.hint());
+  }
   return out;
 }
 
@@ -59,6 +73,8 @@ void apply_overrides(json& source, const std::vector<Override>& overrides) {
         throw UsageError(fmt::format("--set {}: '{}' is not an object in the scenario", o.text,
                                      fmt::join(parts.begin(), parts.begin() + i, ".")));
       }
+      // A missing object on the way is created ("gate.budgets.peak_bytes" without a gate).
+      if (i + 1 < parts.size() && !node->contains(parts[i])) (*node)[parts[i]] = json::object();
       node = &(*node)[parts[i]];
     }
     *node = o.value;

@@ -17,7 +17,8 @@ struct Override {
   std::string json_path() const;  // "/driver/pipeline"
 };
 
-// Throws UsageError when arg is not KEY=VALUE with a non-empty key of non-empty parts.
+// Throws UsageError when arg is not KEY=VALUE with a non-empty key of non-empty parts, is not
+// valid UTF-8, or VALUE is JSON nested too deep or with a key twice.
 Override parse_override(const std::string& arg);
 
 // Sets each override in source, creating objects on the way. A path that runs through a value

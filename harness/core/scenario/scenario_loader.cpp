@@ -21,6 +21,10 @@ namespace {
 
 // The port validation expands {port} to; instantiate() uses the run's real port.
 constexpr int kValidationPort = 1;
+// A scenario using {port} is validated with this one too: valid with the shortest and the longest
+// port text, it is valid with the port of any run ("{port}0" or a 99-letter "x{port}" name pass
+// with 1 but no run could use them).
+constexpr int kLongestPort = 65535;
 
 std::string folder_of(const std::string& file) {
   if (file.empty()) return ".";
@@ -183,7 +187,18 @@ Scenario parse_with_port(const json& source, const std::string& file,
 Scenario parse_scenario(json source, const std::string& file, const LoadOptions& options) {
   apply_overrides(source, options.overrides);
   try {
-    return parse_with_port(source, file, options.context, kValidationPort);
+    Scenario scenario = parse_with_port(source, file, options.context, kValidationPort);
+    if (uses_port_placeholder(source)) {
+      try {
+        parse_with_port(source, file, options.context, kLongestPort);
+      } catch (const InputError& e) {
+        throw InputError(e.file(), e.json_path(),
+                         fmt::format("{} (with {{port}} = {}: it must be valid for any port)",
+                                     e.problem(), kLongestPort),
+                         e.hint());
+      }
+    }
+    return scenario;
   } catch (const InputError& e) {
     // Name the --set that put a bad value or an unknown key in place.
     for (const auto& o : options.overrides) {

@@ -24,29 +24,36 @@ RedisConnection::RedisConnection(const std::string& host, int port, const std::s
     : endpoint_(host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port)
                                                     : fmt::format("{}:{}", host, port)) {
   ctx_ = redisConnectWithTimeout(host.c_str(), port, to_timeval(timeout_s));
-  if (!ctx_ || ctx_->err) {
-    const std::string why = ctx_ ? ctx_->errstr : "out of memory";
-    throw RunError(fmt::format("cannot connect to Redis at {}: {}", endpoint_, why),
-                   "is the SUT listening there? see its log");
-  }
-  redisSetTimeout(ctx_, to_timeval(reply_timeout_s));
-  reply_timeout_s_ = reply_timeout_s;
-  if (!password.empty()) {
-    const RedisReply reply = command({"AUTH", password});
-    if (reply->type == REDIS_REPLY_ERROR) {
-      throw RunError(fmt::format("Redis at {} refused AUTH: {}", endpoint_,
-                                 std::string(reply->str, reply->len)),
-                     "check the password in the variable named by driver.password_env");
+  // The destructor does not run when the constructor throws: free the context here.
+  try {
+    if (!ctx_ || ctx_->err) {
+      const std::string why = ctx_ ? ctx_->errstr : "out of memory";
+      throw RunError(fmt::format("cannot connect to Redis at {}: {}", endpoint_, why),
+                     "is the SUT listening there? see its log");
     }
-  }
-  const RedisReply pong = command({"PING"});
-  if (pong->type == REDIS_REPLY_ERROR) {
-    const std::string why(pong->str, pong->len);
-    const bool wants_auth = why.rfind("NOAUTH", 0) == 0;
-    throw RunError(fmt::format("Redis at {} answered PING with: {}", endpoint_, why),
-                   wants_auth ? "the server wants a password (AUTH): set driver.password_env "
-                                "to the name of a variable holding it"
-                              : "");
+    redisSetTimeout(ctx_, to_timeval(reply_timeout_s));
+    reply_timeout_s_ = reply_timeout_s;
+    if (!password.empty()) {
+      const RedisReply reply = command({"AUTH", password});
+      if (reply->type == REDIS_REPLY_ERROR) {
+        throw RunError(fmt::format("Redis at {} refused AUTH: {}", endpoint_,
+                                   std::string(reply->str, reply->len)),
+                       "check the password in the variable named by driver.password_env");
+      }
+    }
+    const RedisReply pong = command({"PING"});
+    if (pong->type == REDIS_REPLY_ERROR) {
+      const std::string why(pong->str, pong->len);
+      const bool wants_auth = why.rfind("NOAUTH", 0) == 0;
+      throw RunError(fmt::format("Redis at {} answered PING with: {}", endpoint_, why),
+                     wants_auth ? "the server wants a password (AUTH): set driver.password_env "
+                                  "to the name of a variable holding it"
+                                : "");
+    }
+  } catch (...) {
+    if (ctx_) redisFree(ctx_);
+    ctx_ = nullptr;
+    throw;
   }
 }
 

@@ -20,7 +20,9 @@ OutputPump::OutputPump(int read_fd, const std::string& log_path, std::vector<std
                        std::size_t tail_lines)
     : fd_(read_fd), tail_lines_(tail_lines) {
   for (auto& text : watched) counts_[std::move(text)] = 0;
-  if (!log_path.empty()) log_.open(log_path, std::ios::binary | std::ios::trunc);
+  if (!log_path.empty()) {
+    log_fd_ = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  }
   if (::pipe2(stop_pipe_, O_CLOEXEC) != 0) stop_pipe_[0] = stop_pipe_[1] = -1;
   thread_ = std::thread([this] { run(); });
 }
@@ -28,7 +30,7 @@ OutputPump::OutputPump(int read_fd, const std::string& log_path, std::vector<std
 OutputPump::~OutputPump() {
   stop(0);
   if (thread_.joinable()) thread_.join();
-  for (int fd : {fd_, stop_pipe_[0], stop_pipe_[1]}) {
+  for (int fd : {fd_, stop_pipe_[0], stop_pipe_[1], log_fd_}) {
     if (fd >= 0) ::close(fd);
   }
 }
@@ -56,7 +58,14 @@ void OutputPump::run() {
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       const ssize_t n = ::read(fd_, buf, sizeof buf);
       if (n > 0) {
-        if (log_.is_open()) log_.write(buf, n).flush();
+        // The log is best effort (a full disk must not stop the run): the tail stays in memory.
+        if (log_fd_ >= 0) {
+          for (ssize_t done = 0, w = 0; done < n; done += w) {
+            w = ::write(log_fd_, buf + done, static_cast<std::size_t>(n - done));
+            if (w < 0 && errno == EINTR) w = 0;
+            else if (w <= 0) break;
+          }
+        }
         std::lock_guard lock(mutex_);
         partial_.append(buf, static_cast<std::size_t>(n));
         std::size_t start = 0;

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <string>
@@ -49,7 +48,7 @@ class OutputPump {
 
   int fd_;
   int stop_pipe_[2] = {-1, -1};
-  std::ofstream log_;
+  int log_fd_ = -1;  // the log file (mode 0644), -1 without one
   std::size_t tail_lines_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -215,6 +215,7 @@ std::optional<ExitInfo> SutProcess::stop(double grace_s) {
     StopResult result = stop_process_tree(pid_, launch_sequence_, grace_s, extra_pids_);
     stop_result_ = result.root;
     survivors_ = std::move(result.survivors);
+    killed_ = result.killed;
     if (pump_) pump_->stop();
   }
   return stop_result_ ? stop_result_ : exit_info();

@@ -62,6 +62,8 @@ class SutProcess {
   std::optional<ExitInfo> stop(double grace_s);
   // Processes of the tree that could not be stopped (after stop()).
   const std::vector<int>& survivors() const { return survivors_; }
+  // Processes that did not end within the grace after SIGTERM and were SIGKILLed (after stop()).
+  int killed() const { return killed_; }
   void set_extra_pids(std::function<std::vector<int>()> extra) { extra_pids_ = std::move(extra); }
 
  private:
@@ -74,6 +76,7 @@ class SutProcess {
   bool stopped_ = false;
   std::optional<ExitInfo> stop_result_;
   std::vector<int> survivors_;
+  int killed_ = 0;
   std::function<std::vector<int>()> extra_pids_;
 };
 

@@ -73,13 +73,14 @@ StopResult stop_process_tree(int root_pid, std::uint64_t exits_after, double gra
   }
   // SIGKILL cannot be ignored; repeat while members fork. A kill that fails (EPERM) leaves
   // survivors, which the caller reports.
+  StopResult result;
   for (int round = 0; round < 200; ++round) {
     left = alive(members(tree, extra_pids));
     if (left.empty()) break;
+    if (round == 0) result.killed = static_cast<int>(left.size());
     signal_all(root_pid, left, SIGKILL);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  StopResult result;
   result.root = Reaper::instance().wait_exit(root_pid, 5000);
   result.survivors = alive(members(tree, extra_pids));
   return result;

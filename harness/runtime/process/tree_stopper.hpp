@@ -12,6 +12,7 @@ namespace memgate {
 struct StopResult {
   std::optional<ExitInfo> root;  // how the root ended, once memgate reaped it
   std::vector<int> survivors;    // members still alive after every attempt (e.g. EPERM)
+  int killed = 0;                // members still alive after SIGTERM and the grace: SIGKILLed
 };
 
 // Stops the process tree of root_pid (its descendants, the orphans re-parented to memgate, and

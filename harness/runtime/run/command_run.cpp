@@ -57,6 +57,9 @@ CommandRunResult run_command(const CommandRunOptions& options) {
   const WatchResult watched = watcher.stop();
   const auto stopped = sut.stop(options.stop_grace_s);
   if (!result.exit) result.exit = stopped;
+  if (sut.killed() > 0 && options.stop_grace_s > 0) {
+    run.warnings.push_back(killed_warning(sut.killed(), options.stop_grace_s));
+  }
   if (!sut.survivors().empty()) {
     run.invalidate(fmt::format("{} process(es) of the command's tree could not be stopped: pid {}",
                                sut.survivors().size(), fmt::join(sut.survivors(), ", ")));

@@ -248,7 +248,11 @@ void RunOnce::teardown() {
   if (!sut_) return;
   const std::optional<ExitInfo> died_before = sut_->exit_info();
   const WatchResult watched = watcher_->stop();
-  sut_->stop(interrupt::count() >= 2 ? 0 : scenario_.sut.stop_grace_s);
+  const double grace_s = interrupt::count() >= 2 ? 0 : scenario_.sut.stop_grace_s;
+  sut_->stop(grace_s);
+  if (sut_->killed() > 0 && grace_s > 0) {
+    run_.warnings.push_back(killed_warning(sut_->killed(), grace_s));
+  }
   if (!sut_->survivors().empty()) {
     run_.invalidate(fmt::format("{} process(es) of the SUT could not be stopped: pid {}",
                                 sut_->survivors().size(), fmt::join(sut_->survivors(), ", ")));

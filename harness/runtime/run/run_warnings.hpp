@@ -1,5 +1,9 @@
 #pragma once
 
+#include <fmt/format.h>
+
+#include <string>
+
 namespace memgate {
 
 // When some process refused to let memgate read and reset its kernel high-water mark.
@@ -7,5 +11,11 @@ inline constexpr const char* kHwmIncompleteWarning =
     "kernel high-water marks could not be read and reset for every process (permissions?): the "
     "peak counts the samples and the peaks of processes memgate reaped, so a spike between two "
     "samples may be missed";
+
+// When `killed` processes of the SUT outlasted the grace after SIGTERM and needed SIGKILL.
+inline std::string killed_warning(int killed, double grace_s) {
+  return fmt::format("{} process(es) of the SUT did not end within {} s of SIGTERM "
+                     "(sut.stop_grace_s) and were killed (SIGKILL)", killed, grace_s);
+}
 
 }  // namespace memgate
