@@ -34,8 +34,9 @@ std::string report_dir(const std::string& out_option, std::size_t scenario_count
   std::string probe = (dir / ".write-test-XXXXXX").string();
   const int fd = ::mkstemp(probe.data());
   if (fd < 0) {
+    const int error = errno;
     throw RunError(fmt::format("cannot write to the report folder {}: {}", dir.string(),
-                               std::strerror(errno)),
+                               std::strerror(error)),
                    "choose another folder with --out");
   }
   ::close(fd);

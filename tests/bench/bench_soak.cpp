@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_until(next);
     const auto rss = statm_rss_bytes(slurp(fmt::format("/proc/{}/statm", memgate.pid())), page_bytes);
     const double cpu = cpu_seconds(memgate.pid());
-    if (!rss || cpu < 0 || !memgate.running()) break;
+    if (!rss || *rss == 0 || cpu < 0 || !memgate.running()) break;  // 0: a zombie
     cpu_s = cpu;
     minutes.push_back(std::chrono::duration<double>(Clock::now() - t0).count() / 60);
     rss_bytes.push_back(static_cast<double>(*rss));

@@ -32,7 +32,7 @@ TEST_CASE("scenario: {port} must give a valid scenario with any port, not only t
   CHECK(instantiate(s, 65535).name.size() == 100);
 }
 
-TEST_CASE("--set creates missing objects on its way, and reads JSON values strictly") {
+TEST_CASE("overrides: --set creates missing objects on its way, and reads JSON values strictly") {
   LoadOptions o;
   o.overrides = {parse_override("gate.budgets.peak_bytes=1000000")};
   const Scenario s = load(command_scenario(), o);

@@ -34,6 +34,8 @@ using Clock = std::chrono::steady_clock;
 constexpr int kMinProbeIntervalMs = 100;
 // A driver's loops stop by themselves this long after the phases should have ended.
 constexpr auto kDriverDeadlineSlack = std::chrono::seconds(30);
+// How long a driver's fatal error waits for the SUT's exit, the likelier cause, to be recorded.
+constexpr double kSutExitWaitMs = 100;
 
 std::string with_hint(const Error& e) {
   return e.hint().empty() ? e.what() : fmt::format("{} ({})", e.what(), e.hint());
@@ -104,7 +106,15 @@ std::optional<std::string> RunOnce::why_stop() const {
                        run_.phases.empty() ? "first" : run_.phases.back().name);
   }
   if (driver_) {
-    if (auto fatal = driver_->fatal()) return fatal;
+    if (auto fatal = driver_->fatal()) {
+      // A driver usually notices a dead SUT (a refused connection) before the reaper records
+      // its exit: the exit, when it comes at once, is the better reason.
+      if (const auto exit = sut_->wait_exit(kSutExitWaitMs)) {
+        return fmt::format("the SUT {} during the {} phase ({})", exit->describe(),
+                           run_.phases.empty() ? "first" : run_.phases.back().name, *fatal);
+      }
+      return fatal;
+    }
   }
   if (probe_) {
     if (auto problem = probe_->problem()) return problem;
