@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   fmt::print("soak: memgate pid {}, redis-queue at full speed for {} s\n", memgate.pid(), seconds);
   for (auto next = t0; memgate.running(); next += std::chrono::seconds(1)) {
     std::this_thread::sleep_until(next);
-    const auto rss = statm_rss_bytes(slurp(fmt::format("/proc/{}/statm", memgate.pid())), page_bytes);
+    const auto rss = procfs::statm_rss_bytes(slurp(fmt::format("/proc/{}/statm", memgate.pid())), page_bytes);
     const double cpu = cpu_seconds(memgate.pid());
     if (!rss || *rss == 0 || cpu < 0 || !memgate.running()) break;  // 0: a zombie
     cpu_s = cpu;
@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
       ys.push_back(rss_bytes[i]);
     }
   }
-  const auto slope = theil_sen_slope(xs, ys);
+  const auto slope = stats::theil_sen_slope(xs, ys);
   const std::string report = slurp(out + "/report.json");
   const auto ops_at = report.find("\"throughput_per_s\"");
   fmt::print("soak: {} samples over {:.0f} s; memgate RSS {:.1f} MiB at 1 min, {:.1f} MiB at the "
