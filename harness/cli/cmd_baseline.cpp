@@ -53,12 +53,9 @@ ExitCode run_baseline(const BaselineOptions& o) {
       }
     }
     const std::string dir = report_dir("", 1, scenario.name);
-    RunSettings settings;
-    settings.out_dir = dir;
-    settings.repeat = o.repeat > 0 ? o.repeat : std::max(scenario.repeat, kMinBaselineRepeat);
-    if (!o.quiet) {
-      settings.progress = [&](const ProgressEvent& e) { progress(scenario.name, e); };
-    }
+    const RunSettings settings = run_settings(
+        dir, o.repeat > 0 ? o.repeat : std::max(scenario.repeat, kMinBaselineRepeat), o.quiet,
+        progress, scenario.name);
     Report report = run_scenario(scenario, settings);
     report.created_at = utc_now_iso8601();
     write_reports(report, nullptr, nullptr, dir);

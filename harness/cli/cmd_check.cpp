@@ -65,12 +65,8 @@ ExitCode run_check(const CheckOptions& o) {
     const Scenario& scenario = scenarios[i];
     const Baseline* baseline = baselines[i] ? &*baselines[i] : nullptr;
     const std::string dir = report_dir(o.out, scenarios.size(), scenario.name);
-    RunSettings settings;
-    settings.out_dir = dir;
-    settings.repeat = o.repeat > 0 ? o.repeat : scenario.repeat;
-    if (!o.quiet) {
-      settings.progress = [&](const ProgressEvent& e) { progress(scenario.name, e); };
-    }
+    const RunSettings settings = run_settings(dir, o.repeat > 0 ? o.repeat : scenario.repeat,
+                                              o.quiet, progress, scenario.name);
     GatedRun gated = run_and_gate(scenario, baseline, settings);
     gated.report.created_at = utc_now_iso8601();
     const Verdict* verdict = gated.verdict ? &*gated.verdict : nullptr;

@@ -32,12 +32,8 @@ ExitCode run_run(const RunCliOptions& o) {
   ProgressPrinter progress(stderr_is_terminal());
   for (const Scenario& scenario : scenarios) {
     const std::string dir = report_dir(o.out, scenarios.size(), scenario.name);
-    RunSettings settings;
-    settings.out_dir = dir;
-    settings.repeat = o.repeat > 0 ? o.repeat : scenario.repeat;
-    if (!o.quiet) {
-      settings.progress = [&](const ProgressEvent& e) { progress(scenario.name, e); };
-    }
+    const RunSettings settings = run_settings(dir, o.repeat > 0 ? o.repeat : scenario.repeat,
+                                              o.quiet, progress, scenario.name);
     Report report = run_scenario(scenario, settings);
     report.created_at = utc_now_iso8601();
     const std::string html = write_reports(report, nullptr, nullptr, dir);

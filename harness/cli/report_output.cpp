@@ -44,6 +44,19 @@ std::string report_dir(const std::string& out_option, std::size_t scenario_count
   return dir.string();
 }
 
+RunSettings run_settings(const std::string& dir, int repeat, bool quiet, ProgressPrinter& progress,
+                         const std::string& scenario_name) {
+  RunSettings settings;
+  settings.out_dir = dir;
+  settings.repeat = repeat;
+  if (!quiet) {
+    settings.progress = [&progress, scenario_name](const ProgressEvent& e) {
+      progress(scenario_name, e);
+    };
+  }
+  return settings;
+}
+
 std::string write_reports(const Report& report, const Verdict* verdict, const Baseline* baseline,
                           const std::string& dir) {
   const ReportContext context{report, verdict, baseline};

@@ -42,6 +42,11 @@ class ProgressPrinter {
   double last_elapsed_s_ = 0;
 };
 
+// The settings of one scenario's runs: reports into dir, `repeat` repetitions, progress through
+// `progress` (which must outlive the runs) unless quiet.
+RunSettings run_settings(const std::string& dir, int repeat, bool quiet, ProgressPrinter& progress,
+                         const std::string& scenario_name);
+
 // True when stderr is a terminal.
 bool stderr_is_terminal();
 

@@ -14,10 +14,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "core/model/text_file.hpp"
 #include "core/procfs/procfs.hpp"
 #include "core/stats/stats.hpp"
 #include "runtime/process/sut_process.hpp"
@@ -27,16 +27,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 // utime + stime of pid in seconds (fields 14 and 15 of /proc/PID/stat), or -1 once it is gone.
 double cpu_seconds(int pid) {
-  const std::string stat = slurp(fmt::format("/proc/{}/stat", pid));
+  const std::string stat = read_text_file(fmt::format("/proc/{}/stat", pid));
   const auto close = stat.rfind(')');
   if (close == std::string::npos) return -1;
   std::istringstream fields(stat.substr(close + 2));
@@ -76,7 +70,7 @@ int main(int argc, char** argv) {
   fmt::print("soak: memgate pid {}, redis-queue at full speed for {} s\n", memgate.pid(), seconds);
   for (auto next = t0; memgate.running(); next += std::chrono::seconds(1)) {
     std::this_thread::sleep_until(next);
-    const auto rss = procfs::statm_rss_bytes(slurp(fmt::format("/proc/{}/statm", memgate.pid())), page_bytes);
+    const auto rss = procfs::statm_rss_bytes(read_text_file(fmt::format("/proc/{}/statm", memgate.pid())), page_bytes);
     const double cpu = cpu_seconds(memgate.pid());
     if (!rss || *rss == 0 || cpu < 0 || !memgate.running()) break;  // 0: a zombie
     cpu_s = cpu;
@@ -105,7 +99,7 @@ int main(int argc, char** argv) {
     }
   }
   const auto slope = stats::theil_sen_slope(xs, ys);
-  const std::string report = slurp(out + "/report.json");
+  const std::string report = read_text_file(out + "/report.json");
   const auto ops_at = report.find("\"throughput_per_s\"");
   fmt::print("soak: {} samples over {:.0f} s; memgate RSS {:.1f} MiB at 1 min, {:.1f} MiB at the "
              "end, max {:.1f} MiB\n", minutes.size(), wall_s, ys.empty() ? 0 : ys.front() / 1048576,

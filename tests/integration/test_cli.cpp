@@ -109,24 +109,20 @@ namespace {
 // parent-death signal, so only the tree walk (orphans re-parented to memgate) finds it.
 void check_no_survivor_after(int sig) {
   TempDir dir;
-  LaunchSpec spec;
-  spec.argv = {memgate_exe(), "watch", "--stop-grace-s", "0.5", "--",       test_sut(),
-               "--children",  "2",     "--child-mib",    "1",   "--daemon-child",
-               "--ignore-sigterm",     "--hold"};
-  spec.log_path = dir.file("out.log");
-  spec.watched_texts = {"holding"};
-  SutProcess memgate(spec);
-  REQUIRE(memgate.output()->wait_for_count("holding", 1, 30'000, [] { return true; }));
+  const auto memgate = start_memgate_until(
+      {"watch", "--stop-grace-s", "0.5", "--", test_sut(), "--children", "2", "--child-mib", "1",
+       "--daemon-child", "--ignore-sigterm", "--hold"},
+      dir.file("out.log"), "holding");
   const auto pids = printed_pids(slurp(dir.file("out.log")));
   REQUIRE(pids.size() == 4);  // the SUT, two children, the daemon
   for (int pid : pids) REQUIRE(process_alive(pid));
 
-  ::kill(memgate.pid(), sig);
-  const auto exit = memgate.wait_exit(60'000);
+  ::kill(memgate->pid(), sig);
+  const auto exit = memgate->wait_exit(60'000);
   REQUIRE(exit);
   CHECK(exit->exited_normally());
   CHECK(exit->exit_code() == 3);
-  memgate.output()->stop();
+  memgate->output()->stop();
   CHECK_THAT(slurp(dir.file("out.log")),
              Catch::Contains(std::string("interrupted by SIG") + sigabbrev_np(sig)));
   for (int pid : pids) CHECK_FALSE(process_alive(pid));

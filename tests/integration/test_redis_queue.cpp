@@ -265,13 +265,9 @@ TEST_CASE("redis: Redis killed mid-run is exit 3 with a partial report, no hang,
   json s = redis_scenario("killed");
   s["phases"]["load_s"] = 60;
   const std::string file = dir.write("killed.json", s.dump());
-  LaunchSpec spec;
-  spec.argv = {memgate_exe(), "run", file, "--out", dir.file("out")};
-  spec.log_path = dir.file("memgate.log");
-  spec.watched_texts = {"load (60 s)"};
-  SutProcess memgate(spec);
-  REQUIRE(memgate.output()->wait_for_count("load (60 s)", 1, 60'000, [] { return true; }));
-  ProcTreeSource tree(memgate.pid(), MemoryKind::rss, memgate.launch_sequence());
+  const auto memgate = start_memgate_until({"run", file, "--out", dir.file("out")},
+                                           dir.file("memgate.log"), "load (60 s)");
+  ProcTreeSource tree(memgate->pid(), MemoryKind::rss, memgate->launch_sequence());
   std::vector<int> redis;
   for (int pid : tree.pids()) {
     if (slurp("/proc/" + std::to_string(pid) + "/comm").rfind("redis-server", 0) == 0) {
@@ -280,10 +276,10 @@ TEST_CASE("redis: Redis killed mid-run is exit 3 with a partial report, no hang,
   }
   REQUIRE(redis.size() == 1);
   ::kill(redis[0], SIGKILL);
-  const auto exit = memgate.wait_exit(15'000);  // far less than the 60 s of load
+  const auto exit = memgate->wait_exit(15'000);  // far less than the 60 s of load
   REQUIRE(exit);
   CHECK(exit->exit_code() == 3);
-  memgate.output()->stop();
+  memgate->output()->stop();
   const std::string output = slurp(dir.file("memgate.log"));
   CHECK_THAT(output, Catch::Contains("killed by signal 9") || Catch::Contains("lost the connection"));
   const json report = json::parse(slurp(dir.file("out/report.json")));

@@ -12,10 +12,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/model/text_file.hpp"
 #include "runtime/process/sut_process.hpp"
 
 namespace memgate::test {
@@ -24,12 +26,7 @@ inline std::string bindir() { return MEMGATE_TEST_BINDIR; }
 inline std::string test_sut() { return bindir() + "/mg-test-sut"; }
 inline std::string memgate_exe() { return bindir() + "/memgate"; }
 
-inline std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+inline std::string slurp(const std::string& path) { return read_text_file(path); }
 
 // A fresh folder under /tmp, removed with everything in it at the end of the test.
 class TempDir {
@@ -98,6 +95,21 @@ inline CliResult run_memgate(const std::vector<std::string>& args, double timeou
   result.exit_code = exit->exited_normally() ? exit->exit_code() : 128 + exit->term_signal();
   result.output = slurp(spec.log_path);
   return result;
+}
+
+// Starts memgate with args, its output (stdout and stderr) in log_path, and waits until a line
+// of it contains `text` (a progress line, a SUT's message): the test acts at that point.
+inline std::unique_ptr<SutProcess> start_memgate_until(const std::vector<std::string>& args,
+                                                       const std::string& log_path,
+                                                       const std::string& text) {
+  LaunchSpec spec;
+  spec.argv = {memgate_exe()};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.log_path = log_path;
+  spec.watched_texts = {text};
+  auto memgate = std::make_unique<SutProcess>(spec);
+  REQUIRE(memgate->output()->wait_for_count(text, 1, 60'000, [] { return true; }));
+  return memgate;
 }
 
 }  // namespace memgate::test

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "core/gate/gate.hpp"
 
 using namespace memgate;
@@ -259,8 +261,12 @@ TEST_CASE("gate rules survive a round trip through report JSON") {
   CHECK(back.noise_mad_k == 4);
   REQUIRE(back.budgets.size() == 1);
   CHECK(back.budgets[0].limit == 1e9);
-  for (const auto& rule : back.rules) {
-    if (rule.metric == "growth_bytes_per_min") CHECK(rule.min_change == 1 * MiB);
-    if (rule.metric == "throughput_per_s") CHECK(rule.max_change_pct == 15);
-  }
+  const auto rule_of = [&](const std::string& metric) {
+    const auto it = std::find_if(back.rules.begin(), back.rules.end(),
+                                 [&](const auto& rule) { return rule.metric == metric; });
+    REQUIRE(it != back.rules.end());
+    return *it;
+  };
+  CHECK(rule_of("growth_bytes_per_min").min_change == 1 * MiB);
+  CHECK(rule_of("throughput_per_s").max_change_pct == 15);
 }

@@ -261,6 +261,7 @@ TEST_CASE("gate rules are validated when the scenario loads") {
   // An open model holds its rate or the run is invalid: a throughput rule could never fire.
   expect_bad(with(ex, "/driver/rate_per_s", 1000), "/gate/throughput_per_s", "latency_p99_ms");
   const Scenario open = load(with(without(ex, "/gate"), "/driver/rate_per_s", 1000));
+  REQUIRE_FALSE(open.gate.rules.empty());
   for (const auto& rule : open.gate.rules) CHECK(rule.metric != "throughput_per_s");
   expect_bad(with(without(ex, "/phases/cooldown_s"), "/gate/residual_bytes/max_increase_pct", 5),
              "/gate/residual_bytes", "cool-down");

@@ -78,13 +78,15 @@ Check compare(const MetricInfo& info, const GateRule& rule, const MetricSeries& 
     const bool up = (direction > 0) == lower;
     const bool beyond_band = up ? *c.current > base.max + k * base.mad
                                 : *c.current < base.min - k * base.mad;
+    const bool exceeds = tolerance && floor && delta > 0;
+    // The rank test only matters for a change that exceeds the rule (at most one direction).
     std::optional<double> p;
-    if (current.size() >= kRankTestMinRuns && base.values.size() >= kRankTestMinRuns) {
+    if (exceeds && current.size() >= kRankTestMinRuns && base.values.size() >= kRankTestMinRuns) {
       p = up ? stats::mann_whitney_greater_p(current, base.values)
              : stats::mann_whitney_greater_p(base.values, current);
     }
     const bool outside_noise = beyond_band && (!p || *p <= kRankTestAlpha);
-    return std::tuple{tolerance && floor && delta > 0, outside_noise, p};
+    return std::tuple{exceeds, outside_noise, p};
   };
 
   const auto [worse, worse_outside, worse_p] = judge(+1);
@@ -92,25 +94,21 @@ Check compare(const MetricInfo& info, const GateRule& rule, const MetricSeries& 
   const std::string moved = fmt::format("{} ({})", show_change(info, *c.change),
                                         c.change_pct ? fmt::format("{:+.1f}%", *c.change_pct)
                                                      : std::string("from 0"));
-  if (worse && worse_outside) {
+  if (worse) {
     c.p_value = worse_p;
     if (machine_dependent(info) && !same_machine) {
       c.status = CheckStatus::warning;
-      c.reason = fmt::format("{}: worse, but measured on another machine class than the "
-                             "baseline, so only a warning", moved);
+      c.reason = worse_outside
+                     ? fmt::format("{}: worse, but measured on another machine class than the "
+                                   "baseline, so only a warning", moved)
+                     : fmt::format("{}: worse within the noise, on another machine class than "
+                                   "the baseline: only a warning", moved);
     } else {
-      c.status = CheckStatus::regressed;
-      c.reason = fmt::format("{}: beyond the tolerance and the baseline's noise", moved);
-    }
-  } else if (worse) {
-    c.p_value = worse_p;
-    if (machine_dependent(info) && !same_machine) {
-      c.status = CheckStatus::warning;
-      c.reason = fmt::format("{}: worse within the noise, on another machine class than the "
-                             "baseline: only a warning", moved);
-    } else {
-      c.status = CheckStatus::inconclusive;
-      c.reason = fmt::format("{}: beyond the tolerance, but within the baseline's noise", moved);
+      c.status = worse_outside ? CheckStatus::regressed : CheckStatus::inconclusive;
+      c.reason = worse_outside
+                     ? fmt::format("{}: beyond the tolerance and the baseline's noise", moved)
+                     : fmt::format("{}: beyond the tolerance, but within the baseline's noise",
+                                   moved);
     }
   } else if (better && better_outside) {
     c.p_value = better_p;

@@ -37,6 +37,13 @@ std::string read_input_file(const std::string& path, std::int64_t max_bytes) {
   return text.str();
 }
 
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 namespace {
 
 // Writes all of content to fd; returns 0 or the errno of the failed write.

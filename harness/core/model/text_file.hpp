@@ -11,6 +11,11 @@ namespace memgate {
 // (a log, a binary) from being read into memory.
 std::string read_input_file(const std::string& path, std::int64_t max_bytes);
 
+// Reads a small file whole, such as one of /proc or /sys; "" when it cannot be read (a process
+// or cgroup that is gone, a file that does not exist). For memgate's input files, see
+// read_input_file.
+std::string read_text_file(const std::string& path);
+
 // Writes content to path atomically: a temporary file in the same folder, fsync, rename over
 // path, fsync of the folder. A crash leaves the old file or the new one, never a mix. The file
 // gets mode 0644. Throws RunError (exit 3) naming the path when it cannot be written.

@@ -3,10 +3,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "core/model/text_file.hpp"
 #include "core/procfs/procfs.hpp"
 
 #ifndef MEMGATE_BUILD_TYPE
@@ -17,15 +17,9 @@ namespace memgate {
 
 namespace {
 
-std::string slurp(const char* path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 std::string os_name() {
-  std::istringstream lines(slurp("/etc/os-release"));
+  std::istringstream lines(read_text_file("/etc/os-release"));
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind("PRETTY_NAME=", 0) == 0) {
       std::string value = line.substr(12);
@@ -43,11 +37,11 @@ nlohmann::json read_environment() {
   ::uname(&uts);
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
-  const std::string cpu = procfs::cpuinfo_model(slurp("/proc/cpuinfo"));
+  const std::string cpu = procfs::cpuinfo_model(read_text_file("/proc/cpuinfo"));
   return {
       {"cpu_model", cpu.empty() ? std::string(uts.machine) : cpu},
       {"cores", std::thread::hardware_concurrency()},
-      {"memory_bytes", procfs::meminfo_total_bytes(slurp("/proc/meminfo")).value_or(0)},
+      {"memory_bytes", procfs::meminfo_total_bytes(read_text_file("/proc/meminfo")).value_or(0)},
       {"kernel", std::string(uts.sysname) + " " + uts.release},
       {"os", os_name()},
       {"arch", uts.machine},

@@ -129,9 +129,4 @@ std::vector<ExitInfo> Reaper::exits_after(std::uint64_t after) const {
   return {state_->log.begin() + static_cast<std::ptrdiff_t>(after), state_->log.end()};
 }
 
-std::uint64_t Reaper::last_sequence() const {
-  std::lock_guard lock(state_->mutex);
-  return state_->log.size();
-}
-
 }  // namespace memgate

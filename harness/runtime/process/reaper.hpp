@@ -34,7 +34,7 @@ class Reaper {
 
   struct Launched {
     int pid = -1;
-    std::uint64_t sequence = 0;  // last_sequence() just before the launch
+    std::uint64_t sequence = 0;  // the number of processes reaped before the launch
   };
 
   // Runs spawn() (which forks and returns the child's pid, -1 or throws on failure) and records
@@ -59,9 +59,6 @@ class Reaper {
 
   // Processes reaped after the one with sequence number `after`, in order.
   std::vector<ExitInfo> exits_after(std::uint64_t after) const;
-
-  // Sequence number of the last process reaped (0: none yet).
-  std::uint64_t last_sequence() const;
 
  private:
   class LaunchLock {

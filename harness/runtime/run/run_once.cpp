@@ -82,6 +82,7 @@ class RunOnce {
   std::unique_ptr<RedisInfoProbe> probe_;
   std::optional<DriverReport> driver_report_;
   double teardown_ms_ = 0;
+  std::int64_t peak_bytes_ = 0;  // the Watcher's peak (0 when the SUT never started)
 };
 
 void RunOnce::emit(ProgressEvent event) const {
@@ -273,6 +274,7 @@ void RunOnce::teardown() {
                cgroup_ ? cgroup_->peak_bytes() : std::nullopt, watched.hwm_complete};
   run_.max_processes = watched.max_processes;
   run_.late_ticks = watched.late_ticks;
+  peak_bytes_ = watched.peak_bytes;
   if (died_before) {
     run_.sut_exit = died_before->describe();
     // Whatever the phases saw, a SUT that was gone before memgate stopped it is a failed run.
@@ -331,12 +333,7 @@ RunRecord RunOnce::execute() {
                            : std::nullopt;
   const std::int64_t ops = driver_report_ ? driver_report_->ops : 0;
   const std::int64_t errors = driver_report_ ? driver_report_->errors : 0;
-  // The peak as the Watcher defines it (high-water marks are RSS: not folded into a PSS peak).
-  const bool rss = base_.watch.memory == MemoryKind::rss;
-  const std::int64_t peak = std::max({run_.peak.max_sample_bytes,
-                                      rss ? run_.peak.hwm_peak_bytes : 0,
-                                      rss ? run_.peak.exit_peak_bytes : 0});
-  run_.metrics = compute_run_metrics(run_.samples, run_.phases, peak, ops, errors, latency);
+  run_.metrics = compute_run_metrics(run_.samples, run_.phases, peak_bytes_, ops, errors, latency);
   if (driver_report_ && driver_report_->ops_done_at) {
     // load_ops: the throughput is over the time the operations took, not the whole load phase.
     if (const PhaseSpan* load = find_phase(run_.phases, "load")) {

@@ -12,22 +12,15 @@
 #include <cstdio>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
+#include "core/model/text_file.hpp"
 #include "core/procfs/procfs.hpp"
 
 namespace memgate {
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 bool exists(const std::string& path) {
   struct stat st {};
@@ -50,7 +43,7 @@ void sweep_stale(const std::string& parent) {
     if (owner == ::getpid() || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
     const std::string path = parent + "/" + entry->d_name;
     for (int round = 0; round < 50; ++round) {
-      const auto pids = procfs::parse_pid_list(slurp(path + "/cgroup.procs"));
+      const auto pids = procfs::parse_pid_list(read_text_file(path + "/cgroup.procs"));
       if (pids.empty()) break;
       for (int pid : pids) ::kill(pid, SIGKILL);
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -83,7 +76,7 @@ std::string make_child(const std::string& parent, const char* peak_file, std::st
 }  // namespace
 
 std::unique_ptr<CgroupPeak> CgroupPeak::try_create(std::string& why_not) {
-  const std::string self = slurp("/proc/self/cgroup");
+  const std::string self = read_text_file("/proc/self/cgroup");
   std::string path;
   int version = 0;
   if (exists("/sys/fs/cgroup/cgroup.controllers")) {  // unified (v2) hierarchy
@@ -125,11 +118,11 @@ CgroupPeak::~CgroupPeak() {
 
 std::optional<std::int64_t> CgroupPeak::peak_bytes() const {
   const char* file = version_ == 2 ? "/memory.peak" : "/memory.max_usage_in_bytes";
-  return procfs::parse_int64(slurp(path_ + file));
+  return procfs::parse_int64(read_text_file(path_ + file));
 }
 
 std::vector<int> CgroupPeak::pids() const {
-  return procfs::parse_pid_list(slurp(path_ + "/cgroup.procs"));
+  return procfs::parse_pid_list(read_text_file(path_ + "/cgroup.procs"));
 }
 
 bool CgroupPeak::contains(int pid) const {

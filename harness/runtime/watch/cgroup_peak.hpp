@@ -30,8 +30,6 @@ class CgroupPeak {
   std::optional<std::int64_t> peak_bytes() const;
   std::vector<int> pids() const;
   bool contains(int pid) const;
-  const std::string& path() const { return path_; }
-  int version() const { return version_; }
 
  private:
   CgroupPeak(std::string path, int version, int procs_fd);

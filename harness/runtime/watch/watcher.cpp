@@ -1,8 +1,6 @@
 #include "runtime/watch/watcher.hpp"
 
 #include <algorithm>
-#include <csignal>
-#include <numeric>
 
 #include <time.h>
 

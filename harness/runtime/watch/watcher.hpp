@@ -10,7 +10,6 @@
 // peak only by memory that processes trade within one window. In pss mode the high-water marks
 // (which are RSS) are reported beside the peak, not folded into it.
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
