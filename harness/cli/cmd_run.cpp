@@ -10,6 +10,7 @@
 #include "cli/report_output.hpp"
 #include "core/model/errors.hpp"
 #include "core/scenario/scenario_loader.hpp"
+#include "runtime/drivers/text_corpus.hpp"
 #include "runtime/process/interrupt.hpp"
 #include "runtime/run/scenario_runner.hpp"
 
@@ -58,7 +59,10 @@ std::vector<Scenario> load_scenarios(const std::vector<std::string>& files,
   load.context = {executable_dir(), allow_remote};
   for (const auto& set : sets) load.overrides.push_back(parse_override(set));
   std::vector<Scenario> scenarios;
-  for (const auto& file : files) scenarios.push_back(load_scenario_file(file, load));
+  for (const auto& file : files) {
+    scenarios.push_back(load_scenario_file(file, load));
+    check_texts(scenarios.back());  // a bad texts file is exit 2 before anything runs
+  }
   return scenarios;
 }
 

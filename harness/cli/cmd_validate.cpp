@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "core/drivers/driver_kind.hpp"
 #include "core/model/errors.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "runtime/drivers/text_corpus.hpp"
@@ -20,8 +21,17 @@ struct ValidateOptions {
 
 std::string describe_load(const Scenario& s) {
   if (s.phases.load_s) return fmt::format("{} s of load", *s.phases.load_s);
-  if (s.phases.load_ops) return fmt::format("{} operations", *s.phases.load_ops);
+  if (s.phases.load_ops) {
+    return fmt::format("{} {}s", *s.phases.load_ops, driver_traits(s.driver).op_unit);
+  }
   return "the command's whole life";
+}
+
+std::string describe_services(const Scenario& s) {
+  if (s.services.empty()) return "";
+  std::vector<std::string> names;
+  for (const auto& service : s.services) names.push_back(service.name);
+  return fmt::format(", services {}", fmt::join(names, ", "));
 }
 
 ExitCode run_validate(const ValidateOptions& options) {
@@ -31,11 +41,9 @@ ExitCode run_validate(const ValidateOptions& options) {
   for (const auto& file : options.files) {
     try {
       const Scenario s = load_scenario_file(file, load);
-      if (const auto* text = std::get_if<TextBatchDriverSpec>(&s.driver)) {
-        TextCorpus corpus(*text);  // the texts file must be there, readable, UTF-8, not empty
-      }
-      fmt::print("ok     {}: '{}', {} driver, {}, repeat {}, {} gate rule(s)\n", file, s.name,
-                 driver_type(s.driver), describe_load(s), s.repeat,
+      check_texts(s);
+      fmt::print("ok     {}: '{}', {} driver{}, {}, repeat {}, {} gate rule(s)\n", file, s.name,
+                 driver_type(s.driver), describe_services(s), describe_load(s), s.repeat,
                  s.gate.rules.size() + s.gate.budgets.size());
     } catch (const Error& e) {
       ++bad;

@@ -1,23 +1,31 @@
 // memgate watch [--interval-ms N] [--out FILE] -- COMMAND [ARGS...]: runs any command under the
-// watcher (like `mprof run`), prints a summary and writes the report JSON.
+// watcher (like `mprof run`), prints a summary and the processes it saw, and writes the report
+// JSON. The command runs through the same run session as a `command` scenario.
 
 #include <fmt/format.h>
 
 #include <filesystem>
 #include <memory>
 
-#include "cli/commands.hpp"
 #include "cli/cli_time.hpp"
+#include "cli/commands.hpp"
 #include "core/model/errors.hpp"
 #include "core/model/text_file.hpp"
 #include "core/model/units.hpp"
 #include "core/report/json_report.hpp"
-#include "runtime/env/environment.hpp"
-#include "runtime/run/command_run.hpp"
+#include "core/report/process_table.hpp"
+#include "core/scenario/scenario_loader.hpp"
+#include "runtime/run/real_backend.hpp"
+#include "runtime/run/scenario_runner.hpp"
 
 namespace memgate::cli {
 
 namespace {
+
+// The command runs at most this long when no --timeout-s is given: a week, the longest phase.
+constexpr double kNoTimeoutS = 7 * 24 * 3600;
+// Processes listed on the terminal.
+constexpr std::size_t kTopProcesses = 10;
 
 struct WatchCliOptions {
   int interval_ms = 50;
@@ -28,8 +36,28 @@ struct WatchCliOptions {
   std::vector<std::string> command;
 };
 
-void print_summary(const WatchCliOptions& o, const CommandRunResult& r) {
-  const RunRecord& run = r.run;
+// A command scenario for the command line (its braces escaped: nothing is a placeholder).
+Scenario watch_scenario(const WatchCliOptions& o) {
+  nlohmann::json argv = nlohmann::json::array();
+  for (const auto& arg : o.command) {
+    std::string escaped;
+    for (char c : arg) escaped += c == '{' ? std::string("{{") : std::string(1, c);
+    argv.push_back(escaped);
+  }
+  const nlohmann::json source = {
+      {"name", "watch"},
+      {"description", "memgate watch of a command"},
+      {"sut", {{"command", argv}, {"cwd", std::filesystem::current_path().string()},
+               {"stop_grace_s", o.stop_grace_s}}},
+      {"watch", {{"interval_ms", o.interval_ms}, {"memory", o.memory}}},
+      {"phases", {{"load_timeout_s", o.timeout_s > 0 ? o.timeout_s : kNoTimeoutS}}},
+      {"driver", {{"type", "command"}}}};
+  LoadOptions load;
+  load.context.bindir = executable_dir();
+  return parse_scenario(source, "", load);
+}
+
+void print_summary(const WatchCliOptions& o, const RunRecord& run) {
   const double duration_ms = run.phases.empty() ? 0 : run.phases.back().end_ms;
   // The last sample of a live tree (the very last one is taken after the command exited).
   std::int64_t final_bytes = 0;
@@ -38,7 +66,7 @@ void print_summary(const WatchCliOptions& o, const CommandRunResult& r) {
   }
   const std::int64_t kernel_peak = std::max(run.peak.hwm_peak_bytes, run.peak.exit_peak_bytes);
   fmt::print(stderr, "memgate watch: {} {}\n", o.command[0],
-             r.exit ? r.exit->describe() : std::string("did not finish"));
+             run.sut_exit ? *run.sut_exit : std::string("did not finish"));
   fmt::print(stderr, "  peak      {}  (highest sample {}, kernel high-water mark {})\n",
              format_bytes(static_cast<double>(run.metrics.peak_bytes.value_or(0))),
              format_bytes(static_cast<double>(run.peak.max_sample_bytes)),
@@ -53,35 +81,38 @@ void print_summary(const WatchCliOptions& o, const CommandRunResult& r) {
              format_duration_ms(duration_ms), run.samples.size(), run.interval_ms,
              run.max_processes);
   for (const auto& w : run.warnings) fmt::print(stderr, "  warning: {}\n", w);
+  if (!run.processes.empty()) {
+    const auto rows = top_processes(run.processes, kTopProcesses);
+    fmt::print(stderr, "  processes{}:\n", run.processes.size() > rows.size()
+                                               ? fmt::format(" (top {} of {})", rows.size(),
+                                                             run.processes.size())
+                                               : "");
+    const std::string table = render_process_text(rows);
+    std::size_t start = 0;
+    for (std::size_t end; (end = table.find('\n', start)) != std::string::npos; start = end + 1) {
+      fmt::print(stderr, "    {}\n", table.substr(start, end - start));
+    }
+  }
 }
 
 ExitCode run_watch(const WatchCliOptions& o) {
-  CommandRunOptions options;
-  options.launch.argv = o.command;
-  options.launch.inherit_output = true;
-  options.watch.interval_ms = o.interval_ms;
-  options.watch.memory = o.memory == "pss" ? MemoryKind::pss : MemoryKind::rss;
-  options.timeout_s = o.timeout_s;
-  options.stop_grace_s = o.stop_grace_s;
-  const CommandRunResult result = run_command(options);
-  print_summary(o, result);
+  const Scenario scenario = watch_scenario(o);
+  SessionSettings session;
+  session.inherit_output = true;
+  RealBackend backend;
+  const RunRecord run = run_session(scenario, backend, session);
+  print_summary(o, run);
 
   if (!o.out.empty()) {
-    Report report;
+    Report report = new_report(scenario);
     report.scenario = std::filesystem::path(o.command[0]).filename().string();
-    report.description = "memgate watch of a command";
-    report.driver = "command";
     report.created_at = utc_now_iso8601();
-    report.environment = read_environment();
-    report.warnings = environment_warnings(report.environment);
-    report.runs.push_back(result.run);
-    report.summary = result.run.metrics;
+    report.runs.push_back(run);
+    report.summary = run.metrics;
     write_file_atomic(o.out, report_to_json(report).dump(1) + "\n");
     fmt::print(stderr, "  report    {}\n", o.out);
   }
-  if (!result.run.valid) {
-    throw RunError(fmt::format("{}", fmt::join(result.run.problems, "; ")));
-  }
+  if (!run.valid) throw RunError(fmt::format("{}", fmt::join(run.problems, "; ")));
   return ExitCode::ok;
 }
 
@@ -97,7 +128,7 @@ void add_watch_command(CLI::App& app, Selected& selected) {
       ->check(CLI::IsMember({"rss", "pss"}));
   cmd->add_option("--out", o->out, "Write the report JSON here");
   cmd->add_option("--timeout-s", o->timeout_s, "Stop the command after this long (0: never)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0.0, kNoTimeoutS));
   cmd->add_option("--stop-grace-s", o->stop_grace_s,
                   "When stopping the command: SIGTERM, then SIGKILL after this long (default 5)")
       ->check(CLI::Range(0.0, 600.0));

@@ -121,7 +121,8 @@ void ProgressPrinter::operator()(const std::string& scenario, const ProgressEven
     const std::string length = e.planned_s <= 0 ? ""
                                : e.phase == "ready" ? fmt::format(" (up to {} s)", e.planned_s)
                                                     : fmt::format(" ({} s)", e.planned_s);
-    fmt::print(stderr, "{} {}{}", prefix, e.phase, length);
+    fmt::print(stderr, "{} {}{}{}", prefix, e.service.empty() ? "" : "service " + e.service + " ",
+               e.phase, length);
     if (terminal_) {
       line_open_ = true;
       last_ops_ = 0;

@@ -180,7 +180,7 @@ void check_interrupted_run(int sig) {
   CHECK(report["runs"][0]["phases"].back()["name"] == "load");
   CHECK_FALSE(report["runs"][0]["samples"].empty());
   CHECK(std::filesystem::exists(dir.file("out/report.html")));
-  CHECK(std::filesystem::exists(dir.file("out/sut-run1.log")));
+  CHECK(std::filesystem::exists(dir.file("out/run1/sut.log")));
   CHECK(token_holders(token).empty());
 }
 

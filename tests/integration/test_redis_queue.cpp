@@ -82,7 +82,7 @@ TEST_CASE("redis: load_ops N means exactly N pushes and N pops, seen by the serv
     CHECK(run["driver"]["backlog_at_stop"] == 0);
     CHECK(run["metrics"]["ops"] == 5003);
     CHECK(run["metrics"]["errors"] == 0);
-    const json& server = run["sut_figures"]["redis"]["final"];
+    const json& server = run["roles"]["sut"]["figures"]["redis"]["final"];
     CHECK(server["command_calls"]["lpush"] == 5003);
     CHECK(server["queue_length"] == 0);
     CHECK(run["metrics"]["latency_ms"]["count"] == 5003);
@@ -110,8 +110,8 @@ TEST_CASE("redis: exact counts with a warm-up and an open model, and a fair thro
   const std::int64_t warm = run["driver"]["pushes"]["warmup"];
   CHECK(warm > 0);
   CHECK(run["driver"]["pushes"]["load"] == 4003);
-  CHECK(run["sut_figures"]["redis"]["final"]["command_calls"]["lpush"] == warm + 4003);
-  CHECK(run["sut_figures"]["redis"]["final"]["queue_length"] == 0);
+  CHECK(run["roles"]["sut"]["figures"]["redis"]["final"]["command_calls"]["lpush"] == warm + 4003);
+  CHECK(run["roles"]["sut"]["figures"]["redis"]["final"]["queue_length"] == 0);
   CHECK(run["metrics"]["throughput_per_s"].get<double>() > 0.9 * 8000);
 }
 
@@ -143,9 +143,9 @@ TEST_CASE("redis: the backlog scenario grows, the steady one does not") {
   CHECK(std::abs(steady_growth) < 4 * MiB);
   CHECK(b["metrics"]["retained_bytes"].get<double>() > 4 * MiB);  // the jobs never consumed
   // Redis's own figures tell the same story.
-  const json& used = b["runs"][0]["sut_figures"]["redis"]["used_memory_bytes"];
+  const json& used = b["runs"][0]["roles"]["sut"]["figures"]["redis"]["used_memory_bytes"];
   CHECK(used["residual"].get<double>() > used["idle"].get<double>() + 4 * MiB);
-  CHECK(b["runs"][0]["sut_figures"]["redis"]["final"]["queue_length"].get<int>() > 1000);
+  CHECK(b["runs"][0]["roles"]["sut"]["figures"]["redis"]["final"]["queue_length"].get<int>() > 1000);
   // The open model held its rate.
   CHECK(b["metrics"]["throughput_per_s"].get<double>() > 0.9 * 4000);
 }

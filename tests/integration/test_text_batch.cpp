@@ -45,7 +45,7 @@ Outcome run(const TempDir& dir, const json& scenario, const std::vector<std::str
   const std::string file = dir.write(scenario["name"].get<std::string>() + ".json", scenario.dump());
   std::vector<std::string> args{"run", file, "--out", dir.file("out"), "--quiet"};
   args.insert(args.end(), extra.begin(), extra.end());
-  Outcome o{run_memgate(args, 180, env), json(), slurp(dir.file("out/sut-run1.log"))};
+  Outcome o{run_memgate(args, 180, env), json(), slurp(dir.file("out/run1/sut.log"))};
   const std::string report = slurp(dir.file("out/report.json"));
   if (!report.empty()) o.report = json::parse(report);
   return o;
@@ -155,7 +155,7 @@ TEST_CASE("text-batch: statuses other than 2xx are failed batches, counted by st
   s["max_errors"] = 0;
   o = run(dir, s);
   CHECK(o.cli.exit_code == 3);
-  CHECK_THAT(o.cli.output, Catch::Contains("operation(s) failed, more than the scenario allows"));
+  CHECK_THAT(o.cli.output, Catch::Contains("text(s) failed, more than the scenario allows"));
 }
 
 TEST_CASE("text-batch over stdin: a SUT that closes its stdout or stalls is an error, not a hang") {

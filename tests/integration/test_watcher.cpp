@@ -36,16 +36,24 @@ class ScriptedSource : public TreeSource {
   std::vector<bool>* asked_;
 };
 
+ProcessMemory mem(int pid, std::int64_t bytes, std::optional<std::int64_t> hwm) {
+  ProcessMemory p;
+  p.pid = pid;
+  p.bytes = bytes;
+  p.hwm_bytes = hwm;
+  return p;
+}
+
 // An interval so long that the thread never ticks: exactly the start and stop reads happen.
-WatchResult watch_two_reads(std::deque<TreeSnapshot> script, MemoryKind kind,
+RoleWatch watch_two_reads(std::deque<TreeSnapshot> script, MemoryKind kind,
                             std::vector<bool>& asked) {
   Watcher w(std::make_unique<ScriptedSource>(std::move(script), &asked), {60'000, kind, 50},
             std::chrono::steady_clock::now());
   w.start();
-  return w.stop();
+  return w.stop().front();
 }
 
-WatchResult watch_sut_until(const std::vector<std::string>& args, const std::string& text,
+RoleWatch watch_sut_until(const std::vector<std::string>& args, const std::string& text,
                             int interval_ms) {
   LaunchSpec spec;
   spec.argv = {test_sut()};
@@ -56,7 +64,7 @@ WatchResult watch_sut_until(const std::vector<std::string>& args, const std::str
             {interval_ms, MemoryKind::rss, 50}, std::chrono::steady_clock::now());
   w.start();
   REQUIRE(sut.output()->wait_for_count(text, 1, 60'000, always));
-  WatchResult r = w.stop();  // its last read takes the high-water marks with the SUT still alive
+  RoleWatch r = w.stop().front();  // its last read takes the high-water marks, the SUT alive
   sut.stop(5);
   return r;
 }
@@ -66,8 +74,8 @@ WatchResult watch_sut_until(const std::vector<std::string>& args, const std::str
 TEST_CASE("peak: the window sum of high-water marks counts a spike between samples") {
   std::vector<bool> asked;
   const auto r = watch_two_reads(
-      {TreeSnapshot{{{1, 10 * MiB, {}}, {2, 5 * MiB, {}}}, false, {}},
-       TreeSnapshot{{{1, 12 * MiB, 40 * MiB}, {2, 5 * MiB, 6 * MiB}}, true, {}}},
+      {TreeSnapshot{{mem(1, 10 * MiB, std::nullopt), mem(2, 5 * MiB, std::nullopt)}, false, {}},
+       TreeSnapshot{{mem(1, 12 * MiB, 40 * MiB), mem(2, 5 * MiB, 6 * MiB)}, true, {}}},
       MemoryKind::rss, asked);
   CHECK(asked == std::vector<bool>{false, true});  // the last read takes high-water marks
   CHECK(r.samples.size() == 2);
@@ -81,8 +89,8 @@ TEST_CASE("peak: the window sum of high-water marks counts a spike between sampl
 TEST_CASE("peak: an incomplete high-water read is not used") {
   std::vector<bool> asked;
   const auto r = watch_two_reads(
-      {TreeSnapshot{{{1, 10 * MiB, {}}}, false, {}},
-       TreeSnapshot{{{1, 12 * MiB, 99 * MiB}}, false, {}}},
+      {TreeSnapshot{{mem(1, 10 * MiB, std::nullopt)}, false, {}},
+       TreeSnapshot{{mem(1, 12 * MiB, 99 * MiB)}, false, {}}},
       MemoryKind::rss, asked);
   CHECK_FALSE(r.hwm_complete);
   CHECK(r.peak_bytes == 12 * MiB);
@@ -91,7 +99,7 @@ TEST_CASE("peak: an incomplete high-water read is not used") {
 TEST_CASE("peak: a reaped process's rusage peak counts") {
   std::vector<bool> asked;
   const auto r = watch_two_reads(
-      {TreeSnapshot{{{1, 10 * MiB, {}}}, false, {}}, TreeSnapshot{{}, false, {150 * MiB}}},
+      {TreeSnapshot{{mem(1, 10 * MiB, std::nullopt)}, false, {}}, TreeSnapshot{{}, false, {{9, 150 * MiB}}}},
       MemoryKind::rss, asked);
   CHECK(r.exit_peak_bytes == 150 * MiB);
   CHECK(r.peak_bytes == 150 * MiB);
@@ -100,8 +108,8 @@ TEST_CASE("peak: a reaped process's rusage peak counts") {
 TEST_CASE("peak: in pss mode high-water marks (RSS) are reported, not folded in") {
   std::vector<bool> asked;
   const auto r = watch_two_reads(
-      {TreeSnapshot{{{1, 10 * MiB, {}}}, false, {}},
-       TreeSnapshot{{{1, 8 * MiB, 30 * MiB}}, true, {}}},
+      {TreeSnapshot{{mem(1, 10 * MiB, std::nullopt)}, false, {}},
+       TreeSnapshot{{mem(1, 8 * MiB, 30 * MiB)}, true, {}}},
       MemoryKind::pss, asked);
   CHECK(r.hwm_peak_bytes == 30 * MiB);
   CHECK(r.peak_bytes == 10 * MiB);
@@ -143,7 +151,7 @@ TEST_CASE("a child forked by a thread is part of the tree") {
   // Samples that started after the child existed.
   REQUIRE(w.wait_for_samples(w.sample_count() + 3, 30'000));
   CHECK(w.last_process_count() == 2);
-  const auto r = w.stop();
+  const auto r = w.stop().front();
   sut.stop(5);
   CHECK(r.max_processes == 2);
   CHECK(r.max_sample_bytes >= 64 * MiB);
@@ -173,7 +181,7 @@ TEST_CASE("a process that exits between two samples keeps its peak (rusage)") {
             {60'000, MemoryKind::rss, 50}, std::chrono::steady_clock::now());
   w.start();
   REQUIRE(sut.wait_exit(30'000));
-  const auto r = w.stop();
+  const auto r = w.stop().front();
   CHECK(r.exit_peak_bytes >= 150 * MiB);
   CHECK(r.peak_bytes >= 150 * MiB);
 }
@@ -188,7 +196,7 @@ TEST_CASE("a 1 ms interval works") {
             {1, MemoryKind::rss, 50}, std::chrono::steady_clock::now());
   w.start();
   REQUIRE(w.wait_for_samples(300, 60'000));
-  const auto r = w.stop();
+  const auto r = w.stop().front();
   sut.stop(5);
   REQUIRE(r.samples.size() >= 300);
   for (std::size_t i = 1; i < r.samples.size(); ++i) {

@@ -35,11 +35,28 @@ inline Report fixture_report(const std::string& name = "golden-scenario",
     run.max_processes = 1;
     run.metrics = compute_run_metrics(run.samples, run.phases, 18 * 1024 * 1024, 40000, 0,
                                       LatencySummary{0.2, 0.35, 0.5, 1.25, 40000});
-    run.sut_figures["redis"] = {{"samples", {{0, 900000, 9000000, 10.0}, {4000, 2000000, 12000000, 6.0}}},
-                                {"used_memory_bytes", {{"idle", 900000}, {"plateau", 2000000},
-                                                       {"residual", 1500000}, {"peak", 2100000}}},
-                                {"used_memory_rss_bytes", {{"plateau", 12000000}}},
-                                {"final", {{"queue_length", 0}}}};
+    run.metrics.backlog_jobs = BacklogSummary{120, 0, 30.5};
+    // A Redis service beside the SUT (a worker), with its own figures.
+    RoleMemory redis;
+    redis.role = "redis";
+    for (int k = 0; k <= 80; k += 10) redis.samples.push_back({k * 100.0, 8 * 1024 * 1024 + k * 8192});
+    redis.peak = {9 * 1024 * 1024, 9 * 1024 * 1024, 0, std::nullopt, true};
+    redis.metrics = compute_run_metrics(redis.samples, run.phases, 9 * 1024 * 1024, std::nullopt, 0,
+                                        std::nullopt);
+    redis.max_processes = 1;
+    redis.figures["redis"] = {{"label", "Redis used_memory"},
+                              {"samples", {{0, 900000, 9000000, 10.0}, {4000, 2000000, 12000000, 6.0}}},
+                              {"used_memory_bytes", {{"idle", 900000}, {"plateau", 2000000},
+                                                     {"residual", 1500000}, {"peak", 2100000}}},
+                              {"used_memory_rss_bytes", {{"plateau", 12000000}}},
+                              {"final", {{"queue_length", 0}}}};
+    run.services.push_back(redis);
+    run.processes = {{1000 + index, "sut", "python3", "python3 worker.py --redis 127.0.0.1:6400",
+                      0, 8000, 14 * 1024 * 1024, 13 * 1024 * 1024},
+                     {2000 + index, "sut", "python3", "python3 worker.py (work horse)", 2500,
+                      2600, 3 * 1024 * 1024, 0},
+                     {3000 + index, "redis", "redis-server", "redis-server *:6400", 0, 8000,
+                      9 * 1024 * 1024, 8 * 1024 * 1024}};
     r.runs.push_back(run);
   }
   r.summary = summarize(r.runs);

@@ -256,7 +256,7 @@ TEST_CASE("gate: verdict JSON shape") {
 TEST_CASE("gate rules survive a round trip through report JSON") {
   GateSpec spec = spec_of({kPeak, kThroughput, kGrowth}, {{"peak_bytes", 1e9}});
   spec.noise_mad_k = 4;
-  const GateSpec back = gate_from_json(gate_to_json(spec), "r.json", "/gate", "redis-queue");
+  const GateSpec back = gate_from_json(gate_to_json(spec), "r.json", "/gate");
   REQUIRE(back.rules.size() == 3);
   CHECK(back.noise_mad_k == 4);
   REQUIRE(back.budgets.size() == 1);

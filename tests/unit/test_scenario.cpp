@@ -83,9 +83,9 @@ TEST_CASE("the DESIGN.md example loads with every key read") {
   CHECK(s.sut.command.size() == 9);
   CHECK(s.sut.command[2] == "1");  // {port} expanded with the validation port
   CHECK(s.sut.cwd == "scenarios");  // relative to the scenario file's folder
-  REQUIRE(s.sut.ready);
-  CHECK(std::get<ReadyTcp>(s.sut.ready->how).host == "127.0.0.1");
-  CHECK(s.sut.ready->timeout_s == 10);
+  REQUIRE(s.sut.ready.size() == 1);
+  CHECK(std::get<ReadyTcp>(s.sut.ready[0].how).host == "127.0.0.1");
+  CHECK(s.sut.ready[0].timeout_s == 10);
   CHECK(s.watch.interval_ms == 50);
   CHECK(s.phases.load_s == 20);
   CHECK_FALSE(s.phases.load_ops);
@@ -97,13 +97,13 @@ TEST_CASE("the DESIGN.md example loads with every key read") {
   CHECK(s.gate.rules.size() == 5);
   REQUIRE(s.gate.budgets.size() == 1);
   CHECK(s.gate.budgets[0].limit == 268435456);
-  CHECK(needs_port(s));
+  CHECK(scenario_port_names(s) == std::set<std::string>{"sut"});
 }
 
 TEST_CASE("instantiate expands {port} everywhere and re-validates") {
-  const Scenario s = instantiate(load(design_example()), 43210);
+  const Scenario s = instantiate(load(design_example()), {{{"sut", 43210}}, "/tmp/run"});
   CHECK(s.sut.command[2] == "43210");
-  CHECK(std::get<ReadyTcp>(s.sut.ready->how).port == 43210);
+  CHECK(std::get<ReadyTcp>(s.sut.ready[0].how).port == 43210);
   CHECK(std::get<RedisQueueDriverSpec>(s.driver).port == 43210);
 }
 
@@ -165,9 +165,9 @@ TEST_CASE("readiness probe") {
   expect_bad(with(ex, "/sut/ready/tcp", "127.0.0.1:99999"), "/sut/ready/tcp", "HOST:PORT");
   expect_bad(with(ex, "/sut/ready/timeout_s", 0), "/sut/ready/timeout_s", "expected a number");
   const Scenario v6 = load(with(ex, "/sut/ready/tcp", "[::1]:{port}"));
-  CHECK(std::get<ReadyTcp>(v6.sut.ready->how).host == "::1");
+  CHECK(std::get<ReadyTcp>(v6.sut.ready[0].how).host == "::1");
   const Scenario log = load(with(ex, "/sut/ready", json{{"log", "Ready to accept"}}));
-  CHECK(std::get<ReadyLog>(log.sut.ready->how).text == "Ready to accept");
+  CHECK(std::get<ReadyLog>(log.sut.ready[0].how).text == "Ready to accept");
   expect_bad(with(ex, "/sut/ready", json{{"log", ""}}), "/sut/ready/log", "non-empty");
 }
 

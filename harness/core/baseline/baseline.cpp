@@ -64,6 +64,14 @@ std::map<std::string, std::vector<double>> metric_values(const std::vector<RunRe
     for (const auto& info : gated_metrics()) {
       if (auto v = metric_value(run.metrics, info.name)) out[info.name].push_back(*v);
     }
+    for (const RoleMemory& service : run.services) {
+      if (!service.gated) continue;
+      for (const auto& name : memory_metric_names()) {
+        if (auto v = metric_value(service.metrics, name)) {
+          out[service_metric_name(service.role, name)].push_back(*v);
+        }
+      }
+    }
   }
   return out;
 }
@@ -122,9 +130,10 @@ Baseline baseline_from_json(const json& document, const std::string& file) {
   b.fingerprint = r.opt_string("fingerprint").value_or(machine_fingerprint(b.environment));
   b.repetitions = static_cast<int>(r.get_int("repetitions", 1, 10'000));
   ObjectReader metrics = r.get_object("metrics");
-  for (const auto& info : gated_metrics()) {
-    auto m = metrics.opt_object(info.name);
-    if (!m) continue;
+  for (const auto& name : gated_metric_names()) metrics.has(name);  // for "did you mean"
+  for (const auto& name : metrics.keys()) {
+    if (!find_metric(name)) continue;  // unknown: rejected below
+    auto m = metrics.opt_object(name);
     const json* values = m->opt_raw("values");
     if (!values || !values->is_array() || values->empty()) {
       m->fail("values", "expected a non-empty array of numbers (one per repetition)");
@@ -154,7 +163,7 @@ Baseline baseline_from_json(const json& document, const std::string& file) {
       }
     }
     m->reject_unknown_keys();
-    b.metrics[info.name] = std::move(s);
+    b.metrics[name] = std::move(s);
   }
   metrics.reject_unknown_keys();
   r.reject_unknown_keys();
@@ -185,8 +194,7 @@ std::vector<std::string> describe_changes(const Baseline& before, const Baseline
     const MetricInfo* info = find_metric(name);
     // Explicit init-capture: clang before 16 cannot capture a structured binding (P1091).
     const auto show = [&, &metric = name](double v) {
-      if (metric == "growth_bytes_per_min") return format_bytes(v) + "/min";
-      return info && info->is_bytes ? format_bytes(v) : fmt::format("{:.4g}", v);
+      return info ? format_metric(metric, v) : fmt::format("{:.4g}", v);
     };
     if (old == before.metrics.end()) {
       lines.push_back(fmt::format("{}: new, {}", name, show(now.median)));

@@ -49,7 +49,8 @@ std::string machine_fingerprint(const nlohmann::json& environment);
 std::string cpu_model_of(const nlohmann::json& environment);
 
 // The values of every gated metric over the report's valid runs (metrics a run lacks are
-// skipped). Empty when no run is valid.
+// skipped), gated services' memory metrics included (services.NAME.<metric>). Empty when no run
+// is valid.
 std::map<std::string, std::vector<double>> metric_values(const std::vector<RunRecord>& runs);
 
 // A baseline from a report whose runs are all valid.

@@ -55,7 +55,7 @@ Check compare(const MetricInfo& info, const GateRule& rule, const MetricSeries& 
               const std::vector<double>& current, double k, bool same_machine) {
   const bool lower = info.direction == Direction::lower_is_better;
   Check c;
-  c.metric = info.name;
+  c.metric = rule.metric;
   c.baseline = base.median;
   c.current = *stats::median(current);
   c.change = *c.current - base.median;
@@ -125,7 +125,7 @@ Check check_budget(const MetricInfo& info, const GateBudget& budget,
                    const std::vector<double>& current) {
   const bool lower = info.direction == Direction::lower_is_better;
   Check c;
-  c.metric = info.name;
+  c.metric = budget.metric;
   c.budget = true;
   c.baseline = budget.limit;
   c.threshold = fmt::format("budget: {} {}", lower ? "at most" : "at least", show(info, budget.limit));
@@ -285,12 +285,10 @@ nlohmann::json gate_to_json(const GateSpec& gate) {
 }
 
 GateSpec gate_from_json(const nlohmann::json& document, const std::string& file,
-                        const std::string& path, const std::string& driver) {
-  const DriverSpec spec = driver == "command" ? DriverSpec(CommandDriverSpec{})
-                                              : DriverSpec(RedisQueueDriverSpec{});
-  // The rules were validated against the scenario's phases when it loaded; here only their
-  // form is checked (a cool-down is assumed).
-  return scenario_parts::parse_gate(ObjectReader(document, path, file), spec, 1);
+                        const std::string& path) {
+  // The rules were validated against the scenario's driver and phases when it loaded; here only
+  // their form is checked.
+  return scenario_parts::parse_gate(ObjectReader(document, path, file), {});
 }
 
 }  // namespace memgate

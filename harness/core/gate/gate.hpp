@@ -79,9 +79,10 @@ nlohmann::json verdict_to_json(const Verdict& verdict);
 
 // The gate rules as JSON, in the scenario's own format (carried in report.json, so that
 // `memgate compare` can gate a report without the scenario file), and back: gate_from_json
-// validates exactly like the scenario loader (InputError naming file and path).
+// checks the rules' form like the scenario loader (InputError naming file and path); whether the
+// scenario could measure them was checked when it loaded.
 nlohmann::json gate_to_json(const GateSpec& gate);
 GateSpec gate_from_json(const nlohmann::json& document, const std::string& file,
-                        const std::string& path, const std::string& driver);
+                        const std::string& path);
 
 }  // namespace memgate

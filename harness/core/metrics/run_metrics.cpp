@@ -1,6 +1,7 @@
 #include "core/metrics/run_metrics.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 
 #include "core/stats/stats.hpp"
@@ -72,6 +73,28 @@ std::optional<double> throughput_per_s(std::int64_t ops, const std::vector<Phase
   const PhaseSpan* load = find_phase(phases, "load");
   if (!load || load->end_ms <= load->start_ms) return std::nullopt;
   return static_cast<double>(ops) / ((load->end_ms - load->start_ms) / 1000.0);
+}
+
+std::optional<BacklogSummary> backlog_summary(const Series& lengths,
+                                              const std::vector<PhaseSpan>& phases) {
+  const PhaseSpan* load = find_phase(phases, "load");
+  if (!load) return std::nullopt;
+  BacklogSummary b;
+  bool any = false;
+  for (const Sample& s : lengths) {
+    if (s.t_ms < load->start_ms) continue;
+    any = true;
+    b.max = std::max(b.max, s.bytes);
+    b.final = s.bytes;
+  }
+  if (!any) return std::nullopt;
+  std::vector<double> minutes, jobs;
+  for (const Sample& s : slice(lengths, load->start_ms, load->end_ms)) {
+    minutes.push_back(s.t_ms / 60'000.0);
+    jobs.push_back(static_cast<double>(s.bytes));
+  }
+  b.growth_per_min = stats::theil_sen_slope(minutes, jobs).value_or(0);
+  return b;
 }
 
 RunMetrics compute_run_metrics(const Series& samples, const std::vector<PhaseSpan>& phases,

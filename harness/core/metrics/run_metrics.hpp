@@ -37,6 +37,11 @@ std::optional<std::int64_t> residual_bytes(const Series& samples,
 // ops per second of the load phase; empty when the load phase lasted no time.
 std::optional<double> throughput_per_s(std::int64_t ops, const std::vector<PhaseSpan>& phases);
 
+// The backlog of a queue from its sampled lengths ([t_ms, jobs]); empty without samples from the
+// load phase on.
+std::optional<BacklogSummary> backlog_summary(const Series& lengths,
+                                              const std::vector<PhaseSpan>& phases);
+
 // All of the above plus retained = residual - idle, and the given peak, ops, errors, latency.
 // ops is empty for drivers without operations (command): no throughput then.
 RunMetrics compute_run_metrics(const Series& samples, const std::vector<PhaseSpan>& phases,

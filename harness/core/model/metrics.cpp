@@ -25,6 +25,7 @@ const std::vector<MetricInfo>& gated_metrics() {
 }
 
 const MetricInfo* find_metric(std::string_view name) {
+  if (const auto service = split_service_metric(name)) return find_metric(service->metric);
   for (const auto& m : gated_metrics()) {
     if (m.name == name) return &m;
   }
@@ -37,7 +38,35 @@ std::vector<std::string> gated_metric_names() {
   return names;
 }
 
+bool is_memory_metric(const MetricInfo& info) {
+  return info.is_bytes;
+}
+
+std::vector<std::string> memory_metric_names() {
+  std::vector<std::string> names;
+  for (const auto& m : gated_metrics()) {
+    if (is_memory_metric(m)) names.push_back(m.name);
+  }
+  return names;
+}
+
+std::optional<ServiceMetric> split_service_metric(std::string_view name) {
+  constexpr std::string_view kPrefix = "services.";
+  if (name.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  const auto rest = name.substr(kPrefix.size());
+  const auto dot = rest.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 >= rest.size()) return std::nullopt;
+  return ServiceMetric{std::string(rest.substr(0, dot)), std::string(rest.substr(dot + 1))};
+}
+
+std::string service_metric_name(const std::string& service, const std::string& metric) {
+  return "services." + service + "." + metric;
+}
+
 std::string format_metric(std::string_view metric, double value) {
+  if (const auto service = split_service_metric(metric)) {
+    return format_metric(service->metric, value);
+  }
   if (metric == "growth_bytes_per_min") return format_bytes(value) + "/min";
   if (metric == "throughput_per_s") return fmt::format("{:.1f}/s", value);
   const MetricInfo* info = find_metric(metric);

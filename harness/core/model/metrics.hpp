@@ -3,6 +3,7 @@
 // The metrics a gate rule or a budget may name (DESIGN.md, "Metrics"), with the direction in
 // which they get better and the key of their absolute floor in a gate rule.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,10 +22,23 @@ struct MetricInfo {
 
 const std::vector<MetricInfo>& gated_metrics();
 
-// nullptr when name is not a gated metric.
+// nullptr when name is not a gated metric. A service's metric ("services.redis.peak_bytes")
+// has the info of its metric ("peak_bytes").
 const MetricInfo* find_metric(std::string_view name);
 
 std::vector<std::string> gated_metric_names();
+
+// Memory metrics (bytes, and growth): what services are gated on.
+bool is_memory_metric(const MetricInfo& info);
+std::vector<std::string> memory_metric_names();
+
+// "services.redis.peak_bytes" <-> {"redis", "peak_bytes"}.
+struct ServiceMetric {
+  std::string service;
+  std::string metric;
+};
+std::optional<ServiceMetric> split_service_metric(std::string_view name);
+std::string service_metric_name(const std::string& service, const std::string& metric);
 
 // A metric's value for people, in its unit: "12.3 MiB", "1.20 MiB/min", "4000.0/s", "0.350 ms".
 std::string format_metric(std::string_view metric, double value);

@@ -22,6 +22,13 @@ struct LatencySummary {
   std::int64_t count = 0;
 };
 
+// Jobs waiting in a queue (the sum of the driver's queues), sampled through the run.
+struct BacklogSummary {
+  std::int64_t max = 0;       // from the load phase on
+  std::int64_t final = 0;     // the last sample (end of the cool-down)
+  double growth_per_min = 0;  // Theil-Sen slope over the load phase, jobs per minute
+};
+
 struct RunMetrics {
   std::optional<std::int64_t> idle_bytes;
   std::optional<std::int64_t> peak_bytes;
@@ -31,6 +38,7 @@ struct RunMetrics {
   std::optional<double> growth_bytes_per_min;
   std::optional<double> throughput_per_s;
   std::optional<LatencySummary> latency_ms;
+  std::optional<BacklogSummary> backlog_jobs;
   std::int64_t ops = 0;
   std::int64_t errors = 0;
 };
@@ -45,12 +53,38 @@ struct PeakDetail {
   bool hwm_complete = true;
 };
 
-struct RunRecord {
-  int index = 0;  // 1-based repetition number
-  RunMetrics metrics;
-  std::vector<PhaseSpan> phases;
+// The memory of one role's process tree: a service's (the SUT's is the run's own figures).
+struct RoleMemory {
+  std::string role;   // the service's name
+  bool gated = false;  // its metrics are gated (services.NAME.<metric>)
   Series samples;
   PeakDetail peak;
+  RunMetrics metrics;  // memory metrics only
+  int max_processes = 0;
+  std::optional<std::string> exit;  // how its root process ended, when before memgate stopped it
+  nlohmann::json figures = nlohmann::json::object();  // its own figures (Redis INFO memory)
+};
+
+// One process of a watched tree over its life in the run.
+struct ProcessRecord {
+  int pid = 0;
+  std::string role;          // "sut" or a service's name
+  std::string name;          // comm
+  std::string command_line;  // argv joined by spaces (cut at 300 bytes)
+  double start_ms = 0;       // first seen
+  double end_ms = 0;         // last seen
+  std::int64_t peak_bytes = 0;   // highest of its samples, high-water marks and rusage peak
+  std::int64_t final_bytes = 0;  // its last sample
+};
+
+struct RunRecord {
+  int index = 0;  // 1-based repetition number
+  RunMetrics metrics;  // the SUT's
+  std::vector<PhaseSpan> phases;
+  Series samples;  // the SUT's tree
+  PeakDetail peak;
+  std::vector<RoleMemory> services;
+  std::vector<ProcessRecord> processes;
   int interval_ms = 0;
   std::string memory_kind = "rss";
   int max_processes = 0;
@@ -61,7 +95,7 @@ struct RunRecord {
   std::optional<std::string> sut_exit;  // how the SUT's root process ended, when it did
   std::vector<std::string> sut_log_tail;
   nlohmann::json driver = nlohmann::json::object();  // driver-specific figures
-  nlohmann::json sut_figures = nlohmann::json::object();  // SUT-side figures (Redis INFO memory)
+  nlohmann::json sut_figures = nlohmann::json::object();  // the SUT's own figures (Redis INFO)
 
   void invalidate(std::string why) {
     valid = false;

@@ -7,7 +7,9 @@
 
 #include "core/model/metrics.hpp"
 #include "core/model/units.hpp"
+#include "core/report/process_table.hpp"
 #include "core/report/report_format.hpp"
+#include "core/report/role_summary.hpp"
 #include "core/report/svg_plot.hpp"
 #include "core/report/verdict_table.hpp"
 #include "core/report/xml_writer.hpp"
@@ -34,12 +36,14 @@ svg.plot { width: 100%; height: auto; background: #fff; }
 .grid { stroke: #e6e9ef; stroke-width: 1; } .tick { fill: #5b6475; font-size: 11px; } .tick-y { text-anchor: end; } .tick-x { text-anchor: middle; }
 .phase-idle { fill: #e8f0fe; } .phase-warmup { fill: #fff4e0; } .phase-load { fill: #fde9e7; } .phase-cooldown { fill: #e7f6ec; }
 .phase { opacity: 0.7; } .phase-label { fill: #5b6475; font-size: 11px; }
-.series { fill: none; stroke-width: 1.6; stroke-linejoin: round; } .memory { stroke: #1f5fbf; } .sut-memory { stroke: #8a5cd1; stroke-dasharray: 5 3; }
+.series { fill: none; stroke-width: 1.6; stroke-linejoin: round; } .memory { stroke: #1f5fbf; } .own-figure { stroke: #8a5cd1; stroke-dasharray: 5 3; }
+.service-memory { stroke-width: 1.3; } .service-0 { stroke: #d9822b; } .service-1 { stroke: #2f9e8f; } .service-2 { stroke: #b5487a; } .service-3 { stroke: #6b7d1f; }
 .level { stroke-width: 1.2; stroke-dasharray: 6 3; } .level-idle { stroke: #2b7bd8; } .level-plateau { stroke: #c0392b; } .level-residual { stroke: #1e8f4e; }
 .level-label { fill: #3d4554; font-size: 11px; }
 .baseline-band { fill: #9aa5b1; opacity: 0.28; } .baseline-peak { stroke: #6b7684; stroke-dasharray: 2 3; }
 .peak { fill: #c0392b; } .peak-hwm { stroke: #c0392b; stroke-dasharray: 3 2; } .peak-label { fill: #c0392b; font-size: 11px; text-anchor: end; }
 .legend span { margin-right: 14px; font-size: 12px; color: #3d4554; }
+details { margin: 6px 0; } summary { cursor: pointer; color: #3d4554; }
 footer { margin-top: 32px; color: #7a8394; font-size: 12px; }
 )";
 
@@ -99,32 +103,100 @@ void metrics_section(XmlWriter& xml, const Report& r) {
   std::vector<std::string> ops{"ops / errors", fmt::format("{} / {}", r.summary.ops, r.summary.errors)};
   for (const auto& run : r.runs) ops.push_back(fmt::format("{} / {}", run.metrics.ops, run.metrics.errors));
   row(xml, ops);
+  if (r.summary.backlog_jobs) {
+    const auto backlog = [](const std::optional<BacklogSummary>& b) {
+      return b ? fmt::format("{} / {} ({:+.0f}/min)", b->max, b->final, b->growth_per_min)
+               : std::string("-");
+    };
+    std::vector<std::string> cells{"backlog max / final", backlog(r.summary.backlog_jobs)};
+    for (const auto& run : r.runs) cells.push_back(backlog(run.metrics.backlog_jobs));
+    row(xml, cells);
+  }
   xml.end().end().newline();
 }
 
-void sut_section(XmlWriter& xml, const Report& r) {
-  bool any = false;
-  for (const auto& run : r.runs) any = any || run.sut_figures.contains("redis");
-  if (!any) return;
-  xml.start("section").attr("id", "sut").element("h2", "The SUT's own figures (Redis INFO memory)");
-  xml.element("p", "used_memory is what Redis allocated; used_memory_rss what the OS gave it. "
-                   "RSS growing without used_memory is fragmentation.");
-  xml.start("table").newline();
-  row(xml, {"run", "used_memory idle", "plateau", "residual", "peak", "used_memory_rss plateau", "queue length at the end"}, true);
+// A server's own figures (Redis INFO memory), of the SUT or of a service, per run.
+void figures_section(XmlWriter& xml, const Report& r) {
+  struct Row {
+    int run;
+    std::string role;
+    const nlohmann::json* redis;
+  };
+  std::vector<Row> rows;
   for (const auto& run : r.runs) {
-    if (!run.sut_figures.contains("redis")) continue;
-    const auto& redis = run.sut_figures["redis"];
+    if (run.sut_figures.contains("redis")) rows.push_back({run.index, "sut", &run.sut_figures["redis"]});
+    for (const auto& service : run.services) {
+      if (service.figures.contains("redis")) {
+        rows.push_back({run.index, service.role, &service.figures["redis"]});
+      }
+    }
+  }
+  if (rows.empty()) return;
+  xml.start("section").attr("id", "figures").element("h2", "Redis's own figures (INFO memory)");
+  xml.element("p", "used_memory is what Redis allocated; used_memory_rss what the OS gave it. "
+                   "RSS growing without used_memory is fragmentation. Command counts are this "
+                   "run's.");
+  xml.start("table").newline();
+  row(xml, {"run", "role", "used_memory idle", "plateau", "residual", "peak",
+            "used_memory_rss plateau", "queue length at the end"}, true);
+  for (const Row& each : rows) {
+    const auto& redis = *each.redis;
     const auto figure = [&](const char* series, const char* key) {
       const auto& s = redis.value(series, nlohmann::json::object());
       return s.contains(key) ? format_bytes(s[key].get<double>()) : std::string("-");
     };
     const auto& final_state = redis.value("final", nlohmann::json::object());
-    row(xml, {fmt::format("run {}", run.index), figure("used_memory_bytes", "idle"),
+    row(xml, {fmt::format("run {}", each.run), each.role, figure("used_memory_bytes", "idle"),
               figure("used_memory_bytes", "plateau"), figure("used_memory_bytes", "residual"),
               figure("used_memory_bytes", "peak"), figure("used_memory_rss_bytes", "plateau"),
               final_state.contains("queue_length") ? final_state["queue_length"].dump() : "-"});
   }
   xml.end().end().newline();
+}
+
+// Memory per role: the SUT's and each service's, medians over the runs.
+void roles_section(XmlWriter& xml, const Report& r) {
+  const auto roles = role_summaries(r);
+  if (roles.empty()) return;
+  xml.start("section").attr("id", "roles").element("h2", "Memory per role");
+  xml.element("p", "The gate judges the SUT's figures, and a service's only when it says "
+                   "\"gate\": true. Medians over the runs.");
+  xml.start("table").newline();
+  std::vector<std::string> header{"role", "gated"};
+  for (const auto& m : role_table_metrics()) header.push_back(m);
+  row(xml, header, true);
+  for (const auto& role : roles) {
+    std::vector<std::string> cells{role.role, role.gated ? "yes" : "no"};
+    for (const auto& m : role_table_metrics()) {
+      const auto v = metric_value(role.metrics, m);
+      cells.push_back(v ? format_metric(m, *v) : "-");
+    }
+    row(xml, cells);
+  }
+  xml.end().end().newline();
+}
+
+// The processes of each run, biggest peak first: which process grew.
+void processes_section(XmlWriter& xml, const Report& r) {
+  constexpr std::size_t kTop = 15;
+  bool any = false;
+  for (const auto& run : r.runs) any = any || run.processes.size() > 1;
+  if (!any) return;
+  xml.start("section").attr("id", "processes").element("h2", "Processes");
+  for (const auto& run : r.runs) {
+    const auto rows = top_processes(run.processes, kTop);
+    xml.start("details");
+    if (run.index == r.runs.front().index) xml.attr("open", "open");
+    xml.element("summary", fmt::format("Run {}: {} process(es){}", run.index, run.processes.size(),
+                                       run.processes.size() > rows.size()
+                                           ? fmt::format(", the {} with the highest peak", rows.size())
+                                           : ""));
+    xml.start("table").newline();
+    row(xml, {"command line", "pid", "role", "name", "lifetime", "peak", "final"}, true);
+    for (const auto& p : rows) row(xml, {p.command_line, p.pid, p.role, p.name, p.lifetime, p.peak, p.final});
+    xml.end().end().newline();
+  }
+  xml.end().newline();
 }
 
 void latency_section(XmlWriter& xml, const Report& r) {
@@ -208,10 +280,11 @@ class HtmlFormat : public ReportFormat {
     xml.start("section").attr("id", "runs").element("h2", "Memory over time");
     xml.start("p").attr("class", "legend")
         .start("span").text("— memory of the SUT's process tree").end()
+        .start("span").text("— each service's, in its own colour").end()
         .start("span").text("- - idle / plateau / residual").end()
         .start("span").text("● peak").end()
         .start("span").text("▒ baseline plateau (min to max)").end()
-        .start("span").text("- - Redis used_memory, where sampled").end().end();
+        .start("span").text("- - a server's own figure (Redis used_memory), where sampled").end().end();
     for (const auto& run : r.runs) {
       xml.start("figure");
       write_memory_plot(xml, run, c.baseline);
@@ -227,7 +300,9 @@ class HtmlFormat : public ReportFormat {
     }
     xml.end().newline();
     metrics_section(xml, r);
-    sut_section(xml, r);
+    roles_section(xml, r);
+    figures_section(xml, r);
+    processes_section(xml, r);
     latency_section(xml, r);
     problems_section(xml, r);
     environment_section(xml, r);

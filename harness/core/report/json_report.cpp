@@ -35,10 +35,69 @@ json metrics_to_json(const RunMetrics& m) {
                          {"max", round_ms(m.latency_ms->max_ms)},
                          {"count", m.latency_ms->count}};
   }
+  if (m.backlog_jobs) {
+    out["backlog_jobs"] = {{"max", m.backlog_jobs->max},
+                           {"final", m.backlog_jobs->final},
+                           {"growth_per_min", round3(m.backlog_jobs->growth_per_min)}};
+  }
   out["ops"] = m.ops;
   out["errors"] = m.errors;
   return out;
 }
+
+namespace {
+
+json samples_to_json(const Series& series) {
+  json samples = json::array();
+  for (const auto& s : series) samples.push_back(json::array({round_ms(s.t_ms), s.bytes}));
+  return samples;
+}
+
+json peak_to_json(const PeakDetail& p) {
+  json peak = {{"max_sample_bytes", p.max_sample_bytes},
+               {"hwm_peak_bytes", p.hwm_peak_bytes},
+               {"exit_peak_bytes", p.exit_peak_bytes},
+               {"hwm_complete", p.hwm_complete}};
+  if (p.cgroup_peak_bytes) peak["cgroup_peak_bytes"] = *p.cgroup_peak_bytes;
+  return peak;
+}
+
+// runs[].roles: the SUT's memory (its samples are the run's own) and each service's.
+json roles_to_json(const RunRecord& run) {
+  json sut = {{"metrics", metrics_to_json(run.metrics)},
+              {"peak", peak_to_json(run.peak)},
+              {"max_processes", run.max_processes}};
+  if (!run.sut_figures.empty()) sut["figures"] = run.sut_figures;
+  json services = json::object();
+  for (const RoleMemory& s : run.services) {
+    json role = {{"gated", s.gated},
+                 {"metrics", metrics_to_json(s.metrics)},
+                 {"peak", peak_to_json(s.peak)},
+                 {"max_processes", s.max_processes},
+                 {"samples", samples_to_json(s.samples)}};
+    if (s.exit) role["exit"] = *s.exit;
+    if (!s.figures.empty()) role["figures"] = s.figures;
+    services[s.role] = role;
+  }
+  return {{"sut", sut}, {"services", services}};
+}
+
+json processes_to_json(const std::vector<ProcessRecord>& processes) {
+  json out = json::array();
+  for (const ProcessRecord& p : processes) {
+    out.push_back({{"pid", p.pid},
+                   {"role", p.role},
+                   {"name", p.name},
+                   {"command_line", p.command_line},
+                   {"start_ms", round_ms(p.start_ms)},
+                   {"end_ms", round_ms(p.end_ms)},
+                   {"peak_bytes", p.peak_bytes},
+                   {"final_bytes", p.final_bytes}});
+  }
+  return out;
+}
+
+}  // namespace
 
 json run_to_json(const RunRecord& run) {
   json phases = json::array();
@@ -46,29 +105,23 @@ json run_to_json(const RunRecord& run) {
     phases.push_back({{"name", p.name}, {"start_ms", round_ms(p.start_ms)},
                       {"end_ms", round_ms(p.end_ms)}});
   }
-  json samples = json::array();
-  for (const auto& s : run.samples) samples.push_back(json::array({round_ms(s.t_ms), s.bytes}));
-  json peak = {{"max_sample_bytes", run.peak.max_sample_bytes},
-               {"hwm_peak_bytes", run.peak.hwm_peak_bytes},
-               {"exit_peak_bytes", run.peak.exit_peak_bytes},
-               {"hwm_complete", run.peak.hwm_complete}};
-  if (run.peak.cgroup_peak_bytes) peak["cgroup_peak_bytes"] = *run.peak.cgroup_peak_bytes;
   json out = {{"index", run.index},
               {"valid", run.valid},
               {"problems", run.problems},
               {"warnings", run.warnings},
               {"metrics", metrics_to_json(run.metrics)},
-              {"peak", peak},
+              {"peak", peak_to_json(run.peak)},
               {"watch", {{"interval_ms", run.interval_ms},
                          {"memory", run.memory_kind},
                          {"max_processes", run.max_processes},
                          {"late_ticks", run.late_ticks}}},
               {"phases", phases},
-              {"samples", samples}};
+              {"samples", samples_to_json(run.samples)},
+              {"roles", roles_to_json(run)},
+              {"processes", processes_to_json(run.processes)}};
   if (run.sut_exit) out["sut_exit"] = *run.sut_exit;
   if (!run.sut_log_tail.empty()) out["sut_log_tail"] = run.sut_log_tail;
   if (!run.driver.empty()) out["driver"] = run.driver;
-  if (!run.sut_figures.empty()) out["sut_figures"] = run.sut_figures;
   return out;
 }
 

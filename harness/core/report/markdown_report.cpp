@@ -6,6 +6,7 @@
 #include "core/model/metrics.hpp"
 #include "core/model/units.hpp"
 #include "core/report/report_format.hpp"
+#include "core/report/role_summary.hpp"
 #include "core/report/verdict_table.hpp"
 
 namespace memgate {
@@ -43,6 +44,28 @@ std::string metrics_table(const RunMetrics& m) {
   return out;
 }
 
+// Memory per role, when the scenario has services.
+std::string roles_table(const Report& r) {
+  const auto roles = role_summaries(r);
+  if (roles.empty()) return "";
+  std::string out = "| role | gated |";
+  std::string rule = "|:--|:--|";
+  for (const auto& m : role_table_metrics()) {
+    out += " " + cell(m) + " |";
+    rule += "--:|";
+  }
+  out += "\n" + rule + "\n";
+  for (const auto& role : roles) {
+    out += fmt::format("| {} | {} |", cell(role.role), role.gated ? "yes" : "no");
+    for (const auto& m : role_table_metrics()) {
+      const auto v = metric_value(role.metrics, m);
+      out += " " + (v ? format_metric(m, *v) : std::string("-")) + " |";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
 class MarkdownFormat : public ReportFormat {
  public:
   std::string file_name() const override { return "summary.md"; }
@@ -70,6 +93,10 @@ class MarkdownFormat : public ReportFormat {
       for (const auto& note : c.verdict->notes) out += "- " + cell(note) + "\n";
     } else if (r.all_valid()) {
       out += metrics_table(r.summary);
+    }
+    if (const std::string roles = roles_table(r); !roles.empty()) {
+      if (out.size() < 2 || out.compare(out.size() - 2, 2, "\n\n") != 0) out += "\n";
+      out += roles;
     }
     for (const auto& run : r.runs) {
       for (const auto& problem : run.problems) {

@@ -61,6 +61,19 @@ RunMetrics summarize(const std::vector<RunRecord>& runs) {
       return (*m.latency_ms).*field;
     });
   };
+  const auto backlog = [&](auto field) {
+    return median_of<double>(chosen, [&](const RunMetrics& m) -> std::optional<double> {
+      if (!m.backlog_jobs) return std::nullopt;
+      return static_cast<double>((*m.backlog_jobs).*field);
+    });
+  };
+  if (auto max = backlog(&BacklogSummary::max)) {
+    BacklogSummary b;
+    b.max = std::llround(*max);
+    b.final = std::llround(backlog(&BacklogSummary::final).value_or(0));
+    b.growth_per_min = backlog(&BacklogSummary::growth_per_min).value_or(0);
+    s.backlog_jobs = b;
+  }
   if (auto p50 = latency(&LatencySummary::p50_ms)) {
     LatencySummary l;
     l.p50_ms = *p50;

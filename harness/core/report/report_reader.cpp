@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/gate/gate.hpp"
+#include "core/drivers/driver_kind.hpp"
 #include "core/model/errors.hpp"
 #include "core/model/text_file.hpp"
 #include "core/scenario/json_reader.hpp"
@@ -27,6 +28,14 @@ RunMetrics read_metrics(ObjectReader m) {
   out.throughput_per_s = m.opt_number("throughput_per_s", 0, kBig);
   out.ops = m.opt_int("ops", 0, INT64_MAX).value_or(0);
   out.errors = m.opt_int("errors", 0, INT64_MAX).value_or(0);
+  if (auto b = m.opt_object("backlog_jobs")) {
+    BacklogSummary s;
+    s.max = b->get_int("max", 0, INT64_MAX);
+    s.final = b->get_int("final", 0, INT64_MAX);
+    s.growth_per_min = b->get_number("growth_per_min", -kBig, kBig);
+    b->reject_unknown_keys();
+    out.backlog_jobs = s;
+  }
   if (auto l = m.opt_object("latency_ms")) {
     LatencySummary s;
     s.p50_ms = l->get_number("p50", 0, kBig);
@@ -38,6 +47,22 @@ RunMetrics read_metrics(ObjectReader m) {
     out.latency_ms = s;
   }
   m.reject_unknown_keys();
+  return out;
+}
+
+// The services' memory metrics (a gated service's are gated too); the rest of roles is for people.
+std::vector<RoleMemory> read_services(ObjectReader& roles) {
+  std::vector<RoleMemory> out;
+  auto services = roles.opt_object("services");
+  if (!services) return out;
+  for (const auto& name : services->keys()) {
+    ObjectReader role = services->get_object(name);
+    RoleMemory memory;
+    memory.role = name;
+    memory.gated = role.opt_bool("gated").value_or(false);
+    memory.metrics = read_metrics(role.get_object("metrics"));
+    out.push_back(std::move(memory));
+  }
   return out;
 }
 
@@ -55,7 +80,7 @@ ReportForGate read_report_file(const std::string& path) {
   Report& report = out.report;
   report.scenario = r.get_string("scenario");
   report.scenario_hash = r.get_string("scenario_hash");
-  report.driver = r.get_enum("driver", {"redis-queue", "text-batch", "command"});
+  report.driver = r.get_enum("driver", driver_kind_names());
   if (const nlohmann::json* env = r.opt_raw("environment"); env && env->is_object()) {
     report.environment = *env;
   }
@@ -64,7 +89,7 @@ ReportForGate read_report_file(const std::string& path) {
     r.fail("gate", "the report carries no gate rules", "reports written by `memgate run` or "
                                                        "`memgate check` carry them");
   }
-  out.gate = gate_from_json(*gate, path, "/gate", report.driver);
+  out.gate = gate_from_json(*gate, path, "/gate");
   const nlohmann::json* runs = r.opt_raw("runs");
   if (!runs || !runs->is_array() || runs->empty()) r.fail("runs", "expected a non-empty array");
   for (std::size_t i = 0; i < runs->size(); ++i) {
@@ -76,6 +101,7 @@ ReportForGate read_report_file(const std::string& path) {
     if (!valid) run.fail("valid", "required key 'valid' is missing (true or false)");
     record.valid = *valid;
     record.metrics = read_metrics(run.get_object("metrics"));
+    if (auto roles = run.opt_object("roles")) record.services = read_services(*roles);
     report.runs.push_back(std::move(record));
   }
   report.summary = summarize(report.runs);

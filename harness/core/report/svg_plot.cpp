@@ -54,15 +54,30 @@ void level(XmlWriter& xml, const Frame& f, const PhaseSpan* phase, std::optional
       .text(fmt::format("{} {}", name, format_bytes(static_cast<double>(*bytes)))).end();
 }
 
-Series sut_series(const RunRecord& run) {
-  Series out;
-  if (!run.sut_figures.contains("redis")) return out;
-  const auto& samples = run.sut_figures["redis"].value("samples", nlohmann::json::array());
-  for (const auto& s : samples) {
-    if (s.is_array() && s.size() >= 2 && s[0].is_number() && s[1].is_number()) {
-      out.push_back({s[0].get<double>(), s[1].get<std::int64_t>()});
+// A server's own figure (Redis used_memory): the first column after t_ms of its samples, and
+// the label it carries.
+struct OwnFigure {
+  std::string label;
+  Series series;
+};
+
+std::vector<OwnFigure> own_figures(const RunRecord& run) {
+  std::vector<OwnFigure> out;
+  const auto add = [&](const nlohmann::json& figures, const std::string& role) {
+    for (const auto& [source, figure] : figures.items()) {
+      if (!figure.is_object()) continue;
+      OwnFigure f;
+      f.label = figure.value("label", source) + (role.empty() ? "" : " (" + role + ")");
+      for (const auto& s : figure.value("samples", nlohmann::json::array())) {
+        if (s.is_array() && s.size() >= 2 && s[0].is_number() && s[1].is_number()) {
+          f.series.push_back({s[0].get<double>(), s[1].get<std::int64_t>()});
+        }
+      }
+      if (!f.series.empty()) out.push_back(std::move(f));
     }
-  }
+  };
+  add(run.sut_figures, "");
+  for (const auto& service : run.services) add(service.figures, service.role);
   return out;
 }
 
@@ -90,7 +105,10 @@ Series reduce_for_plot(const Series& series, std::size_t columns) {
 
 void write_memory_plot(XmlWriter& xml, const RunRecord& run, const Baseline* baseline) {
   const Series memory = reduce_for_plot(run.samples, kColumns);
-  const Series sut = reduce_for_plot(sut_series(run), kColumns);
+  std::vector<OwnFigure> figures = own_figures(run);
+  for (auto& f : figures) f.series = reduce_for_plot(f.series, kColumns);
+  std::vector<Series> services;
+  for (const auto& service : run.services) services.push_back(reduce_for_plot(service.samples, kColumns));
   const std::int64_t peak = run.metrics.peak_bytes.value_or(run.peak.max_sample_bytes);
   double t_max = 1, y_max = static_cast<double>(peak);
   for (const auto& s : run.samples) t_max = std::max(t_max, s.t_ms);
@@ -103,7 +121,12 @@ void write_memory_plot(XmlWriter& xml, const RunRecord& run, const Baseline* bas
   }
   if (band) y_max = std::max(y_max, band->max);
   if (baseline_peak) y_max = std::max(y_max, baseline_peak->median);
-  for (const auto& s : sut) y_max = std::max(y_max, static_cast<double>(s.bytes));
+  for (const auto& f : figures) {
+    for (const auto& s : f.series) y_max = std::max(y_max, static_cast<double>(s.bytes));
+  }
+  for (const auto& service : services) {
+    for (const auto& s : service) y_max = std::max(y_max, static_cast<double>(s.bytes));
+  }
   // Ticks at round numbers of the unit the axis shows (MiB, not millions of bytes).
   const double unit = y_max >= 1024.0 * 1024 * 1024 ? 1024.0 * 1024 * 1024
                       : y_max >= 1024.0 * 1024      ? 1024.0 * 1024
@@ -156,13 +179,21 @@ void write_memory_plot(XmlWriter& xml, const RunRecord& run, const Baseline* bas
     xml.element("title", "baseline peak (median) " + format_bytes(baseline_peak->median));
     xml.end();
   }
-  if (!sut.empty()) {
-    xml.start("polyline").attr("class", "series sut-memory").attr("points", points(sut, f));
-    xml.element("title", "the SUT's own figure: Redis used_memory");
+  for (const auto& figure : figures) {
+    xml.start("polyline").attr("class", "series own-figure").attr("points", points(figure.series, f));
+    xml.element("title", "the server's own figure: " + figure.label);
+    xml.end();
+  }
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    xml.start("polyline")
+        .attr("class", fmt::format("series service-memory service-{}", i % 4))
+        .attr("points", points(services[i], f));
+    xml.element("title", fmt::format("memory of the service '{}' ({})", run.services[i].role,
+                                      run.memory_kind));
     xml.end();
   }
   xml.start("polyline").attr("class", "series memory").attr("points", points(memory, f));
-  xml.element("title", fmt::format("memory of the process tree ({})", run.memory_kind));
+  xml.element("title", fmt::format("memory of the SUT's process tree ({})", run.memory_kind));
   xml.end();
   level(xml, f, find_phase(run.phases, "idle"), run.metrics.idle_bytes, "idle");
   level(xml, f, load, run.metrics.plateau_bytes, "plateau");

@@ -1,7 +1,8 @@
 #pragma once
 
-// The memory-over-time plot of one run, as inline SVG: phases shaded, the tree's memory as a
-// line (and the SUT's own figure, e.g. Redis used_memory, when there is one), the peak marked,
+// The memory-over-time plot of one run, as inline SVG: phases shaded, the SUT tree's memory as a
+// line, each service's as a line of its own, a server's own figure (Redis used_memory) where one
+// was sampled, the SUT's peak marked,
 // idle/plateau/residual drawn as levels over their phases, and the baseline's plateau band when
 // there is a baseline. Long series are reduced to the min and max of each pixel column, so
 // spikes stay visible.

@@ -9,80 +9,135 @@ namespace memgate::scenario_parts {
 
 namespace {
 
-// Metrics a scenario cannot produce: a rule on them could never be checked.
-bool open_model(const DriverSpec& driver) {
-  if (const auto* r = std::get_if<RedisQueueDriverSpec>(&driver)) return r->rate_per_s > 0;
-  if (const auto* t = std::get_if<TextBatchDriverSpec>(&driver)) return t->rate_per_s > 0;
-  return false;
-}
-
-std::optional<std::string> unmeasured_reason(const std::string& metric, const DriverSpec& driver,
-                                             double cooldown_s) {
-  if (!std::holds_alternative<CommandDriverSpec>(driver)) {
-    if (cooldown_s <= 0 && (metric == "residual_bytes" || metric == "retained_bytes")) {
-      return "residual memory is measured in the cool-down: set phases.cooldown_s above 0";
-    }
-    if (metric == "throughput_per_s" && open_model(driver)) {
-      return "an open-model scenario's throughput is its target rate (a SUT that cannot keep up "
-             "makes the run invalid), so a rule on it could never fire: gate latency_p99_ms "
-             "instead";
-    }
-    return std::nullopt;
-  }
-  if (metric == "throughput_per_s" || metric.rfind("latency_", 0) == 0) {
+// Why a scenario cannot produce a metric (a rule on it could never be checked), or nothing.
+std::optional<std::string> unmeasured_reason(const std::string& metric, const GateContext& c) {
+  if (!c.traits) return std::nullopt;
+  const DriverTraits& t = *c.traits;
+  const bool around_load = metric == "idle_bytes" || metric == "residual_bytes" ||
+                           metric == "retained_bytes";
+  if (!t.has_operations && (metric == "throughput_per_s" || metric.rfind("latency_", 0) == 0)) {
     return "a command scenario has no operations, so no throughput or latency";
   }
-  if (metric == "idle_bytes" || metric == "residual_bytes" || metric == "retained_bytes") {
+  if (!t.has_idle_and_cooldown && around_load) {
     return "a command scenario has no idle or cool-down phase";
+  }
+  if (!t.has_latency && metric.rfind("latency_", 0) == 0) {
+    return "drain completion sees a job leave the queue, not finish: there is no latency per "
+           "job (use completion.ack_queue to measure it)";
+  }
+  if (c.cooldown_s <= 0 && (metric == "residual_bytes" || metric == "retained_bytes")) {
+    return "residual memory is measured in the cool-down: set phases.cooldown_s above 0";
+  }
+  if (metric == "throughput_per_s" && t.open_model) {
+    return "an open-model scenario's throughput is its target rate (a SUT that cannot keep up "
+           "makes the run invalid), so a rule on it could never fire: gate latency_p99_ms "
+           "instead";
   }
   return std::nullopt;
 }
 
-GateSpec default_gate(const DriverSpec& driver, double cooldown_s) {
+GateSpec default_gate(const GateContext& c) {
   constexpr double kFloorBytes = 4 * 1024 * 1024;
   GateSpec gate;
   for (const char* m : {"peak_bytes", "plateau_bytes", "residual_bytes"}) {
-    if (unmeasured_reason(m, driver, cooldown_s)) continue;
+    if (unmeasured_reason(m, c)) continue;
     gate.rules.push_back({m, 10, kFloorBytes});
   }
   gate.rules.push_back({"growth_bytes_per_min", std::nullopt, 1024 * 1024});
-  if (!unmeasured_reason("throughput_per_s", driver, cooldown_s)) {
+  if (!unmeasured_reason("throughput_per_s", c)) {
     gate.rules.push_back({"throughput_per_s", 15, std::nullopt});
   }
   return gate;
 }
 
+// The metric a gate key names: a gated metric, or services.NAME.<memory metric>; checks that
+// the scenario can measure it. Returns nullptr for keys that are neither (unknown keys).
+const MetricInfo* gate_metric(ObjectReader& r, const std::string& key, const GateContext& c) {
+  if (const auto service = split_service_metric(key)) {
+    const MetricInfo* info = find_metric(service->metric);
+    if (!info || !is_memory_metric(*info)) {
+      r.fail(key, fmt::format("'{}' is not a memory metric: a service is gated on its memory",
+                              service->metric),
+             fmt::format("memory metrics: {}", fmt::join(memory_metric_names(), ", ")));
+    }
+    if (c.traits && std::find(c.gated_services.begin(), c.gated_services.end(),
+                              service->service) == c.gated_services.end()) {
+      r.fail(key, fmt::format("the service '{}' is not gated", service->service),
+             fmt::format("set services.{}.gate to true", service->service));
+    }
+    if (auto why = unmeasured_reason(service->metric, c)) r.fail(key, *why);
+    return info;
+  }
+  const MetricInfo* info = find_metric(key);
+  if (info) {
+    if (auto why = unmeasured_reason(key, c)) r.fail(key, *why);
+  }
+  return info;
+}
+
+// Gated services get every memory rule the gate has, unless it names one for them itself.
+void add_service_rules(GateSpec& gate, const GateContext& c) {
+  std::vector<GateRule> added;
+  for (const auto& service : c.gated_services) {
+    for (const GateRule& rule : gate.rules) {
+      if (split_service_metric(rule.metric) || !is_memory_metric(*find_metric(rule.metric))) continue;
+      const std::string name = service_metric_name(service, rule.metric);
+      const bool named = std::any_of(gate.rules.begin(), gate.rules.end(),
+                                     [&](const GateRule& r) { return r.metric == name; });
+      if (!named) added.push_back({name, rule.max_change_pct, rule.min_change});
+    }
+  }
+  gate.rules.insert(gate.rules.end(), added.begin(), added.end());
+}
+
 }  // namespace
 
-GateSpec parse_gate(std::optional<ObjectReader> r, const DriverSpec& driver, double cooldown_s) {
-  if (!r) return default_gate(driver, cooldown_s);
+GateSpec parse_gate(std::optional<ObjectReader> r, const GateContext& c) {
+  if (!r) {
+    GateSpec gate = default_gate(c);
+    add_service_rules(gate, c);
+    return gate;
+  }
   GateSpec gate;
   gate.noise_mad_k = r->opt_number("noise_mad_k", 0, 100).value_or(gate.noise_mad_k);
   gate.max_reruns = static_cast<int>(r->opt_int("max_reruns", 0, 10).value_or(gate.max_reruns));
+  // Every metric name is a known key, so that a typo gets a "did you mean".
+  for (const auto& name : gated_metric_names()) r->has(name);
   if (auto budgets = r->opt_object("budgets")) {
-    for (const auto& info : gated_metrics()) {
-      const auto limit = budgets->opt_number(info.name, 0, 1e18);
-      if (!limit) continue;
-      if (auto why = unmeasured_reason(info.name, driver, cooldown_s)) {
-        budgets->fail(info.name, *why);
-      }
-      gate.budgets.push_back({info.name, *limit});
+    for (const auto& name : gated_metric_names()) budgets->has(name);
+    for (const auto& key : budgets->keys()) {
+      if (!gate_metric(*budgets, key, c)) continue;  // unknown: rejected below
+      gate.budgets.push_back({key, *budgets->opt_number(key, 0, 1e18)});
     }
     budgets->reject_unknown_keys();
   }
-  for (const auto& info : gated_metrics()) {
-    auto rule_reader = r->opt_object(info.name);
-    if (!rule_reader) continue;
-    if (auto why = unmeasured_reason(info.name, driver, cooldown_s)) r->fail(info.name, *why);
-    GateRule rule{info.name, rule_reader->opt_number(info.tolerance_key, 0, 100'000),
-                  rule_reader->opt_number(info.floor_key, 0, 1e18)};
-    rule_reader->reject_unknown_keys();
+  for (const auto& key : r->keys()) {
+    const MetricInfo* info = gate_metric(*r, key, c);
+    if (!info) continue;  // another key of the gate, or unknown: rejected below
+    ObjectReader rule_reader = r->get_object(key);
+    GateRule rule{key, rule_reader.opt_number(info->tolerance_key, 0, 100'000),
+                  rule_reader.opt_number(info->floor_key, 0, 1e18)};
+    rule_reader.reject_unknown_keys();
     if (!rule.max_change_pct && !rule.min_change) {
-      rule_reader->fail_here(fmt::format("a rule needs '{}' and/or '{}'", info.tolerance_key,
-                                         info.floor_key));
+      rule_reader.fail_here(fmt::format("a rule needs '{}' and/or '{}'", info->tolerance_key,
+                                        info->floor_key));
     }
     gate.rules.push_back(std::move(rule));
   }
+  // Rules in the order of the metrics' table (then services'), whatever the file's order.
+  const auto order = [](const std::string& metric) {
+    const auto service = split_service_metric(metric);
+    const auto names = gated_metric_names();
+    const auto at = std::find(names.begin(), names.end(), service ? service->metric : metric);
+    return std::pair{service ? service->service : std::string(), at - names.begin()};
+  };
+  std::stable_sort(gate.rules.begin(), gate.rules.end(),
+                   [&](const GateRule& a, const GateRule& b) { return order(a.metric) < order(b.metric); });
+  std::stable_sort(gate.budgets.begin(), gate.budgets.end(), [&](const GateBudget& a,
+                                                                 const GateBudget& b) {
+    return order(a.metric) < order(b.metric);
+  });
+  add_service_rules(gate, c);
   r->reject_unknown_keys();
   return gate;
 }

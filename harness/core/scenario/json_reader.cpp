@@ -19,15 +19,17 @@ namespace {
 // JSON pointer. nlohmann_json keeps the last of duplicate keys silently; memgate refuses them.
 class DuplicateKeyFinder {
  public:
+  explicit DuplicateKeyFinder(KeyOrder* key_order) : key_order_(key_order) {}
   void on_event(json::parse_event_t event, const json& parsed) {
     using E = json::parse_event_t;
     switch (event) {
-      case E::object_start: frames_.push_back({true, {}, {}, 0}); break;
-      case E::array_start: frames_.push_back({false, {}, {}, 0}); break;
+      case E::object_start: frames_.push_back({true, {}, {}, 0, {}}); break;
+      case E::array_start: frames_.push_back({false, {}, {}, 0, {}}); break;
       case E::key: {
         Frame& top = frames_.back();
         top.key = parsed.get<std::string>();
         if (!top.keys.insert(top.key).second && !duplicate_) duplicate_ = pointer();
+        if (key_order_) top.ordered.push_back(top.key);
         break;
       }
       case E::value:
@@ -35,6 +37,9 @@ class DuplicateKeyFinder {
         break;
       case E::object_end:
       case E::array_end:
+        if (key_order_ && event == E::object_end) {
+          (*key_order_)[pointer(frames_.size() - 1)] = std::move(frames_.back().ordered);
+        }
         frames_.pop_back();
         if (!frames_.empty() && !frames_.back().is_object) ++frames_.back().index;
         break;
@@ -48,23 +53,28 @@ class DuplicateKeyFinder {
     std::set<std::string> keys;
     std::string key;
     std::size_t index;
+    std::vector<std::string> ordered;  // keys in file order
   };
-  std::string pointer() const {
+  // The pointer of the value the first `depth` frames lead to (all frames: the current key).
+  std::string pointer(std::size_t depth = SIZE_MAX) const {
     std::string out;
-    for (const Frame& f : frames_) {
+    for (std::size_t i = 0; i < std::min(depth, frames_.size()); ++i) {
+      const Frame& f = frames_[i];
       out = json_pointer_child(out, f.is_object ? f.key : std::to_string(f.index));
     }
     return out;
   }
+  KeyOrder* key_order_;
   std::vector<Frame> frames_;
   std::optional<std::string> duplicate_;
 };
 
 }  // namespace
 
-json parse_json_text(const std::string& text, const std::string& file, int max_depth) {
+json parse_json_text(const std::string& text, const std::string& file, int max_depth,
+                     KeyOrder* key_order) {
   bool too_deep = false;
-  DuplicateKeyFinder duplicates;
+  DuplicateKeyFinder duplicates(key_order);
   // The callback sees each value as it is parsed; refusing depth here keeps a hostile file from
   // building a deep tree at all.
   const json::parser_callback_t watch = [&](int depth, json::parse_event_t event, json& parsed) {

@@ -16,10 +16,15 @@
 
 namespace memgate {
 
+// The keys of every object of a document in file order, by the object's JSON pointer
+// (nlohmann::json keeps keys sorted; a scenario's services start in file order).
+using KeyOrder = std::map<std::string, std::vector<std::string>>;
+
 // Parses JSON text; syntax errors, nesting deeper than max_depth and invalid UTF-8 become an
-// InputError naming the file (and the byte offset where the parser stopped).
+// InputError naming the file (and the byte offset where the parser stopped). key_order, when
+// given, receives the order of every object's keys.
 nlohmann::json parse_json_text(const std::string& text, const std::string& file,
-                               int max_depth = 64);
+                               int max_depth = 64, KeyOrder* key_order = nullptr);
 
 // "/a/b" + "c~d" -> "/a/b/c~0d" (RFC 6901 escaping).
 std::string json_pointer_child(const std::string& parent, std::string_view key);

@@ -11,47 +11,57 @@ using nlohmann::json;
 
 namespace {
 
-bool is_name_char(char c) { return (c >= 'a' && c <= 'z') || c == '_'; }
+constexpr const char* kKnown =
+    "placeholders are {port}, {port:NAME}, {run_dir}, {bindir} and {scenario_dir}";
 
-std::string expand_string(const std::string& text, const PlaceholderValues& values,
-                          const std::string& file, const std::string& path) {
-  std::string out;
+bool is_name_char(char c) { return (c >= 'a' && c <= 'z') || c == '_'; }
+bool is_port_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+// Calls on_text(literal) and on_placeholder(name, argument) for the parts of text, in order.
+// "{port:redis}" is ("port", "redis"); "{port}" is ("port", "").
+template <typename OnText, typename OnPlaceholder>
+void scan(const std::string& text, const std::string& file, const std::string& path,
+          OnText&& on_text, OnPlaceholder&& on_placeholder) {
   std::size_t i = 0;
   while (i < text.size()) {
     if (text.compare(i, 2, "{{") == 0) {  // an escaped, literal brace
-      out += '{';
+      on_text('{');
       i += 2;
       continue;
     }
     if (text[i] != '{') {
-      out += text[i++];
+      on_text(text[i++]);
       continue;
     }
     std::size_t j = i + 1;
     while (j < text.size() && is_name_char(text[j])) ++j;
+    const std::string name = text.substr(i + 1, j - i - 1);
+    std::string argument;
+    if (name == "port" && j < text.size() && text[j] == ':') {
+      std::size_t k = j + 1;
+      while (k < text.size() && is_port_name_char(text[k])) ++k;
+      argument = text.substr(j + 1, k - j - 1);
+      if (argument.empty() || k >= text.size() || text[k] != '}') {
+        throw InputError(file, path, "'{port:' must be followed by a name and '}'",
+                         "names are lowercase letters, digits, '_' and '-': {port:redis}");
+      }
+      j = k;
+    }
     if (j == i + 1 || j >= text.size() || text[j] != '}') {
-      out += text[i++];  // not a placeholder: a literal brace
+      on_text(text[i++]);  // not a placeholder: a literal brace
       continue;
     }
-    const std::string name = text.substr(i + 1, j - i - 1);
-    if (name == "port") {
-      out += std::to_string(values.port);
-    } else if (name == "bindir") {
-      out += values.bindir;
-    } else if (name == "scenario_dir") {
-      out += values.scenario_dir;
-    } else {
-      throw InputError(file, path, fmt::format("unknown placeholder '{{{}}}'", name),
-                       "placeholders are {port}, {bindir} and {scenario_dir}");
-    }
+    on_placeholder(name, argument);
     i = j + 1;
   }
-  return out;
 }
 
 json expand(const json& node, const PlaceholderValues& values, const std::string& file,
             const std::string& path) {
-  if (node.is_string()) return expand_string(node.get<std::string>(), values, file, path);
+  if (is_verbatim_path(path)) return node;
+  if (node.is_string()) return expand_text(node.get<std::string>(), values, file, path);
   if (node.is_object()) {
     json out = json::object();
     for (const auto& [key, child] : node.items()) {
@@ -69,21 +79,88 @@ json expand(const json& node, const PlaceholderValues& values, const std::string
   return node;
 }
 
+void collect_ports(const json& node, const std::string& path, std::set<std::string>& out) {
+  if (is_verbatim_path(path)) return;
+  if (node.is_string()) {
+    for (auto& name : port_names_in_text(node.get<std::string>())) out.insert(name);
+  } else if (node.is_object()) {
+    for (const auto& [key, child] : node.items()) {
+      collect_ports(child, json_pointer_child(path, key), out);
+    }
+  } else if (node.is_array()) {
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      collect_ports(node[i], json_pointer_child(path, std::to_string(i)), out);
+    }
+  }
+}
+
 }  // namespace
+
+bool is_verbatim_path(const std::string& json_path) {
+  return json_path == "/driver/job/template";
+}
+
+std::string expand_text(const std::string& text, const PlaceholderValues& values,
+                        const std::string& file, const std::string& path) {
+  std::string out;
+  out.reserve(text.size());
+  scan(
+      text, file, path, [&](char c) { out += c; },
+      [&](const std::string& name, const std::string& argument) {
+        if (name == "port") {
+          const std::string role = argument.empty() ? "sut" : argument;
+          const auto it = values.ports.find(role);
+          if (it != values.ports.end()) {
+            out += std::to_string(it->second);
+          } else if (values.any_port) {
+            out += std::to_string(*values.any_port);
+          } else {
+            throw InputError(file, path, fmt::format("no port was chosen for '{}'", role));
+          }
+        } else if (name == "bindir") {
+          out += values.bindir;
+        } else if (name == "scenario_dir") {
+          out += values.scenario_dir;
+        } else if (name == "run_dir") {
+          out += values.run_dir;
+        } else {
+          throw InputError(file, path, fmt::format("unknown placeholder '{{{}}}'", name), kKnown);
+        }
+      });
+  return out;
+}
 
 json expand_placeholders(const json& source, const PlaceholderValues& values,
                          const std::string& file) {
   return expand(source, values, file, "");
 }
 
-bool uses_port_placeholder(const json& source) {
-  if (source.is_string()) return source.get<std::string>().find("{port}") != std::string::npos;
-  if (source.is_structured()) {
-    for (const auto& child : source) {
-      if (uses_port_placeholder(child)) return true;
-    }
+std::set<std::string> port_names_in_text(const std::string& text) {
+  std::set<std::string> out;
+  try {
+    scan(
+        text, "", "", [](char) {},
+        [&](const std::string& name, const std::string& argument) {
+          if (name == "port") out.insert(argument.empty() ? "sut" : argument);
+        });
+  } catch (const InputError&) {
+    // A malformed {port:...}: expansion reports it with the file and path.
   }
-  return false;
+  return out;
+}
+
+std::set<std::string> port_names(const json& source) {
+  std::set<std::string> out;
+  collect_ports(source, "", out);
+  return out;
+}
+
+bool is_service_name(const std::string& name) {
+  if (name.empty() || name.size() > 32 || name[0] < 'a' || name[0] > 'z') return false;
+  for (char c : name) {
+    if (!is_port_name_char(c)) return false;
+  }
+  return true;
 }
 
 }  // namespace memgate

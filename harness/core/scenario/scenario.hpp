@@ -1,8 +1,9 @@
 #pragma once
 
-// A validated scenario: how to start the SUT, what to watch, the phases, the load and the gate.
-// Values here are already checked (types, ranges, required keys, no unknown keys); the runtime
-// never re-validates them. Durations are in seconds (suffix _s) or ms (_ms) as named.
+// A validated scenario: how to start the SUT and the services it depends on, what to watch, the
+// phases, the load and the gate. Values here are already checked (types, ranges, required keys,
+// no unknown keys); the runtime never re-validates them. Durations are in seconds (suffix _s) or
+// ms (_ms) as named.
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +14,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/drivers/driver_spec.hpp"
+
 namespace memgate {
 
 struct ReadyTcp {
@@ -20,7 +23,7 @@ struct ReadyTcp {
   int port = 0;
 };
 struct ReadyLog {
-  std::string text;  // a line of the SUT's stdout/stderr containing this text means ready
+  std::string text;  // a line of the process's stdout/stderr containing this text means ready
 };
 struct ReadyDelay {
   int delay_ms = 0;
@@ -30,13 +33,27 @@ struct ReadyProbe {
   double timeout_s = 10;
 };
 
-struct SutSpec {
-  std::vector<std::string> command;  // argv; argv[0] without '/' is looked up on PATH
+// A file written into the run's folder before a process starts, from a template whose
+// placeholders ({port:NAME}, {run_dir}, ...) are replaced: for programs that read their port
+// from a configuration file.
+struct FileTemplate {
+  std::string destination;    // relative to {run_dir}
+  std::string template_path;  // resolved against the scenario file's folder
+  std::string text;           // the template's text, placeholders replaced for this run
+};
+
+// The SUT or one of its services: a process tree memgate starts, watches and stops.
+struct RoleSpec {
+  std::string name;                        // "sut", or the service's name
+  std::vector<std::string> command;        // argv; argv[0] without '/' is looked up on PATH
   std::map<std::string, std::string> env;  // added to memgate's environment
   std::string cwd = ".";
-  std::optional<ReadyProbe> ready;  // absent: ready as soon as it started
-  double stop_grace_s = 5;          // SIGTERM, then SIGKILL after this long
+  std::vector<ReadyProbe> ready;  // every one must hold, in order; none: ready once started
+  double stop_grace_s = 5;        // SIGTERM, then SIGKILL after this long
+  std::vector<FileTemplate> files;
+  bool gate = false;  // services: their memory is gated too (services.NAME.<metric>)
 };
+using SutSpec = RoleSpec;
 
 enum class MemoryKind { rss, pss };
 
@@ -54,49 +71,8 @@ struct PhasesSpec {
   double cooldown_s = 0;
 };
 
-struct RedisQueueDriverSpec {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  int queues = 1;
-  int producers = 1;
-  int consumers = 1;
-  int pipeline = 1;
-  int payload_bytes = 512;
-  double rate_per_s = 0;           // producers' total rate; 0: closed model (as fast as answered)
-  double consumer_rate_per_s = 0;  // consumers' total rate; defaults to rate_per_s
-  std::string pop = "brpop";       // brpop | rpop
-  std::string password_env;        // environment variable holding the password; empty: no AUTH
-  std::string key_prefix = "memgate:queue:";
-};
-
-struct TextFileSource {
-  std::string path;  // resolved against the scenario file's folder
-};
-struct TextGenerateSource {
-  std::int64_t count = 1000;
-  int min_words = 1;
-  int max_words = 32;
-  std::uint64_t seed = 1;
-};
-
-struct TextBatchDriverSpec {
-  std::string transport = "http";  // http | stdin
-  std::string url;                 // http only: POST {"texts": [...]}
-  int batch_size = 16;
-  int concurrency = 1;
-  double rate_per_s = 0;  // batches per second, all connections together; 0: closed model
-  double request_timeout_s = 30;
-  std::variant<TextFileSource, TextGenerateSource> texts;
-};
-
-struct CommandDriverSpec {};
-
-using DriverSpec = std::variant<RedisQueueDriverSpec, TextBatchDriverSpec, CommandDriverSpec>;
-
-std::string driver_type(const DriverSpec& driver);
-
 struct GateRule {
-  std::string metric;
+  std::string metric;  // a gated metric, or services.NAME.<memory metric>
   std::optional<double> max_change_pct;  // relative tolerance, in the metric's worse direction
   std::optional<double> min_change;      // absolute floor, in the metric's unit
 };
@@ -123,7 +99,8 @@ struct Scenario {
   std::string name;
   std::string description;
   std::string file;  // where it was loaded from ("" when built in memory)
-  SutSpec sut;
+  RoleSpec sut;
+  std::vector<RoleSpec> services;  // started in this order (the file's), stopped in reverse
   WatchSpec watch;
   PhasesSpec phases;
   DriverSpec driver;
@@ -134,6 +111,11 @@ struct Scenario {
   // instantiate() expands and what the hash covers.
   nlohmann::json source;
   ScenarioContext context;
+  std::vector<std::string> service_order;  // the services' keys in file order
+  std::map<std::string, std::string> template_texts;  // template path -> its text, read once
+
+  // The role with that name ("sut" or a service); nullptr when there is none.
+  const RoleSpec* role(const std::string& name) const;
 };
 
 }  // namespace memgate

@@ -2,13 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 
 #include "core/model/errors.hpp"
 #include "core/model/text_file.hpp"
-#include "core/model/url.hpp"
 #include "core/scenario/placeholders.hpp"
 #include "core/scenario/scenario_parts.hpp"
 
@@ -19,81 +18,18 @@ using namespace scenario_parts;
 
 namespace {
 
-// The port validation expands {port} to; instantiate() uses the run's real port.
-constexpr int kValidationPort = 1;
-// A scenario using {port} is validated with this one too: valid with the shortest and the longest
-// port text, it is valid with the port of any run ("{port}0" or a 99-letter "x{port}" name pass
+// Validation expands every port to the shortest and to the longest port text: valid with both,
+// the scenario is valid with the ports of any run ("{port}0" or a 99-letter "x{port}" name pass
 // with 1 but no run could use them).
+constexpr int kValidationPort = 1;
 constexpr int kLongestPort = 65535;
+// {run_dir} while validating (a run's folder is only known when it runs).
+constexpr const char* kValidationRunDir = "/memgate-run-dir";
 
 std::string folder_of(const std::string& file) {
   if (file.empty()) return ".";
   const auto parent = std::filesystem::path(file).parent_path();
   return parent.empty() ? "." : parent.string();
-}
-
-ReadyProbe parse_ready(ObjectReader r) {
-  ReadyProbe probe;
-  probe.timeout_s = r.opt_number("timeout_s", 0.001, 3600).value_or(10);
-  const bool has_tcp = r.has("tcp"), has_log = r.has("log"), has_delay = r.has("delay_ms");
-  if (has_tcp + has_log + has_delay != 1) {
-    r.fail_here("expected exactly one of 'tcp', 'log', 'delay_ms'",
-                R"(for example {"tcp": "127.0.0.1:{port}"} or {"log": "Ready to accept"})");
-  }
-  if (has_tcp) {
-    const std::string target = r.get_string("tcp");
-    const auto parsed = parse_http_url("http://" + target);
-    if (!parsed || parsed->target != "/" || target.find(':') == std::string::npos) {
-      r.fail("tcp", fmt::format("expected HOST:PORT, got '{}'", target),
-             "for example \"127.0.0.1:{port}\" or \"[::1]:6379\"");
-    }
-    if (!is_loopback_host(parsed->host)) {
-      r.fail("tcp", fmt::format("'{}' is not a loopback address", parsed->host),
-             "the SUT runs on this machine: use 127.0.0.1 or [::1]");
-    }
-    probe.how = ReadyTcp{parsed->host, parsed->port};
-  } else if (has_log) {
-    const std::string text = r.get_string("log");
-    if (text.empty()) r.fail("log", "expected a non-empty text to look for in the SUT's output");
-    probe.how = ReadyLog{text};
-  } else {
-    probe.how = ReadyDelay{static_cast<int>(r.get_int("delay_ms", 0, 3'600'000))};
-  }
-  r.reject_unknown_keys();
-  return probe;
-}
-
-SutSpec parse_sut(ObjectReader r, const std::string& scenario_dir) {
-  SutSpec sut;
-  auto command = r.opt_string_array("command", 1, 4096);
-  if (!command) r.fail("command", "required key 'command' is missing (an argv array)",
-                       R"(for example ["redis-server", "--port", "{port}"])");
-  if ((*command)[0].empty()) {
-    throw InputError(r.file(), json_pointer_child(r.child_path("command"), "0"),
-                     "the program name is empty");
-  }
-  for (const auto& arg : *command) {
-    if (arg.find('\0') != std::string::npos) r.fail("command", "an argument contains a NUL byte");
-  }
-  sut.command = std::move(*command);
-  sut.env = r.opt_string_map("env").value_or(std::map<std::string, std::string>{});
-  for (const auto& [key, value] : sut.env) {
-    if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos ||
-        value.find('\0') != std::string::npos) {
-      throw InputError(r.file(), json_pointer_child(r.child_path("env"), key),
-                       fmt::format("'{}' is not a valid environment variable", key));
-    }
-  }
-  const std::string cwd = r.opt_string("cwd").value_or(".");
-  if (cwd.empty()) r.fail("cwd", "expected a folder, got an empty string");
-  auto resolved = std::filesystem::path(cwd).is_absolute()
-                      ? std::filesystem::path(cwd)
-                      : (std::filesystem::path(scenario_dir) / cwd).lexically_normal();
-  sut.cwd = resolved.has_filename() ? resolved.string() : resolved.parent_path().string();
-  if (auto ready = r.opt_object("ready")) sut.ready = parse_ready(std::move(*ready));
-  sut.stop_grace_s = r.opt_number("stop_grace_s", 0, 600).value_or(5);
-  r.reject_unknown_keys();
-  return sut;
 }
 
 WatchSpec parse_watch(std::optional<ObjectReader> r) {
@@ -143,13 +79,47 @@ const std::regex& name_pattern() {
   return kName;
 }
 
-Scenario parse_expanded(const json& expanded, const json& source, const std::string& file,
-                        const ScenarioContext& context) {
-  ObjectReader r(expanded, "", file);
-  Scenario s;
-  s.file = file;
-  s.source = source;
-  s.context = context;
+// The services' names in start order: the file's order where known, then the rest by name.
+std::vector<std::string> service_order(const json& source, const KeyOrder* key_order) {
+  std::vector<std::string> order;
+  const auto services = source.find("services");
+  if (services == source.end() || !services->is_object()) return order;
+  if (key_order) {
+    if (const auto known = key_order->find("/services"); known != key_order->end()) {
+      for (const auto& name : known->second) {
+        if (services->contains(name)) order.push_back(name);
+      }
+    }
+  }
+  for (const auto& item : services->items()) {
+    if (std::find(order.begin(), order.end(), item.key()) == order.end()) {
+      order.push_back(item.key());
+    }
+  }
+  return order;
+}
+
+// A port name that no service has, but close to one: a typo ({port:rdis}).
+void check_port_names(const Scenario& s, const std::set<std::string>& names) {
+  std::vector<std::string> services;
+  for (const auto& service : s.services) services.push_back(service.name);
+  for (const auto& name : names) {
+    if (name == "sut" || std::count(services.begin(), services.end(), name) > 0) continue;
+    if (const auto guess = closest_word(name, services)) {
+      throw InputError(s.file, "", fmt::format("{{port:{}}} names no service", name),
+                       fmt::format("did you mean {{port:{}}}?", *guess));
+    }
+  }
+}
+
+// Parses the scenario with placeholders replaced by `values`. `shell` carries what does not come
+// from the JSON (file, source, context, service order, template texts); templates it lacks are
+// read here into it.
+Scenario parse_expanded(Scenario shell, const PlaceholderValues& values,
+                        const std::set<std::string>& port_names) {
+  const json expanded = expand_placeholders(shell.source, values, shell.file);
+  Scenario s = std::move(shell);
+  ObjectReader r(expanded, "", s.file);
   r.opt_string("$schema");  // editors' hint; allowed, not used
   s.name = r.get_string("name");
   if (!std::regex_match(s.name, name_pattern())) {
@@ -158,42 +128,114 @@ Scenario parse_expanded(const json& expanded, const json& source, const std::str
            "files");
   }
   s.description = r.opt_string("description").value_or("");
-  const std::string scenario_dir = folder_of(file);
-  s.driver = parse_driver(r.get_object("driver"), scenario_dir, context);
-  const bool is_command = std::holds_alternative<CommandDriverSpec>(s.driver);
-  s.sut = parse_sut(r.get_object("sut"), scenario_dir);
-  if (is_command && s.sut.ready) {
-    throw InputError(file, "/sut/ready",
+  const std::string scenario_dir = folder_of(s.file);
+  TemplateContext templates{scenario_dir, &values, [&s](const std::string& path) -> const std::string& {
+                              auto it = s.template_texts.find(path);
+                              if (it == s.template_texts.end()) {
+                                it = s.template_texts
+                                         .emplace(path, read_input_file(path, kMaxTemplateFileBytes))
+                                         .first;
+                              }
+                              return it->second;
+                            }};
+
+  DriverParseContext driver_context{scenario_dir, s.context.allow_remote, {}, {}};
+  s.services.clear();
+  if (auto services = r.opt_object("services")) {
+    for (const auto& name : s.service_order) {
+      if (!is_service_name(name) || name == "sut") {
+        services->fail(name, fmt::format("'{}' is not a valid service name", name.substr(0, 100)),
+                       "use a lowercase letter, then up to 31 lowercase letters, digits, '_' or "
+                       "'-' (it names {port:NAME}); 'sut' is the SUT's");
+      }
+      s.services.push_back(parse_role(services->get_object(name), name, templates));
+      driver_context.service_names.push_back(name);
+      if (port_names.count(name) > 0) {
+        const auto port = values.ports.find(name);
+        driver_context.service_ports[name] =
+            port != values.ports.end() ? port->second : values.any_port.value_or(0);
+      }
+    }
+  }
+  check_port_names(s, port_names);
+
+  ObjectReader driver = r.get_object("driver");
+  const std::string type = driver.get_enum("type", driver_kind_names());
+  s.driver = find_driver_kind(type)->parse(driver, driver_context);
+  driver.reject_unknown_keys();
+  const DriverTraits traits = driver_traits(s.driver);
+  s.sut = parse_role(r.get_object("sut"), "sut", templates);
+  if (!traits.has_operations && !s.sut.ready.empty()) {
+    throw InputError(s.file, "/sut/ready",
                      "a command scenario has no readiness probe: its whole life is the load",
                      "remove sut.ready");
   }
   s.watch = parse_watch(r.opt_object("watch"));
-  s.phases = parse_phases(r.get_object("phases"), is_command);
+  s.phases = parse_phases(r.get_object("phases"), !traits.has_operations);
   s.repeat = static_cast<int>(r.opt_int("repeat", 1, 100).value_or(1));
   s.max_errors = r.opt_int("max_errors", 0, 1'000'000'000'000).value_or(0);
-  s.gate = parse_gate(r.opt_object("gate"), s.driver, s.phases.cooldown_s);
+  GateContext gate{traits, s.phases.cooldown_s, {}};
+  for (const auto& service : s.services) {
+    if (service.gate) gate.gated_services.push_back(service.name);
+  }
+  s.gate = parse_gate(r.opt_object("gate"), gate);
   r.reject_unknown_keys();
   return s;
 }
 
-Scenario parse_with_port(const json& source, const std::string& file,
-                         const ScenarioContext& context, int port) {
-  const PlaceholderValues values{port, context.bindir, folder_of(file)};
-  return parse_expanded(expand_placeholders(source, values, file), source, file, context);
+PlaceholderValues validation_values(const Scenario& shell, int port) {
+  PlaceholderValues values;
+  values.any_port = port;
+  values.bindir = shell.context.bindir;
+  values.scenario_dir = folder_of(shell.file);
+  values.run_dir = kValidationRunDir;
+  return values;
 }
 
 }  // namespace
 
-Scenario parse_scenario(json source, const std::string& file, const LoadOptions& options) {
+const RoleSpec* Scenario::role(const std::string& role_name) const {
+  if (role_name == "sut") return &sut;
+  for (const auto& service : services) {
+    if (service.name == role_name) return &service;
+  }
+  return nullptr;
+}
+
+std::set<std::string> scenario_port_names(const Scenario& scenario) {
+  std::set<std::string> names = port_names(scenario.source);
+  for (const auto& [path, text] : scenario.template_texts) {
+    for (const auto& name : port_names_in_text(text)) names.insert(name);
+  }
+  return names;
+}
+
+Scenario parse_scenario(json source, const std::string& file, const LoadOptions& options,
+                        const KeyOrder* key_order) {
   apply_overrides(source, options.overrides);
+  Scenario shell;
+  shell.file = file;
+  shell.context = options.context;
+  shell.source = std::move(source);
   try {
-    Scenario scenario = parse_with_port(source, file, options.context, kValidationPort);
-    if (uses_port_placeholder(source)) {
+    if (!shell.source.is_object()) {
+      throw InputError(file, "", fmt::format("expected an object, got {}", shell.source.type_name()));
+    }
+    shell.service_order = service_order(shell.source, key_order);
+    // The first pass reads the templates (every service counts as having a port: a template may
+    // be where one uses it); the second checks the port names of the strings and templates.
+    auto first_names = port_names(shell.source);
+    for (const auto& name : shell.service_order) first_names.insert(name);
+    Scenario scenario =
+        parse_expanded(shell, validation_values(shell, kValidationPort), first_names);
+    const auto names = scenario_port_names(scenario);
+    scenario = parse_expanded(scenario, validation_values(scenario, kValidationPort), names);
+    if (!names.empty()) {
       try {
-        parse_with_port(source, file, options.context, kLongestPort);
+        parse_expanded(scenario, validation_values(scenario, kLongestPort), names);
       } catch (const InputError& e) {
         throw InputError(e.file(), e.json_path(),
-                         fmt::format("{} (with {{port}} = {}: it must be valid for any port)",
+                         fmt::format("{} (with every port = {}: it must be valid for any port)",
                                      e.problem(), kLongestPort),
                          e.hint());
       }
@@ -214,18 +256,27 @@ Scenario parse_scenario(json source, const std::string& file, const LoadOptions&
 
 Scenario load_scenario_file(const std::string& path, const LoadOptions& options) {
   const std::string text = read_input_file(path, kMaxScenarioFileBytes);
-  return parse_scenario(parse_json_text(text, path), path, options);
+  KeyOrder key_order;
+  json source = parse_json_text(text, path, 64, &key_order);
+  return parse_scenario(std::move(source), path, options, &key_order);
 }
 
-Scenario instantiate(const Scenario& scenario, int port) {
-  return parse_with_port(scenario.source, scenario.file, scenario.context, port);
+Scenario instantiate(const Scenario& scenario, const RunPlaceholders& run) {
+  PlaceholderValues values;
+  values.ports = run.ports;
+  values.bindir = scenario.context.bindir;
+  values.scenario_dir = folder_of(scenario.file);
+  values.run_dir = run.run_dir;
+  return parse_expanded(scenario, values, scenario_port_names(scenario));
 }
 
 std::string scenario_hash(const Scenario& scenario) {
   json shaping = json::object();
-  for (const char* key : {"name", "sut", "watch", "phases", "driver", "max_errors"}) {
+  for (const char* key : {"name", "sut", "services", "watch", "phases", "driver", "max_errors"}) {
     if (scenario.source.contains(key)) shaping[key] = scenario.source[key];
   }
+  // The templates' texts (not their paths, which depend on where memgate runs from).
+  for (const auto& [path, text] : scenario.template_texts) shaping["templates"].push_back(text);
   const std::string canonical = shaping.dump();  // object keys are sorted: canonical
   std::uint64_t hash = 0xcbf29ce484222325ULL;       // FNV-1a 64
   for (unsigned char c : canonical) {
@@ -234,7 +285,5 @@ std::string scenario_hash(const Scenario& scenario) {
   }
   return fmt::format("{:016x}", hash);
 }
-
-bool needs_port(const Scenario& scenario) { return uses_port_placeholder(scenario.source); }
 
 }  // namespace memgate

@@ -2,9 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "core/scenario/json_reader.hpp"
 #include "core/scenario/overrides.hpp"
 #include "core/scenario/scenario.hpp"
 
@@ -12,6 +15,8 @@ namespace memgate {
 
 // Scenario files are small; anything larger is a wrong path or hostile input.
 constexpr std::int64_t kMaxScenarioFileBytes = 1024 * 1024;
+// A `files` template: a configuration file.
+constexpr std::int64_t kMaxTemplateFileBytes = 1024 * 1024;
 
 struct LoadOptions {
   ScenarioContext context;
@@ -19,24 +24,36 @@ struct LoadOptions {
 };
 
 // Reads, applies overrides and validates a scenario file in full: types, ranges, required keys,
-// unknown keys, placeholders, gate rules. Placeholders are checked but {port} is left for
-// instantiate(). Throws InputError (exit 2) naming the file and the JSON path, or UsageError for
-// a malformed --set.
+// unknown keys, placeholders, services, `files` templates (read here, once), gate rules.
+// Placeholders are checked but ports and {run_dir} are left for instantiate(). Throws InputError
+// (exit 2) naming the file and the JSON path, or UsageError for a malformed --set.
 Scenario load_scenario_file(const std::string& path, const LoadOptions& options);
 
 // The same over JSON already parsed; file is used in messages and to resolve relative paths.
-Scenario parse_scenario(nlohmann::json source, const std::string& file, const LoadOptions& options);
+// key_order (from parse_json_text) gives the services' file order; without it they start in
+// the order of their names.
+Scenario parse_scenario(nlohmann::json source, const std::string& file, const LoadOptions& options,
+                        const KeyOrder* key_order = nullptr);
 
-// The scenario for one run, with {port} replaced by port. Re-validates the expanded JSON, so a
-// port can never produce an unchecked value.
-Scenario instantiate(const Scenario& scenario, int port);
+// What one run fills in: a free loopback port for every name of scenario_port_names(), and the
+// run's folder.
+struct RunPlaceholders {
+  std::map<std::string, int> ports;
+  std::string run_dir;
+};
+
+// The scenario for one run, placeholders replaced. Re-validates the expanded JSON, so a port
+// can never produce an unchecked value. Throws InputError when a port name has no port.
+Scenario instantiate(const Scenario& scenario, const RunPlaceholders& run);
+
+// The names of the ports the scenario asks for: "sut" for {port}, NAME for {port:NAME}, in its
+// strings and its templates.
+std::set<std::string> scenario_port_names(const Scenario& scenario);
 
 // 16 hex digits: FNV-1a 64 of the canonical JSON of the keys that shape a measurement (name,
-// sut, watch, phases, driver, max_errors). description, repeat and gate are left out: editing a
-// threshold does not make a baseline stale; changing the load does.
+// sut, services, watch, phases, driver, max_errors) and of the `files` templates' texts.
+// description, repeat and gate are left out: editing a threshold does not make a baseline
+// stale; changing the load does.
 std::string scenario_hash(const Scenario& scenario);
-
-// True when the scenario asks for a free port ({port}).
-bool needs_port(const Scenario& scenario);
 
 }  // namespace memgate

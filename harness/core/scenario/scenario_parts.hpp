@@ -2,26 +2,39 @@
 
 // Internal to the scenario loader: parsers of the scenario's parts.
 
+#include <functional>
+#include <optional>
 #include <string>
 
+#include "core/drivers/driver_kind.hpp"
 #include "core/scenario/json_reader.hpp"
+#include "core/scenario/placeholders.hpp"
 #include "core/scenario/scenario.hpp"
 
 namespace memgate::scenario_parts {
 
-// A port: a whole number 1..65535, or a string holding one (what "{port}" expands to).
-int get_port(ObjectReader& r, std::string_view key);
-std::optional<int> opt_port(ObjectReader& r, std::string_view key);
+// What a role's `files` templates need: the text of a template file (read once per scenario)
+// and the placeholder values of this expansion.
+struct TemplateContext {
+  std::string scenario_dir;
+  const PlaceholderValues* values = nullptr;
+  std::function<const std::string&(const std::string& path)> text_of;
+};
 
-// Throws unless host is loopback or the context allows remote targets.
-void require_allowed_host(const ObjectReader& r, std::string_view key, const std::string& host,
-                          const ScenarioContext& context);
+// The SUT ("sut") or a service: command, env, cwd, ready (one probe or a list), stop_grace_s,
+// files, and for services `gate`.
+RoleSpec parse_role(ObjectReader r, const std::string& name, const TemplateContext& templates);
 
-DriverSpec parse_driver(ObjectReader r, const std::string& scenario_dir,
-                        const ScenarioContext& context);
+// What the gate rules are checked against.
+struct GateContext {
+  std::optional<DriverTraits> traits;  // absent: only the form is checked (a report's rules)
+  double cooldown_s = 1;
+  std::vector<std::string> gated_services;  // services with "gate": true
+};
 
-// Gate rules, checked against what the scenario can measure (its driver; its cool-down, for
-// residual memory). An absent gate gets the defaults.
-GateSpec parse_gate(std::optional<ObjectReader> r, const DriverSpec& driver, double cooldown_s);
+// Gate rules, checked against what the scenario can measure (its driver's traits; its
+// cool-down, for residual memory). An absent gate gets the defaults. Gated services get the
+// memory rules as services.NAME.<metric> unless the gate names such a rule itself.
+GateSpec parse_gate(std::optional<ObjectReader> r, const GateContext& context);
 
 }  // namespace memgate::scenario_parts

@@ -1,6 +1,7 @@
 #pragma once
 
-// One interface for every load driver (redis-queue, text-batch): a new driver is one new file.
+// One interface for every load driver (redis-queue, text-batch): a new driver is one new file
+// here, created by driver_factory for its kind (core/drivers/driver_kind.hpp).
 // The runner creates the driver before the SUT starts (so a driver that cannot be set up costs
 // no SUT run), then calls, in order: attach(), connect(), start(), begin_load(), stop(); it polls
 // load_ops(), limit_reached_at() and fatal(). Every loop a driver runs stops by itself at the
@@ -18,7 +19,11 @@
 
 namespace memgate {
 
-class SutProcess;
+// The SUT's standard streams, when they are the driver's channel (DriverTraits::stdin_channel).
+struct SutChannel {
+  int stdin_fd = -1;   // memgate writes the SUT's stdin here
+  int stdout_fd = -1;  // and reads its stdout here
+};
 
 // What a driver reports about the load phase (the warm-up is counted apart, in details).
 struct DriverReport {
@@ -39,7 +44,7 @@ class Driver {
   virtual ~Driver() = default;
 
   // The SUT has started: drivers that talk to its stdin/stdout take its pipes here.
-  virtual void attach(SutProcess& /*sut*/) {}
+  virtual void attach(const SutChannel& /*channel*/) {}
 
   // Connects to the target. Throws RunError (exit 3) naming it when it is unreachable or
   // refuses (e.g. AUTH).

@@ -85,4 +85,13 @@ std::string RedisConnection::error() const {
   return why;
 }
 
+std::int64_t queue_length(RedisConnection& connection, const std::vector<std::string>& keys) {
+  std::int64_t total = 0;
+  for (const auto& key : keys) {
+    const RedisReply reply = connection.command({"LLEN", key});
+    if (reply->type == REDIS_REPLY_INTEGER) total += reply->integer;
+  }
+  return total;
+}
+
 }  // namespace memgate

@@ -43,4 +43,7 @@ class RedisConnection {
   double reply_timeout_s_ = 0;
 };
 
+// The total length of the lists `keys` (LLEN each). Throws RunError when the connection is lost.
+std::int64_t queue_length(RedisConnection& connection, const std::vector<std::string>& keys);
+
 }  // namespace memgate

@@ -12,31 +12,12 @@
 
 #include "core/model/errors.hpp"
 #include "runtime/drivers/pacer.hpp"
+#include "runtime/drivers/redis_protocol.hpp"
 #include "runtime/process/interrupt.hpp"
 
 namespace memgate {
 
 namespace {
-
-std::string resp_command(const std::vector<std::string>& argv) {
-  std::string out = fmt::format("*{}\r\n", argv.size());
-  for (const auto& a : argv) out += fmt::format("${}\r\n{}\r\n", a.size(), a);
-  return out;
-}
-
-// A payload that looks like data, not one repeated byte.
-std::string make_payload(int bytes) {
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string payload(static_cast<std::size_t>(bytes), 'x');
-  std::uint32_t state = 2463534242u;  // xorshift32
-  for (char& c : payload) {
-    state ^= state << 13;
-    state ^= state >> 17;
-    state ^= state << 5;
-    c = kAlphabet[state % (sizeof kAlphabet - 1)];
-  }
-  return payload;
-}
 
 constexpr const char* kBlockingPopTimeout = "0.01";  // s: bounds how long stopping can take
 constexpr auto kDrainTimeout = std::chrono::seconds(5);  // for replies in flight at stop
@@ -100,11 +81,7 @@ RedisQueueDriver::~RedisQueueDriver() {
   }
 }
 
-std::vector<std::string> RedisQueueDriver::queue_keys() const {
-  std::vector<std::string> keys;
-  for (int q = 0; q < spec_.queues; ++q) keys.push_back(spec_.key_prefix + std::to_string(q));
-  return keys;
-}
+const std::vector<std::string>& RedisQueueDriver::queue_keys() const { return spec_.queue_names; }
 
 void RedisQueueDriver::connect() {
   const int total = spec_.producers + spec_.consumers;
@@ -387,6 +364,15 @@ DriverReport RedisQueueDriver::stop() {
     if (t.joinable()) t.join();
   }
   threads_.clear();
+  // The jobs left in the queues, as Redis counts them (whoever consumed the others).
+  std::optional<std::int64_t> backlog;
+  if (!connections_.empty() && !fatal()) {
+    try {
+      backlog = queue_length(*connections_.front(), queue_keys());
+    } catch (const RunError&) {
+      // The server is gone: the run is invalid for that reason already.
+    }
+  }
   std::lock_guard lock(mutex_);
   const Tally& t = *total_;
   DriverReport r;
@@ -402,7 +388,7 @@ DriverReport RedisQueueDriver::stop() {
       {"pops", {{"warmup", t.pops_warmup}, {"load", t.pops_load}}},
       {"push_errors", {{"warmup", t.push_errors_warmup}, {"load", t.push_errors_load}}},
       {"pop_errors", {{"warmup", t.pop_errors_warmup}, {"load", t.pop_errors_load}}},
-      {"backlog_at_stop", pushed_total_.load() - popped_total_.load()},
+      {"backlog_at_stop", backlog ? nlohmann::json(*backlog) : nlohmann::json()},
       {"connections", spec_.producers + spec_.consumers},
       {"threads", workers_used_},
   };

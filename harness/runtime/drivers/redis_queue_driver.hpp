@@ -43,7 +43,7 @@ class RedisQueueDriver : public Driver {
   DriverReport stop() override;
 
   const std::string& password() const { return password_; }
-  std::vector<std::string> queue_keys() const;
+  const std::vector<std::string>& queue_keys() const;
 
  private:
   struct Tally;

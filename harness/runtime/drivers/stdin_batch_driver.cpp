@@ -11,7 +11,6 @@
 
 #include "core/model/errors.hpp"
 #include "runtime/process/interrupt.hpp"
-#include "runtime/process/sut_process.hpp"
 
 namespace memgate {
 
@@ -33,9 +32,9 @@ StdinBatchDriver::~StdinBatchDriver() {
   if (thread_.joinable()) thread_.join();
 }
 
-void StdinBatchDriver::attach(SutProcess& sut) {
-  in_fd_ = sut.stdin_fd();
-  out_fd_ = sut.stdout_fd();
+void StdinBatchDriver::attach(const SutChannel& channel) {
+  in_fd_ = channel.stdin_fd;
+  out_fd_ = channel.stdout_fd;
   for (int fd : {in_fd_, out_fd_}) {
     if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   }

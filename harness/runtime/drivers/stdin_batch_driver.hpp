@@ -20,7 +20,7 @@ class StdinBatchDriver : public Driver {
   StdinBatchDriver(TextBatchDriverSpec spec, std::shared_ptr<const TextCorpus> corpus);
   ~StdinBatchDriver() override;
 
-  void attach(SutProcess& sut) override;
+  void attach(const SutChannel& channel) override;
   void connect() override;
   void start(Clock::time_point deadline) override;
   void begin_load(std::optional<std::int64_t> op_limit) override { plan_.begin_load(op_limit); }

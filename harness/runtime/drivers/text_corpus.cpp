@@ -3,19 +3,27 @@
 #include <nlohmann/json.hpp>
 
 #include "core/model/text_file.hpp"
+#include "core/scenario/scenario.hpp"
 #include "core/texts/text_source.hpp"
 
 namespace memgate {
+
+void check_texts(const Scenario& scenario) {
+  std::optional<TextsSpec> texts;
+  if (const auto* text = std::get_if<TextBatchDriverSpec>(&scenario.driver)) texts = text->texts;
+  if (const auto* redis = std::get_if<RedisQueueDriverSpec>(&scenario.driver)) texts = redis->job_texts;
+  if (texts && std::holds_alternative<TextFileSource>(*texts)) TextCorpus corpus(*texts);
+}
 
 namespace {
 constexpr std::int64_t kMaxTextFileBytes = 1024LL * 1024 * 1024;
 }
 
-TextCorpus::TextCorpus(const TextBatchDriverSpec& spec) {
-  if (const auto* file = std::get_if<TextFileSource>(&spec.texts)) {
+TextCorpus::TextCorpus(const TextsSpec& spec) {
+  if (const auto* file = std::get_if<TextFileSource>(&spec)) {
     texts_ = parse_texts(read_input_file(file->path, kMaxTextFileBytes), file->path);
   } else {
-    texts_ = generate_texts(std::get<TextGenerateSource>(spec.texts));
+    texts_ = generate_texts(std::get<TextGenerateSource>(spec));
   }
   escaped_.reserve(texts_.size());
   for (const auto& t : texts_) escaped_.push_back(nlohmann::json(t).dump());

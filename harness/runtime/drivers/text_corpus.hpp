@@ -7,15 +7,17 @@
 #include <string>
 #include <vector>
 
-#include "core/scenario/scenario.hpp"
+#include "core/texts/text_spec.hpp"
 
 namespace memgate {
+
+struct Scenario;
 
 class TextCorpus {
  public:
   // Reads the file or generates the texts. A missing, unreadable or empty file, or one that is
   // not UTF-8, is an InputError naming it (exit 2).
-  explicit TextCorpus(const TextBatchDriverSpec& spec);
+  explicit TextCorpus(const TextsSpec& spec);
 
   std::size_t size() const { return texts_.size(); }
   // The corpus is cycled: text i is texts_[i % size()].
@@ -29,5 +31,9 @@ class TextCorpus {
   std::vector<std::string> texts_;
   std::vector<std::string> escaped_;
 };
+
+// Reads every texts file the scenario's driver names (text batches, job texts): a missing,
+// unreadable, empty or non-UTF-8 file is an InputError naming it, before anything runs.
+void check_texts(const Scenario& scenario);
 
 }  // namespace memgate

@@ -16,6 +16,7 @@
 #include <boost/process/start_dir.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -25,6 +26,7 @@ extern char** environ;
 
 #include "core/model/errors.hpp"
 #include "runtime/process/tree_stopper.hpp"
+#include "runtime/watch/proc_tree_source.hpp"
 
 namespace bp = boost::process;
 
@@ -209,10 +211,26 @@ std::vector<std::string> SutProcess::log_tail() const {
 
 void SutProcess::close_stdin() { close_fd(stdin_fd_); }
 
+std::vector<int> SutProcess::members(ProcTreeSource& tree) const {
+  std::vector<int> pids = tree.pids();
+  if (extra_pids_) {
+    for (int pid : extra_pids_()) {
+      if (std::find(pids.begin(), pids.end(), pid) == pids.end()) pids.push_back(pid);
+    }
+  }
+  return pids;
+}
+
+std::vector<int> SutProcess::tree_pids() {
+  ProcTreeSource tree(pid_, MemoryKind::rss, launch_sequence_, registry_, role_);
+  return members(tree);
+}
+
 std::optional<ExitInfo> SutProcess::stop(double grace_s) {
   if (!stopped_) {
     stopped_ = true;
-    StopResult result = stop_process_tree(pid_, launch_sequence_, grace_s, extra_pids_);
+    ProcTreeSource tree(pid_, MemoryKind::rss, launch_sequence_, registry_, role_);
+    StopResult result = stop_process_tree(pid_, [&] { return members(tree); }, grace_s);
     stop_result_ = result.root;
     survivors_ = std::move(result.survivors);
     killed_ = result.killed;

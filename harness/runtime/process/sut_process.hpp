@@ -14,8 +14,11 @@
 
 #include "runtime/process/output_pump.hpp"
 #include "runtime/process/reaper.hpp"
+#include "runtime/watch/role_registry.hpp"
 
 namespace memgate {
+
+class ProcTreeSource;
 
 struct LaunchSpec {
   std::vector<std::string> argv;           // argv[0] without '/' is looked up on PATH
@@ -60,13 +63,23 @@ class SutProcess {
   // Stops the whole tree (see stop_process_tree). Idempotent. extra_pids adds processes to stop
   // (the SUT's cgroup members). Returns how the root ended.
   std::optional<ExitInfo> stop(double grace_s);
+  // The pids of its tree now (with extra_pids).
+  std::vector<int> tree_pids();
   // Processes of the tree that could not be stopped (after stop()).
   const std::vector<int>& survivors() const { return survivors_; }
   // Processes that did not end within the grace after SIGTERM and were SIGKILLed (after stop()).
   int killed() const { return killed_; }
   void set_extra_pids(std::function<std::vector<int>()> extra) { extra_pids_ = std::move(extra); }
+  // With several trees (the SUT and its services), the registry tells which orphans are this
+  // process's (see ProcTreeSource); role names this tree there.
+  void set_registry(RoleRegistry* registry, std::string role) {
+    registry_ = registry;
+    role_ = std::move(role);
+  }
 
  private:
+  std::vector<int> members(ProcTreeSource& tree) const;
+
   int pid_ = -1;
   std::uint64_t launch_sequence_ = 0;
   std::string program_;
@@ -78,6 +91,8 @@ class SutProcess {
   std::vector<int> survivors_;
   int killed_ = 0;
   std::function<std::vector<int>()> extra_pids_;
+  RoleRegistry* registry_ = nullptr;
+  std::string role_ = "sut";
 };
 
 // Where argv0 would be run from (PATH lookup with env's PATH when it sets one, or a path

@@ -12,16 +12,20 @@ namespace memgate {
 struct StopResult {
   std::optional<ExitInfo> root;  // how the root ended, once memgate reaped it
   std::vector<int> survivors;    // members still alive after every attempt (e.g. EPERM)
-  int killed = 0;                // members still alive after SIGTERM and the grace: SIGKILLed
+  int killed = 0;                // members still alive at the end of the grace: SIGKILLed
 };
 
-// Stops the process tree of root_pid (its descendants, the orphans re-parented to memgate, and
-// extra_pids(), e.g. the members of the SUT's cgroup): SIGTERM to the root's process group (while
-// the root lives: its pgid cannot have been reused then) and to every member, up to grace_s for
-// all to exit, then SIGKILL, again and again until the tree is empty (a member may fork while it
-// is being stopped). A second interrupt (Ctrl-C twice) skips the grace. exits_after: the reaper
-// sequence number from before the root was launched.
-StopResult stop_process_tree(int root_pid, std::uint64_t exits_after, double grace_s,
-                             const std::function<std::vector<int>()>& extra_pids = {});
+// Stops a process tree gracefully, each process signalled once, as supervisors do:
+// 1. SIGTERM to the root alone: a worker that stops its own children (RQ's work horse, Celery's
+//    pool) shuts down warm, its job in flight finished;
+// 2. when the root has exited (or at once when it had already), SIGTERM once to every member
+//    left, and to members that appear later;
+// 3. at the end of grace_s: SIGKILL to whatever is left (the root's process group and every
+//    member), again until nothing is left (a member may fork while it is being stopped).
+// A second SIGTERM would make such workers shut down cold: no process gets two. A second
+// interrupt (Ctrl-C twice) skips the grace. members() lists the tree's live processes (root
+// included while it lives).
+StopResult stop_process_tree(int root_pid, const std::function<std::vector<int>()>& members,
+                             double grace_s);
 
 }  // namespace memgate

@@ -28,33 +28,33 @@ std::string describe(const ReadyProbe& probe) {
   return "it did not stay up for the delay";
 }
 
-// Throws when waiting must end without the SUT being ready.
-void check_still_waiting(SutProcess& sut) {
+// Throws when waiting must end without the process being ready.
+void check_still_waiting(SutProcess& sut, const std::string& who) {
   if (interrupt::requested()) {
-    throw RunError(fmt::format("interrupted by SIG{} while waiting for the SUT",
-                               sigabbrev_np(interrupt::signal_number())));
+    throw RunError(fmt::format("interrupted by SIG{} while waiting for {}",
+                               sigabbrev_np(interrupt::signal_number()), who));
   }
   if (const auto exit = sut.exit_info()) {
-    throw RunError(fmt::format("the SUT {} before it was ready", exit->describe()),
-                   "see the SUT's log below: a port in use, a bad argument, a missing file?",
+    throw RunError(fmt::format("{} {} before it was ready", who, exit->describe()),
+                   "see its log below: a port in use, a bad argument, a missing file?",
                    sut.log_tail());
   }
 }
 
 }  // namespace
 
-void wait_until_ready(SutProcess& sut, const ReadyProbe& probe) {
+void wait_until_ready(SutProcess& sut, const ReadyProbe& probe, const std::string& who) {
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::microseconds(
                                     static_cast<long long>(probe.timeout_s * 1e6));
   if (const auto* delay = std::get_if<ReadyDelay>(&probe.how)) {
     const auto until = start + std::chrono::milliseconds(delay->delay_ms);
     while (Clock::now() < until) {
-      check_still_waiting(sut);
+      check_still_waiting(sut, who);
       interrupt::sleep_for(std::min(10.0, std::chrono::duration<double, std::milli>(
                                               until - Clock::now()).count()));
     }
-    check_still_waiting(sut);
+    check_still_waiting(sut, who);
     return;
   }
   if (const auto* log = std::get_if<ReadyLog>(&probe.how)) {
@@ -68,19 +68,19 @@ void wait_until_ready(SutProcess& sut, const ReadyProbe& probe) {
     // the rest of the timeout to be reaped, so the message says how it ended.
     const auto left = std::chrono::duration<double, std::milli>(deadline - Clock::now()).count();
     if (left > 0 && !interrupt::requested()) sut.wait_exit(left);
-    check_still_waiting(sut);
+    check_still_waiting(sut, who);
   } else {
     const auto& tcp = std::get<ReadyTcp>(probe.how);
     while (Clock::now() < deadline) {
-      check_still_waiting(sut);
+      check_still_waiting(sut, who);
       if (net::tcp_connects(tcp.host, tcp.port, 100)) return;
       interrupt::sleep_for(20);
     }
-    check_still_waiting(sut);
+    check_still_waiting(sut, who);
   }
-  throw RunError(fmt::format("the SUT was not ready within {} s: {}", probe.timeout_s,
+  throw RunError(fmt::format("{} was not ready within {} s: {}", who, probe.timeout_s,
                              describe(probe)),
-                 "raise sut.ready.timeout_s, or check the SUT's log below", sut.log_tail());
+                 "raise its ready.timeout_s, or check its log below", sut.log_tail());
 }
 
 }  // namespace memgate

@@ -12,10 +12,11 @@ inline constexpr const char* kHwmIncompleteWarning =
     "peak counts the samples and the peaks of processes memgate reaped, so a spike between two "
     "samples may be missed";
 
-// When `killed` processes of the SUT outlasted the grace after SIGTERM and needed SIGKILL.
-inline std::string killed_warning(int killed, double grace_s) {
-  return fmt::format("{} process(es) of the SUT did not end within {} s of SIGTERM "
-                     "(sut.stop_grace_s) and were killed (SIGKILL)", killed, grace_s);
+// When `killed` processes of a role ("the SUT", "the service 'redis'") outlasted the grace after
+// SIGTERM and needed SIGKILL.
+inline std::string killed_warning(const std::string& who, int killed, double grace_s) {
+  return fmt::format("{} process(es) of {} did not end within {} s of SIGTERM (stop_grace_s) "
+                     "and were killed (SIGKILL)", killed, who, grace_s);
 }
 
 }  // namespace memgate

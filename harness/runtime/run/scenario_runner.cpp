@@ -1,14 +1,39 @@
 #include "runtime/run/scenario_runner.hpp"
 
+#include <filesystem>
+#include <regex>
+
 #include "core/gate/gate.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "runtime/env/environment.hpp"
 #include "runtime/process/interrupt.hpp"
-#include "runtime/run/run_once.hpp"
+#include "runtime/run/real_backend.hpp"
 
 namespace memgate {
 
-Report run_scenario(const Scenario& scenario, const RunSettings& settings) {
+namespace {
+
+// A reused report folder holds only this run's folders and logs: memgate's run folders (they
+// carry its marker) and logs of older versions (sut-runN.log) go.
+void remove_old_runs(const std::string& out_dir) {
+  namespace fs = std::filesystem;
+  static const std::regex kOldLog("sut-run[0-9]+\\.log");
+  static const std::regex kRunDir("run[0-9]+");
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(out_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_regular_file() && std::regex_match(name, kOldLog)) {
+      fs::remove(entry.path(), ec);
+    } else if (entry.is_directory() && std::regex_match(name, kRunDir) &&
+               fs::exists(entry.path() / kRunDirMarker)) {
+      fs::remove_all(entry.path(), ec);
+    }
+  }
+}
+
+}  // namespace
+
+Report new_report(const Scenario& scenario) {
   Report report;
   report.scenario = scenario.name;
   report.description = scenario.description;
@@ -17,8 +42,22 @@ Report run_scenario(const Scenario& scenario, const RunSettings& settings) {
   report.environment = read_environment();
   report.warnings = environment_warnings(report.environment);
   report.gate = gate_to_json(scenario.gate);
+  return report;
+}
+
+Report run_scenario(const Scenario& scenario, const RunSettings& settings) {
+  Report report = new_report(scenario);
+  if (settings.first_index == 1 && !settings.out_dir.empty()) remove_old_runs(settings.out_dir);
   for (int i = settings.first_index; i < settings.first_index + settings.repeat; ++i) {
-    report.runs.push_back(run_once(scenario, i, settings));
+    SessionSettings session;
+    session.index = i;
+    session.runs = settings.first_index - 1 + settings.repeat;
+    if (!settings.out_dir.empty()) {
+      session.run_dir = (std::filesystem::path(settings.out_dir) / ("run" + std::to_string(i))).string();
+    }
+    session.progress = settings.progress;
+    RealBackend backend;
+    report.runs.push_back(run_session(scenario, backend, session));
     // An invalid run means the scenario cannot be measured as it stands: stop here.
     if (!report.runs.back().valid || interrupt::requested()) break;
   }

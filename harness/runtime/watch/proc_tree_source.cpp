@@ -9,6 +9,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include <fmt/format.h>
+
+#include "core/model/text_file.hpp"
 #include "core/procfs/procfs.hpp"
 #include "runtime/process/reaper.hpp"
 
@@ -87,17 +90,27 @@ std::vector<int> list_tasks(int dir_fd) {
 
 }  // namespace
 
+// A process's identity is read again in its first windows: a fork seen before its exec shows
+// its parent's name.
+constexpr int kIdentityReads = 3;
+constexpr std::size_t kMaxCommandLineBytes = 300;
+
 struct ProcTreeSource::Tracked {
   int pid = 0;
   Fd statm, status, clear_refs, smaps, task_dir;
+  std::string name, command_line;
+  int identity_reads = 0;
   std::vector<std::pair<int, Fd>> task_children;  // per thread id
   std::vector<int> children;  // as of the last structure read
   std::uint64_t round = 0;
 };
 
-ProcTreeSource::ProcTreeSource(int root_pid, MemoryKind kind, std::uint64_t exits_after)
+ProcTreeSource::ProcTreeSource(int root_pid, MemoryKind kind, std::uint64_t exits_after,
+                               RoleRegistry* registry, std::string role)
     : root_pid_(root_pid),
       kind_(kind),
+      registry_(registry),
+      role_(std::move(role)),
       page_bytes_(::sysconf(_SC_PAGESIZE)),
       reaper_cursor_(exits_after) {
   char path[64];
@@ -188,15 +201,32 @@ void ProcTreeSource::read_children(Tracked& t) {
   }
 }
 
+bool ProcTreeSource::mine(int pid) {
+  return !registry_ || registry_->role_of_orphan(pid) == role_;
+}
+
 std::vector<int> ProcTreeSource::adopted_orphans() {
   std::vector<int> out;
   const auto text = self_children_fd_ >= 0 ? pread_all(self_children_fd_, buf_) : std::nullopt;
   if (!text) return out;
   const Reaper& reaper = Reaper::instance();
   for (int pid : procfs::parse_pid_list(*text)) {
-    if (!reaper.is_launched(pid)) out.push_back(pid);
+    if (!reaper.is_launched(pid) && mine(pid)) out.push_back(pid);
   }
   return out;
+}
+
+void ProcTreeSource::read_identity(Tracked& t, ProcessMemory& out) {
+  ++t.identity_reads;
+  std::string name = read_text_file(fmt::format("/proc/{}/comm", t.pid));
+  while (!name.empty() && name.back() == '\n') name.pop_back();
+  std::string command_line = read_text_file(fmt::format("/proc/{}/cmdline", t.pid));
+  while (!command_line.empty() && command_line.back() == '\0') command_line.pop_back();
+  std::replace(command_line.begin(), command_line.end(), '\0', ' ');
+  if (command_line.size() > kMaxCommandLineBytes) command_line.resize(kMaxCommandLineBytes);
+  if (name.empty() || (name == t.name && command_line == t.command_line)) return;
+  t.name = out.name = std::move(name);
+  t.command_line = out.command_line = std::move(command_line);
 }
 
 bool ProcTreeSource::structure_may_have_changed() {
@@ -263,7 +293,14 @@ std::vector<int> ProcTreeSource::walk(bool with_hwm, TreeSnapshot* snapshot) {
     }
     t->round = round_;
     found.push_back(pid);
-    if (snapshot) snapshot->processes.push_back(memory);
+    const bool first_time = t->identity_reads == 0;
+    if (registry_ && first_time) registry_->saw(pid, role_);
+    if (snapshot) {
+      if (first_time || (with_hwm && t->identity_reads < kIdentityReads)) {
+        read_identity(*t, memory);
+      }
+      snapshot->processes.push_back(memory);
+    }
     for (int child : t->children) frontier.emplace_back(child, children_fresh);
   }
   std::erase_if(procs_, [&](const auto& entry) {
@@ -276,8 +313,8 @@ std::vector<int> ProcTreeSource::walk(bool with_hwm, TreeSnapshot* snapshot) {
     const Reaper& reaper = Reaper::instance();
     for (const ExitInfo& exit : reaper.exits_after(reaper_cursor_)) {
       reaper_cursor_ = exit.sequence;
-      if (!exit.launched || exit.pid == root_pid_) {
-        snapshot->exit_peak_bytes.push_back(exit.max_rss_bytes);
+      if (exit.pid == root_pid_ || (!exit.launched && mine(exit.pid))) {
+        snapshot->exits.push_back({exit.pid, exit.max_rss_bytes});
       }
     }
   }

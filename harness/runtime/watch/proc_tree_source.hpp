@@ -10,7 +10,11 @@
 // - with_hwm reads: also status's VmHWM (7 µs), then a reset of the high-water mark through
 //   clear_refs ("5"), so the next with_hwm read gives the peak since this one. (The reset also
 //   lowers the VmHWM and getrusage peak the SUT sees of itself.)
-// The tree is the root's descendants plus the orphans re-parented to memgate (the subreaper).
+// The tree is the root's descendants plus the orphans re-parented to memgate (the subreaper):
+// all of them, or with a RoleRegistry (several trees: the SUT and its services), those the
+// registry places in this source's role.
+// A process's name and command line are reported when it is first seen, and again when they
+// changed in its first few high-water windows (a fork that execs).
 // A pid is only ever opened when it was just read from a live parent's children list (or is
 // the root before it exits), so a pid reused by an unrelated process never joins the tree.
 
@@ -21,6 +25,7 @@
 #include <vector>
 
 #include "core/scenario/scenario.hpp"
+#include "runtime/watch/role_registry.hpp"
 #include "runtime/watch/tree_source.hpp"
 
 namespace memgate {
@@ -29,7 +34,9 @@ class ProcTreeSource : public TreeSource {
  public:
   // exits_after: the reaper sequence number from before the root was launched (see
   // SutProcess::launch_sequence()), so that no exit of the tree is missed.
-  ProcTreeSource(int root_pid, MemoryKind kind, std::uint64_t exits_after);
+  // With a registry, the source tells it every member it sees under `role`.
+  ProcTreeSource(int root_pid, MemoryKind kind, std::uint64_t exits_after,
+                 RoleRegistry* registry = nullptr, std::string role = "sut");
   ~ProcTreeSource() override;
   TreeSnapshot read(bool with_hwm) override;
 
@@ -40,6 +47,8 @@ class ProcTreeSource : public TreeSource {
   struct Tracked;
   Tracked* open_process(int pid);
   bool read_memory(Tracked& t, bool with_hwm, ProcessMemory& out, bool& hwm_ok);
+  void read_identity(Tracked& t, ProcessMemory& out);
+  bool mine(int pid);  // an exit or orphan of this source's role
   void read_children(Tracked& t);
   std::vector<int> adopted_orphans();
   bool structure_may_have_changed();
@@ -47,6 +56,8 @@ class ProcTreeSource : public TreeSource {
 
   int root_pid_;
   MemoryKind kind_;
+  RoleRegistry* registry_;
+  std::string role_;
   std::int64_t page_bytes_;
   int self_children_fd_ = -1;
   int loadavg_fd_ = -1;

@@ -1,10 +1,12 @@
 #pragma once
 
-// The seam between the watcher and the operating system: what one look at the SUT's process
-// tree yields. The real source reads /proc; tests replay recorded readings through a fake.
+// The seam between the watcher and the operating system: what one look at a process tree (the
+// SUT's, or a service's) yields. The real source reads /proc; tests replay recorded readings
+// through a fake.
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace memgate {
@@ -13,6 +15,15 @@ struct ProcessMemory {
   int pid = 0;
   std::int64_t bytes = 0;                 // RSS or PSS, as the source was asked
   std::optional<std::int64_t> hwm_bytes;  // with_hwm: peak RSS since the previous with_hwm read
+  // The process's name and command line, when first seen or changed (an exec); empty otherwise.
+  std::string name;
+  std::string command_line;
+};
+
+// A process of the tree that memgate reaped, with its peak RSS (rusage).
+struct ExitPeak {
+  int pid = 0;
+  std::int64_t bytes = 0;
 };
 
 struct TreeSnapshot {
@@ -20,9 +31,9 @@ struct TreeSnapshot {
   // with_hwm: every process's high-water mark was read and reset; the sum over the processes is
   // then an upper bound of the tree's peak since the previous with_hwm read.
   bool hwm_complete = false;
-  // Peak RSS (rusage) of processes of the tree that memgate reaped since the previous read,
-  // including ones that lived and died between two reads.
-  std::vector<std::int64_t> exit_peak_bytes;
+  // Processes of the tree that memgate reaped since the previous read, including ones that lived
+  // and died between two reads.
+  std::vector<ExitPeak> exits;
 };
 
 class TreeSource {

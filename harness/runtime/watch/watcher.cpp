@@ -8,40 +8,119 @@
 
 namespace memgate {
 
+const RoleWatch* WatchResult::role(const std::string& name) const {
+  for (const auto& r : roles) {
+    if (r.role == name) return &r;
+  }
+  return nullptr;
+}
+
+Watcher::Watcher(std::vector<WatchedTree> trees, WatchOptions options, Clock::time_point t0)
+    : trees_(std::move(trees)), options_(options), t0_(t0) {
+  for (const auto& tree : trees_) {
+    RoleWatch role;
+    role.role = tree.role;
+    result_.roles.push_back(std::move(role));
+  }
+}
+
 Watcher::Watcher(std::unique_ptr<TreeSource> source, WatchOptions options, Clock::time_point t0)
-    : source_(std::move(source)), options_(options), t0_(t0) {}
+    : Watcher([&] {
+        std::vector<WatchedTree> trees;
+        trees.push_back({"sut", std::move(source)});
+        return trees;
+      }(), options, t0) {}
 
 Watcher::~Watcher() {
   if (thread_.joinable()) stop();
 }
 
-void Watcher::take_sample(bool with_hwm) {
-  // The source is only ever used by one thread at a time: the sampling thread, or the caller
-  // of start()/stop() while that thread is not running.
-  const TreeSnapshot snapshot = source_->read(with_hwm);
-  const auto now = Clock::now();
-  std::int64_t bytes = 0, hwm_sum = 0;
-  for (const auto& p : snapshot.processes) {
-    bytes += p.bytes;
-    hwm_sum += p.hwm_bytes.value_or(p.bytes);
+// Called with mutex_ held.
+void Watcher::note_process(const std::string& role, const ProcessMemory& p, double t_ms) {
+  auto it = live_.find(p.pid);
+  if (it == live_.end() || result_.processes[it->second].role != role) {
+    ProcessRecord record;
+    record.pid = p.pid;
+    record.role = role;
+    record.start_ms = t_ms;
+    result_.processes.push_back(std::move(record));
+    it = live_.insert_or_assign(p.pid, result_.processes.size() - 1).first;
   }
+  ProcessRecord& r = result_.processes[it->second];
+  if (!p.name.empty()) {
+    r.name = p.name;
+    r.command_line = p.command_line;
+  }
+  r.end_ms = t_ms;
+  r.final_bytes = p.bytes;
+  r.peak_bytes = std::max({r.peak_bytes, p.bytes, p.hwm_bytes.value_or(0)});
+  seen_tick_[p.pid] = tick_;
+}
+
+// Called with mutex_ held. A process reaped before any sample saw it still gets a record.
+void Watcher::note_exit(const std::string& role, const ExitPeak& exit, double t_ms) {
+  auto it = live_.find(exit.pid);
+  if (it == live_.end()) {
+    ProcessRecord record;
+    record.pid = exit.pid;
+    record.role = role;
+    record.name = "(exited between two samples)";
+    record.start_ms = record.end_ms = t_ms;
+    result_.processes.push_back(std::move(record));
+    it = live_.insert_or_assign(exit.pid, result_.processes.size() - 1).first;
+  }
+  ProcessRecord& r = result_.processes[it->second];
+  r.peak_bytes = std::max(r.peak_bytes, exit.bytes);
+  r.final_bytes = 0;
+  live_.erase(it);  // a later process with this pid is another one
+  seen_tick_.erase(exit.pid);
+}
+
+void Watcher::take_sample(bool with_hwm) {
+  // The sources are only ever used by one thread at a time: the sampling thread, or the caller
+  // of start()/stop() while that thread is not running.
+  std::vector<TreeSnapshot> snapshots;
+  snapshots.reserve(trees_.size());
+  for (auto& tree : trees_) snapshots.push_back(tree.source->read(with_hwm));
+  const auto now = Clock::now();
+  const double t_ms = std::chrono::duration<double, std::milli>(now - t0_).count();
   std::lock_guard lock(mutex_);
-  WatchResult& r = result_;
-  r.samples.push_back({std::chrono::duration<double, std::milli>(now - t0_).count(), bytes});
-  r.max_sample_bytes = std::max(r.max_sample_bytes, bytes);
-  if (with_hwm) {
-    if (snapshot.hwm_complete) {
-      r.hwm_peak_bytes = std::max(r.hwm_peak_bytes, hwm_sum);
-    } else if (!snapshot.processes.empty()) {
-      r.hwm_complete = false;
+  ++tick_;
+  for (std::size_t i = 0; i < trees_.size(); ++i) {
+    const TreeSnapshot& snapshot = snapshots[i];
+    RoleWatch& r = result_.roles[i];
+    std::int64_t bytes = 0, hwm_sum = 0;
+    for (const auto& p : snapshot.processes) {
+      bytes += p.bytes;
+      hwm_sum += p.hwm_bytes.value_or(p.bytes);
+      note_process(r.role, p, t_ms);
+    }
+    r.samples.push_back({t_ms, bytes});
+    r.max_sample_bytes = std::max(r.max_sample_bytes, bytes);
+    if (with_hwm) {
+      if (snapshot.hwm_complete) {
+        r.hwm_peak_bytes = std::max(r.hwm_peak_bytes, hwm_sum);
+      } else if (!snapshot.processes.empty()) {
+        r.hwm_complete = false;
+      }
+    }
+    for (const ExitPeak& exit : snapshot.exits) {
+      r.exit_peak_bytes = std::max(r.exit_peak_bytes, exit.bytes);
+      note_exit(r.role, exit, t_ms);
+    }
+    r.max_processes = std::max(r.max_processes, static_cast<int>(snapshot.processes.size()));
+    if (snapshot.processes.empty() && !r.lost_at_ms) r.lost_at_ms = t_ms;
+  }
+  // Processes that left the trees without memgate reaping them (a daemon's parent did).
+  for (auto it = live_.begin(); it != live_.end();) {
+    if (seen_tick_[it->first] != tick_) {
+      seen_tick_.erase(it->first);
+      it = live_.erase(it);
+    } else {
+      ++it;
     }
   }
-  for (std::int64_t peak : snapshot.exit_peak_bytes) {
-    r.exit_peak_bytes = std::max(r.exit_peak_bytes, peak);
-  }
-  r.max_processes = std::max(r.max_processes, static_cast<int>(snapshot.processes.size()));
-  if (snapshot.processes.empty() && !r.lost_at_ms) r.lost_at_ms = r.samples.back().t_ms;
-  last_processes_ = static_cast<int>(snapshot.processes.size());
+  last_processes_ = static_cast<int>(snapshots.front().processes.size());
   changed_.notify_all();
 }
 
@@ -86,28 +165,30 @@ WatchResult Watcher::stop() {
   if (thread_.joinable()) thread_.join();
   take_sample(true);
   std::lock_guard lock(mutex_);
-  WatchResult& r = result_;
-  r.peak_bytes = r.max_sample_bytes;
-  if (options_.memory == MemoryKind::rss) {
-    r.peak_bytes = std::max({r.peak_bytes, r.hwm_peak_bytes, r.exit_peak_bytes});
+  for (RoleWatch& r : result_.roles) {
+    r.peak_bytes = r.max_sample_bytes;
+    if (options_.memory == MemoryKind::rss) {
+      r.peak_bytes = std::max({r.peak_bytes, r.hwm_peak_bytes, r.exit_peak_bytes});
+    }
   }
-  return r;
+  return result_;
 }
 
 std::size_t Watcher::sample_count() const {
   std::lock_guard lock(mutex_);
-  return result_.samples.size();
+  return result_.roles.front().samples.size();
 }
 
 bool Watcher::wait_for_samples(std::size_t n, double timeout_ms) const {
   std::unique_lock lock(mutex_);
   return changed_.wait_for(lock, std::chrono::microseconds(static_cast<long long>(timeout_ms * 1000)),
-                           [&] { return result_.samples.size() >= n; });
+                           [&] { return result_.roles.front().samples.size() >= n; });
 }
 
 std::int64_t Watcher::last_bytes() const {
   std::lock_guard lock(mutex_);
-  return result_.samples.empty() ? 0 : result_.samples.back().bytes;
+  const auto& samples = result_.roles.front().samples;
+  return samples.empty() ? 0 : samples.back().bytes;
 }
 
 int Watcher::last_process_count() const {

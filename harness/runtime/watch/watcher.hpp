@@ -1,14 +1,17 @@
 #pragma once
 
-// The sampling thread. Every interval it reads the SUT's tree (TreeSource) and records
-// [t_ms, bytes]; every hwm_window_ms it also reads the kernel's high-water marks, so a spike
-// shorter than the interval still counts in the peak:
+// The sampling thread. Every interval it reads each watched tree (the SUT's, each service's;
+// one TreeSource per role) and records [t_ms, bytes] per role; every hwm_window_ms it also reads
+// the kernel's high-water marks, so a spike shorter than the interval still counts in a role's
+// peak:
 //   peak = max(highest sample,
 //              highest per-window sum of the processes' high-water marks,
 //              highest rusage peak of a process of the tree that memgate reaped).
 // For one process the high-water term is exact; for a tree it can exceed the true simultaneous
 // peak only by memory that processes trade within one window. In pss mode the high-water marks
 // (which are RSS) are reported beside the peak, not folded into it.
+// It also keeps a record per process (role, name, command line, first and last seen, peak,
+// final): which process grew.
 
 #include <chrono>
 #include <condition_variable>
@@ -16,8 +19,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <unordered_map>
 
+#include "core/model/run_record.hpp"
 #include "core/model/series.hpp"
 #include "core/scenario/scenario.hpp"
 #include "runtime/watch/tree_source.hpp"
@@ -32,7 +38,9 @@ struct WatchOptions {
   int hwm_window_ms = 100;
 };
 
-struct WatchResult {
+// What the watcher saw of one role's tree.
+struct RoleWatch {
+  std::string role;
   Series samples;
   std::int64_t max_sample_bytes = 0;
   std::int64_t hwm_peak_bytes = 0;   // highest window sum of high-water marks (0: none read)
@@ -40,38 +48,68 @@ struct WatchResult {
   std::int64_t peak_bytes = 0;       // see the class comment
   bool hwm_complete = true;          // every window's high-water marks could be read and reset
   int max_processes = 0;
-  std::int64_t late_ticks = 0;       // ticks skipped because a read overran the interval
-  double thread_cpu_ms = 0;          // CPU time the sampling thread used (memgate's overhead)
   std::optional<double> lost_at_ms;  // time of the first sample that found no process at all
 };
 
-class Watcher {
+struct WatchResult {
+  std::vector<RoleWatch> roles;          // in the order the sources were given
+  std::vector<ProcessRecord> processes;  // every process seen, in order of first sight
+  std::int64_t late_ticks = 0;  // ticks skipped because a read overran the interval
+  double thread_cpu_ms = 0;     // CPU time the sampling thread used (memgate's overhead)
+
+  const RoleWatch& front() const { return roles.front(); }
+  const RoleWatch* role(const std::string& name) const;
+};
+
+// What a run needs of a watcher (the session's seam; Watcher is the real one).
+class MemoryWatch {
+ public:
+  virtual ~MemoryWatch() = default;
+  virtual void start() = 0;
+  virtual WatchResult stop() = 0;
+  virtual std::int64_t last_bytes() const = 0;  // the SUT's latest sample
+};
+
+// One tree to watch.
+struct WatchedTree {
+  std::string role;
+  std::unique_ptr<TreeSource> source;
+};
+
+class Watcher : public MemoryWatch {
  public:
   using Clock = std::chrono::steady_clock;
-  // t0: the run's time origin; samples are in ms since t0.
+  // t0: the run's time origin; samples are in ms since t0. trees: at least one.
+  Watcher(std::vector<WatchedTree> trees, WatchOptions options, Clock::time_point t0);
+  // One tree, role "sut".
   Watcher(std::unique_ptr<TreeSource> source, WatchOptions options, Clock::time_point t0);
-  ~Watcher();  // stops the thread if still running
+  ~Watcher() override;  // stops the thread if still running
 
-  void start();        // takes the first sample before returning
-  WatchResult stop();  // takes a last sample (with high-water marks) and joins
+  void start() override;        // takes the first sample before returning
+  WatchResult stop() override;  // takes a last sample (with high-water marks) and joins
 
   // Number of samples so far; wait_for_samples blocks until there are at least n (or timeout).
   std::size_t sample_count() const;
   bool wait_for_samples(std::size_t n, double timeout_ms) const;
-  std::int64_t last_bytes() const;      // the latest sample
-  int last_process_count() const;
+  std::int64_t last_bytes() const override;  // the first tree's latest sample
+  int last_process_count() const;   // the first tree's
 
  private:
   void run();
   void take_sample(bool with_hwm);
+  void note_process(const std::string& role, const ProcessMemory& p, double t_ms);
+  void note_exit(const std::string& role, const ExitPeak& exit, double t_ms);
 
-  std::unique_ptr<TreeSource> source_;
+  std::vector<WatchedTree> trees_;
   WatchOptions options_;
   Clock::time_point t0_;
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   bool stopping_ = false;
   WatchResult result_;
+  std::unordered_map<int, std::size_t> live_;  // pid -> its record, while it is in a tree
+  std::uint64_t tick_ = 0;
+  std::unordered_map<int, std::uint64_t> seen_tick_;
   int last_processes_ = 0;
   Clock::time_point next_hwm_;
   std::thread thread_;

@@ -1,0 +1,85 @@
+#include "core/drivers/driver_parsing.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <filesystem>
+
+#include "core/model/url.hpp"
+
+namespace memgate::driver_parsing {
+
+std::optional<int> opt_port(ObjectReader& r, std::string_view key) {
+  const nlohmann::json* v = r.opt_raw(key);
+  if (!v) return std::nullopt;
+  if (v->is_string()) {
+    const std::string text = v->get<std::string>();
+    int port = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+    if (ec == std::errc{} && ptr == text.data() + text.size() && port >= 1 && port <= 65535) {
+      return port;
+    }
+    r.fail(key, fmt::format("expected a port number or \"{{port}}\", got \"{}\"", text));
+  }
+  return static_cast<int>(r.opt_int(key, 1, 65535).value());
+}
+
+int get_port(ObjectReader& r, std::string_view key) {
+  auto port = opt_port(r, key);
+  if (!port) {
+    r.fail(key, fmt::format("required key '{}' is missing", key),
+           "use \"{port}\" for the free port memgate picks for the run");
+  }
+  return *port;
+}
+
+void require_allowed_host(const ObjectReader& r, std::string_view key, const std::string& host,
+                          bool allow_remote) {
+  if (allow_remote || is_loopback_host(host)) return;
+  r.fail(key, fmt::format("'{}' is not a loopback address: memgate only loads 127.0.0.1 and ::1",
+                          host),
+         "pass --allow-remote to load a service on another host on purpose");
+}
+
+TextsSpec parse_texts(ObjectReader texts, const std::string& scenario_dir) {
+  const bool has_file = texts.has("file"), has_generate = texts.has("generate");
+  if (has_file == has_generate) {
+    texts.fail_here("expected exactly one of 'file' and 'generate'",
+                    R"(for example {"file": "texts.txt"} or {"generate": {"count": 1000}})");
+  }
+  TextsSpec out;
+  if (has_file) {
+    const std::string file = texts.get_string("file");
+    if (file.empty()) texts.fail("file", "expected a file name, got an empty string");
+    const std::filesystem::path p(file);
+    out = TextFileSource{
+        p.is_absolute() ? file
+                        : (std::filesystem::path(scenario_dir) / p).lexically_normal().string()};
+  } else {
+    ObjectReader g = texts.get_object("generate");
+    TextGenerateSource gen;
+    gen.count = g.opt_int("count", 1, 10'000'000).value_or(gen.count);
+    gen.min_words = static_cast<int>(g.opt_int("min_words", 1, 100'000).value_or(gen.min_words));
+    gen.max_words = static_cast<int>(g.opt_int("max_words", 1, 100'000).value_or(gen.max_words));
+    if (gen.max_words < gen.min_words) {
+      g.fail("max_words", fmt::format("max_words ({}) is below min_words ({})", gen.max_words,
+                                      gen.min_words));
+    }
+    gen.seed = static_cast<std::uint64_t>(g.opt_int("seed", 0, INT64_MAX).value_or(1));
+    g.reject_unknown_keys();
+    out = gen;
+  }
+  texts.reject_unknown_keys();
+  return out;
+}
+
+std::optional<std::string> opt_env_name(ObjectReader& r, std::string_view key) {
+  auto env = r.opt_string(key);
+  if (env && (env->empty() || env->find_first_of("=\0", 0, 2) != std::string::npos)) {
+    r.fail(key, "expected the name of an environment variable",
+           "the secret itself never goes in a file: export it and name the variable here");
+  }
+  return env;
+}
+
+}  // namespace memgate::driver_parsing

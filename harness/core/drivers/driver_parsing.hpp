@@ -1,0 +1,30 @@
+#pragma once
+
+// Parsing helpers the driver kinds share.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/drivers/driver_kind.hpp"
+#include "core/scenario/json_reader.hpp"
+
+namespace memgate::driver_parsing {
+
+constexpr double kMaxRatePerS = 100'000'000;
+
+// A port: a whole number 1..65535, or a string holding one (what "{port}" expands to).
+int get_port(ObjectReader& r, std::string_view key);
+std::optional<int> opt_port(ObjectReader& r, std::string_view key);
+
+// Throws unless host is loopback or the context allows remote targets.
+void require_allowed_host(const ObjectReader& r, std::string_view key, const std::string& host,
+                          bool allow_remote);
+
+// {"file": PATH} (relative to scenario_dir) or {"generate": {count, min_words, max_words, seed}}.
+TextsSpec parse_texts(ObjectReader texts, const std::string& scenario_dir);
+
+// The name of an environment variable (for secrets kept out of files), at `key`.
+std::optional<std::string> opt_env_name(ObjectReader& r, std::string_view key);
+
+}  // namespace memgate::driver_parsing

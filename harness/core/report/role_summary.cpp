@@ -1,0 +1,40 @@
+#include "core/report/role_summary.hpp"
+
+#include <algorithm>
+
+namespace memgate {
+
+std::vector<RoleSummary> role_summaries(const Report& report) {
+  std::vector<std::string> names;
+  for (const auto& run : report.runs) {
+    for (const auto& s : run.services) {
+      if (std::find(names.begin(), names.end(), s.role) == names.end()) names.push_back(s.role);
+    }
+  }
+  if (names.empty()) return {};
+  std::vector<RoleSummary> out{{"sut", true, report.summary}};
+  for (const auto& name : names) {
+    std::vector<RunRecord> as_runs;  // the service's figures, as runs of their own
+    bool gated = false;
+    for (const auto& run : report.runs) {
+      for (const auto& s : run.services) {
+        if (s.role != name) continue;
+        RunRecord one;
+        one.valid = run.valid;
+        one.metrics = s.metrics;
+        gated = s.gated;
+        as_runs.push_back(std::move(one));
+      }
+    }
+    out.push_back({name, gated, summarize(as_runs)});
+  }
+  return out;
+}
+
+const std::vector<std::string>& role_table_metrics() {
+  static const std::vector<std::string> kMetrics{"idle_bytes", "peak_bytes", "plateau_bytes",
+                                                 "residual_bytes", "growth_bytes_per_min"};
+  return kMetrics;
+}
+
+}  // namespace memgate

@@ -1,0 +1,33 @@
+#include "runtime/drivers/redis_protocol.hpp"
+
+#include <fmt/format.h>
+
+namespace memgate {
+
+std::string resp_command(const std::vector<std::string>& argv) {
+  std::string out = fmt::format("*{}\r\n", argv.size());
+  for (const auto& a : argv) out += fmt::format("${}\r\n{}\r\n", a.size(), a);
+  return out;
+}
+
+void append_lpush(std::string& out, const std::string& key, const std::string& value) {
+  fmt::format_to(std::back_inserter(out), "*3\r\n$5\r\nLPUSH\r\n${}\r\n{}\r\n${}\r\n", key.size(),
+                 key, value.size());
+  out += value;
+  out += "\r\n";
+}
+
+std::string make_payload(int bytes) {
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string payload(static_cast<std::size_t>(bytes), 'x');
+  std::uint32_t state = 2463534242u;  // xorshift32
+  for (char& c : payload) {
+    state ^= state << 13;
+    state ^= state >> 17;
+    state ^= state << 5;
+    c = kAlphabet[state % (sizeof kAlphabet - 1)];
+  }
+  return payload;
+}
+
+}  // namespace memgate

@@ -1,0 +1,170 @@
+#include "runtime/run/real_backend.hpp"
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+
+#include "core/model/errors.hpp"
+#include "core/model/text_file.hpp"
+#include "runtime/drivers/driver_factory.hpp"
+#include "runtime/drivers/redis_info_probe.hpp"
+#include "runtime/process/interrupt.hpp"
+#include "runtime/process/net.hpp"
+#include "runtime/process/sut_process.hpp"
+#include "runtime/run/readiness.hpp"
+#include "runtime/watch/cgroup_peak.hpp"
+#include "runtime/watch/proc_tree_source.hpp"
+
+namespace memgate {
+
+namespace {
+
+std::string who(const std::string& role) {
+  return role == "sut" ? "the SUT" : fmt::format("the service '{}'", role);
+}
+
+// A role's process tree, in a memory cgroup of its own where the machine allows one.
+class RealProcess : public RoleProcess {
+ public:
+  RealProcess(const RoleLaunch& launch, RoleRegistry& registry) : role_(launch.role->name) {
+    std::string no_cgroup;
+    cgroup_ = CgroupPeak::try_create(no_cgroup);
+    LaunchSpec spec;
+    spec.argv = launch.role->command;
+    spec.env = launch.role->env;
+    spec.cwd = launch.role->cwd;
+    spec.log_path = launch.log_path;
+    spec.inherit_output = launch.inherit_output;
+    spec.pipe_stdin = spec.pipe_stdout = launch.stdin_channel;
+    for (const auto& probe : launch.role->ready) {
+      if (const auto* log = std::get_if<ReadyLog>(&probe.how)) spec.watched_texts.push_back(log->text);
+    }
+    if (cgroup_) spec.cgroup_procs_fd = cgroup_->procs_fd();
+    process_ = std::make_unique<SutProcess>(spec);
+    if (cgroup_ && process_->running() && !cgroup_->contains(process_->pid())) {
+      warnings_.push_back(fmt::format("{} could not join its memory cgroup: no cgroup peak",
+                                      who(role_)));
+      cgroup_.reset();
+    }
+    const std::function<std::vector<int>()> cgroup_pids =
+        cgroup_ ? std::function<std::vector<int>()>([this] { return cgroup_->pids(); })
+                : std::function<std::vector<int>()>();
+    process_->set_extra_pids(cgroup_pids);
+    process_->set_registry(&registry, role_);
+    registry.add_role(role_, process_->pid(), cgroup_pids);
+  }
+
+  int pid() const override { return process_->pid(); }
+  std::optional<ExitInfo> exit_info() const override { return process_->exit_info(); }
+  std::optional<ExitInfo> wait_exit(double timeout_ms) override {
+    return process_->wait_exit(timeout_ms);
+  }
+  std::vector<std::string> log_tail() const override { return process_->log_tail(); }
+  SutChannel channel() const override { return {process_->stdin_fd(), process_->stdout_fd()}; }
+  std::vector<int> tree_pids() override { return process_->tree_pids(); }
+  std::optional<std::int64_t> cgroup_peak_bytes() const override {
+    return cgroup_ ? cgroup_->peak_bytes() : std::nullopt;
+  }
+  std::vector<std::string> launch_warnings() const override { return warnings_; }
+  Stopped stop(double grace_s) override {
+    process_->stop(grace_s);
+    return {process_->killed(), process_->survivors()};
+  }
+
+  SutProcess& process() { return *process_; }
+  std::uint64_t launch_sequence() const { return process_->launch_sequence(); }
+  const std::string& role() const { return role_; }
+
+ private:
+  std::string role_;
+  std::unique_ptr<CgroupPeak> cgroup_;  // outlives process_: declared first
+  std::unique_ptr<SutProcess> process_;
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace
+
+RunBackend::Clock::time_point RealBackend::now() { return Clock::now(); }
+
+void RealBackend::sleep_ms(double ms) { interrupt::sleep_for(ms); }
+
+std::optional<std::string> RealBackend::interruption() {
+  if (!interrupt::requested()) return std::nullopt;
+  return fmt::format("interrupted by SIG{}", sigabbrev_np(interrupt::signal_number()));
+}
+
+bool RealBackend::hurry() { return interrupt::count() >= 2; }
+
+std::map<std::string, int> RealBackend::pick_ports(const std::set<std::string>& names) {
+  std::map<std::string, int> ports;
+  std::set<int> taken;
+  for (const auto& name : names) {
+    int port = net::free_loopback_port();
+    // Two names never share a port (the kernel may hand the same free port out twice).
+    for (int attempt = 0; taken.count(port) > 0 && attempt < 100; ++attempt) {
+      port = net::free_loopback_port();
+    }
+    taken.insert(port);
+    ports[name] = port;
+  }
+  return ports;
+}
+
+void RealBackend::prepare_run_dir(const Scenario& scenario, const std::string& run_dir) {
+  namespace fs = std::filesystem;
+  if (const std::error_code ec = make_folders(run_dir)) {
+    throw RunError(fmt::format("cannot create the run folder {}: {}", run_dir, ec.message()));
+  }
+  write_file_atomic((fs::path(run_dir) / kRunDirMarker).string(),
+                    "a run folder of memgate: removed when the report folder is reused\n");
+  std::vector<const RoleSpec*> roles{&scenario.sut};
+  for (const auto& service : scenario.services) roles.push_back(&service);
+  for (const RoleSpec* role : roles) {
+    for (const FileTemplate& file : role->files) {
+      const fs::path path = fs::path(run_dir) / file.destination;
+      if (const std::error_code ec = make_folders(path.parent_path().string())) {
+        throw RunError(fmt::format("cannot create the folder of {}: {}", path.string(),
+                                   ec.message()));
+      }
+      write_file_atomic(path.string(), file.text);
+    }
+  }
+}
+
+std::unique_ptr<RoleProcess> RealBackend::launch(const RoleLaunch& launch) {
+  return std::make_unique<RealProcess>(launch, registry_);
+}
+
+void RealBackend::wait_ready(RoleProcess& process, const RoleSpec& role) {
+  auto& real = static_cast<RealProcess&>(process);
+  for (const ReadyProbe& probe : role.ready) wait_until_ready(real.process(), probe, who(role.name));
+}
+
+std::unique_ptr<MemoryWatch> RealBackend::watch(
+    const std::vector<std::pair<std::string, RoleProcess*>>& trees, const WatchSpec& spec,
+    Clock::time_point t0) {
+  std::vector<WatchedTree> watched;
+  for (const auto& [role, process] : trees) {
+    auto& real = static_cast<RealProcess&>(*process);
+    watched.push_back({role, std::make_unique<ProcTreeSource>(real.pid(), spec.memory,
+                                                              real.launch_sequence(), &registry_,
+                                                              role)});
+  }
+  WatchOptions options;
+  options.interval_ms = spec.interval_ms;
+  options.memory = spec.memory;
+  return std::make_unique<Watcher>(std::move(watched), options, t0);
+}
+
+std::unique_ptr<Driver> RealBackend::make_driver(const Scenario& scenario) {
+  return memgate::make_driver(scenario);
+}
+
+std::unique_ptr<SideProbe> RealBackend::make_probe(const RedisTarget& target, int interval_ms,
+                                                   Clock::time_point t0) {
+  return std::make_unique<RedisInfoProbe>(target, interval_ms, t0);
+}
+
+}  // namespace memgate

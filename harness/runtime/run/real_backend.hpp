@@ -1,0 +1,37 @@
+#pragma once
+
+// The RunBackend of real runs: steady_clock and memgate's interrupt handling, processes started
+// with Boost.Process (SutProcess) in memory cgroups where the machine allows, the /proc watcher,
+// the registered drivers, Redis INFO. One per run: its RoleRegistry places the orphans of that
+// run's trees.
+
+#include "runtime/run/run_backend.hpp"
+#include "runtime/watch/role_registry.hpp"
+
+namespace memgate {
+
+class RealBackend : public RunBackend {
+ public:
+  Clock::time_point now() override;
+  void sleep_ms(double ms) override;
+  std::optional<std::string> interruption() override;
+  bool hurry() override;
+  std::map<std::string, int> pick_ports(const std::set<std::string>& names) override;
+  void prepare_run_dir(const Scenario& scenario, const std::string& run_dir) override;
+  std::unique_ptr<RoleProcess> launch(const RoleLaunch& launch) override;
+  void wait_ready(RoleProcess& process, const RoleSpec& role) override;
+  std::unique_ptr<MemoryWatch> watch(const std::vector<std::pair<std::string, RoleProcess*>>& trees,
+                                     const WatchSpec& spec, Clock::time_point t0) override;
+  std::unique_ptr<Driver> make_driver(const Scenario& scenario) override;
+  std::unique_ptr<SideProbe> make_probe(const RedisTarget& target, int interval_ms,
+                                        Clock::time_point t0) override;
+
+ private:
+  RoleRegistry registry_;
+};
+
+// The marker memgate leaves in each run folder it creates (so that only such folders are ever
+// removed when a report folder is reused).
+inline constexpr const char* kRunDirMarker = ".memgate-run";
+
+}  // namespace memgate
