@@ -21,31 +21,6 @@ using nlohmann::json;
 
 namespace {
 
-// The live processes whose environment holds MG_FAULT_TOKEN=token.
-std::vector<int> token_holders(const std::string& token) {
-  const std::string needle = "MG_FAULT_TOKEN=" + token;
-  std::vector<int> pids;
-  DIR* proc = ::opendir("/proc");
-  REQUIRE(proc != nullptr);
-  while (const dirent* entry = ::readdir(proc)) {
-    const int pid = std::atoi(entry->d_name);
-    if (pid <= 0) continue;
-    const std::string environ = slurp("/proc/" + std::to_string(pid) + "/environ");
-    for (std::size_t at = 0; at < environ.size();) {
-      const std::size_t end = std::min(environ.find('\0', at), environ.size());
-      if (environ.compare(at, end - at, needle) == 0 && process_alive(pid)) pids.push_back(pid);
-      at = end + 1;
-    }
-  }
-  ::closedir(proc);
-  return pids;
-}
-
-std::string fresh_token() {
-  static std::atomic<int> counter{0};
-  return std::to_string(::getpid()) + "-" + std::to_string(counter++);
-}
-
 // The text service over HTTP with `knobs`, a long load phase (faults must end it early) and a
 // short grace, its processes marked with token.
 json fault_scenario(const std::string& token, const std::vector<std::string>& knobs,
@@ -246,8 +221,7 @@ TEST_CASE("faults: a full disk is exit 3 naming the file, leaves no half-written
   TempDir dir;
   TinyTmpfs full(dir.file("full"));
   if (!full.mounted()) {
-    WARN("skipped: this machine does not allow mounting a tmpfs (needs root and CAP_SYS_ADMIN)");
-    return;
+    skip_test("this machine does not allow mounting a tmpfs (needs root and CAP_SYS_ADMIN)");
   }
   const std::string token = fresh_token();
   json s = fault_scenario(token, {});

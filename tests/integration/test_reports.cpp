@@ -16,15 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-bool have(const std::string& program) {
-  try {
-    resolve_program(program, "", {});
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
 // A quick scenario of the text service (HTTP), with a hostile description.
 std::string quick_scenario(const TempDir& dir) {
   json s = json::parse(R"({
@@ -42,11 +33,8 @@ std::string quick_scenario(const TempDir& dir) {
   return dir.write("quick.json", s.dump());
 }
 
+// xmllint is checked for at the start of each test that uses this (require_tool).
 void expect_well_formed(const std::string& file) {
-  if (!have("xmllint")) {
-    WARN("skipped xmllint of " << file << ": install libxml2-utils");
-    return;
-  }
   LaunchSpec spec;
   spec.argv = {"xmllint", "--noout", file};
   SutProcess lint(spec);
@@ -61,6 +49,7 @@ void expect_well_formed(const std::string& file) {
 }  // namespace
 
 TEST_CASE("reports: every format is written and the markup is well-formed") {
+  require_tool("xmllint", "libxml2-utils");
   TempDir dir;
   const std::string scenario = quick_scenario(dir);
   const auto run = run_memgate({"run", scenario, "--out", dir.file("out"), "-q"});
@@ -82,6 +71,7 @@ TEST_CASE("reports: every format is written and the markup is well-formed") {
 }
 
 TEST_CASE("reports: check writes the verdict everywhere, --json for scripts, and the history") {
+  require_tool("xmllint", "libxml2-utils");
   TempDir dir;
   const std::string scenario = quick_scenario(dir);
   REQUIRE(run_memgate({"baseline", scenario, "--baselines", dir.file("b"), "--repeat", "3", "-q"},
@@ -110,6 +100,7 @@ TEST_CASE("reports: check writes the verdict everywhere, --json for scripts, and
 }
 
 TEST_CASE("reports: memgate trend prints the series, flags a step, writes its plot") {
+  require_tool("xmllint", "libxml2-utils");
   TempDir dir;
   std::ofstream history(dir.file("history.jsonl"));
   for (int i = 0; i < 12; ++i) {
@@ -137,16 +128,13 @@ TEST_CASE("reports: memgate trend prints the series, flags a step, writes its pl
 }
 
 TEST_CASE("reports: progress is one line per phase without a terminal, in place on one") {
+  require_tool("script", "bsdutils");
   TempDir dir;
   const std::string scenario = quick_scenario(dir);
   const auto plain = run_memgate({"run", scenario, "--out", dir.file("a"), "--repeat", "1"});
   CHECK(plain.exit_code == 0);
   CHECK_THAT(plain.output, Catch::Contains("memgate: quick run 1/1: load (1 s)\n"));
   CHECK(plain.output.find('\r') == std::string::npos);
-  if (!have("script")) {
-    WARN("skipped the terminal case: `script` (util-linux) is not installed");
-    return;
-  }
   // `script` gives memgate a pseudo-terminal.
   LaunchSpec spec;
   spec.argv = {"script", "-q", "-e", "-c",
@@ -165,11 +153,8 @@ TEST_CASE("reports: progress is one line per phase without a terminal, in place 
 }
 
 TEST_CASE("reports: the page renders in headless Chromium with its plot and no console error") {
-  const std::string chromium = have("chromium") ? "chromium" : "";
-  if (chromium.empty()) {
-    WARN("skipped: chromium is not installed (make test installs it: apt-get install chromium)");
-    return;
-  }
+  require_tool("chromium", "chromium");
+  const std::string chromium = "chromium";
   TempDir dir;
   const std::string scenario = quick_scenario(dir);
   REQUIRE(run_memgate({"run", scenario, "--out", dir.file("out"), "-q"}).exit_code == 0);

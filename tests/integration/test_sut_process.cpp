@@ -115,10 +115,7 @@ TEST_CASE("an orphan re-parented to memgate stays in the tree and is stopped") {
 TEST_CASE("the SUT joins its own memory cgroup where the machine allows one") {
   std::string why_not;
   const auto cgroup = CgroupPeak::try_create(why_not);
-  if (!cgroup) {
-    WARN("skipped: no memory cgroup can be created here: " << why_not);
-    return;
-  }
+  if (!cgroup) skip_test("no memory cgroup can be created here: " + why_not);
   LaunchSpec spec;
   spec.argv = {test_sut(), "--alloc-mib", "64", "--hold"};
   spec.watched_texts = {"holding"};

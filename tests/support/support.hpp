@@ -4,9 +4,11 @@
 // black box, temporary folders, process liveness.
 
 #include <catch2/catch.hpp>
+#include <dirent.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -51,6 +53,57 @@ class TempDir {
   std::string path_;
 };
 
+// The exit code CTest reports as "skipped" (SKIP_RETURN_CODE in tests/CMakeLists.txt).
+constexpr int kSkipExitCode = 77;
+
+// Ends the test as skipped (CTest runs one test case per process): for what this machine cannot
+// do. Nothing may have been started yet.
+[[noreturn]] inline void skip_test(const std::string& why) {
+  std::printf("SKIPPED: %s\n", why.c_str());
+  std::fflush(stdout);
+  std::_Exit(kSkipExitCode);
+}
+
+// Skips the test when `program` is not installed, or fails it under CI=true: `make deps`
+// installs `package`, so a CI machine without it has a broken setup, not a reason to skip.
+inline void require_tool(const std::string& program, const std::string& package) {
+  try {
+    resolve_program(program, "", {});
+    return;
+  } catch (const std::exception&) {
+  }
+  const char* ci = std::getenv("CI");
+  if (ci && std::string(ci) == "true") {
+    FAIL(program << " is not installed although CI=true: `make deps` installs " << package);
+  }
+  skip_test(program + " is not installed (run `make deps`, or apt-get install " + package + ")");
+}
+
+// The same for a Python module of Debian's /usr/bin/python3.
+inline void require_python_module(const std::string& module, const std::string& package) {
+  require_tool("/usr/bin/python3", "python3");
+  LaunchSpec spec;
+  spec.argv = {"/usr/bin/python3", "-c", "import " + module};
+  SutProcess probe(spec);
+  const auto exit = probe.wait_exit(30'000);
+  if (exit && exit->exited_normally() && exit->exit_code() == 0) return;
+  const char* ci = std::getenv("CI");
+  if (ci && std::string(ci) == "true") {
+    FAIL("python3 cannot import " << module << " although CI=true: `make deps` installs " << package);
+  }
+  skip_test("python3 cannot import " + module + " (run `make deps`, or apt-get install " + package + ")");
+}
+
+// The live processes whose environment holds MG_FAULT_TOKEN=token: a test gives every process
+// it has memgate start the token, then looks for leftovers in all of /proc.
+inline std::vector<int> token_holders(const std::string& token);
+
+// A token no other test uses.
+inline std::string fresh_token() {
+  static std::atomic<int> counter{0};
+  return std::to_string(::getpid()) + "-" + std::to_string(counter++);
+}
+
 // True while pid is a process that is not a zombie.
 inline bool process_alive(int pid) {
   const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
@@ -58,6 +111,25 @@ inline bool process_alive(int pid) {
   if (close == std::string::npos || close + 2 >= stat.size()) return false;
   const char state = stat[close + 2];
   return state != 'Z' && state != 'X';
+}
+
+inline std::vector<int> token_holders(const std::string& token) {
+  const std::string needle = "MG_FAULT_TOKEN=" + token;
+  std::vector<int> pids;
+  DIR* proc = ::opendir("/proc");
+  REQUIRE(proc != nullptr);
+  while (const dirent* entry = ::readdir(proc)) {
+    const int pid = std::atoi(entry->d_name);
+    if (pid <= 0) continue;
+    const std::string environ = slurp("/proc/" + std::to_string(pid) + "/environ");
+    for (std::size_t at = 0; at < environ.size();) {
+      const std::size_t end = std::min(environ.find('\0', at), environ.size());
+      if (environ.compare(at, end - at, needle) == 0 && process_alive(pid)) pids.push_back(pid);
+      at = end + 1;
+    }
+  }
+  ::closedir(proc);
+  return pids;
 }
 
 // The pids a mg-test-sut printed ("pids: N" lines).

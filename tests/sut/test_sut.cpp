@@ -12,6 +12,8 @@
 //   --thread-child-mib M  a thread forks a child that touches M MiB and waits -> "thread-child-ready"
 //   --spike-delay-ms D  wait D ms before the spike
 //   --ignore-sigterm    SIGTERM does nothing (memgate must SIGKILL)
+//   --count-sigterm D   every process (children too, which then outlive their parent) prints
+//                       "sigterm pid=P" for each SIGTERM it gets, and exits D ms after the first
 //   --hold              wait for SIGUSR1 before exiting                     -> "holding"
 //   --crash             die by SIGSEGV instead of exiting
 //   --exit-code N       exit with N
@@ -28,6 +30,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,6 +56,7 @@ struct Options {
   long thread_child_mib = 0;
   long spike_delay_ms = 0;
   bool ignore_sigterm = false;
+  long count_sigterm_ms = 0;
   bool hold = false;
   bool crash = false;
   int exit_code = 0;
@@ -79,6 +83,26 @@ char* touch_mib(long mib) {
   }
   std::memset(p, 0x5a, bytes);
   return static_cast<char*>(p);
+}
+
+long g_sigterm_exit_ms = 0;
+
+// Async-signal-safe: "sigterm pid=P\n", then SIGALRM (default: the end) after the delay.
+void on_sigterm(int) {
+  char line[48] = "sigterm pid=";
+  std::size_t n = std::strlen(line);
+  char digits[16];
+  int k = 0;
+  for (long pid = getpid(); pid > 0; pid /= 10) digits[k++] = static_cast<char>('0' + pid % 10);
+  while (k > 0) line[n++] = digits[--k];
+  line[n++] = '\n';
+  [[maybe_unused]] auto written = write(1, line, n);
+  itimerval timer{};
+  timer.it_value.tv_sec = g_sigterm_exit_ms / 1000;
+  timer.it_value.tv_usec = (g_sigterm_exit_ms % 1000) * 1000;
+  itimerval none{};
+  getitimer(ITIMER_REAL, &none);
+  if (none.it_value.tv_sec == 0 && none.it_value.tv_usec == 0) setitimer(ITIMER_REAL, &timer, nullptr);
 }
 
 void wait_usr1() {
@@ -114,6 +138,7 @@ Options parse(std::vector<std::string> args) {
     else if (a == "--thread-child-mib") o.thread_child_mib = std::atol(next());
     else if (a == "--spike-delay-ms") o.spike_delay_ms = std::atol(next());
     else if (a == "--ignore-sigterm") o.ignore_sigterm = true;
+    else if (a == "--count-sigterm") o.count_sigterm_ms = std::atol(next());
     else if (a == "--hold") o.hold = true;
     else if (a == "--crash") o.crash = true;
     else if (a == "--exit-code") o.exit_code = std::atoi(next());
@@ -160,6 +185,10 @@ int main(int argc, char** argv) {
   sigaddset(&usr1, SIGUSR1);
   sigprocmask(SIG_BLOCK, &usr1, nullptr);  // taken with sigwait only
   if (o.ignore_sigterm) signal(SIGTERM, SIG_IGN);
+  if (o.count_sigterm_ms > 0) {
+    g_sigterm_exit_ms = o.count_sigterm_ms;
+    signal(SIGTERM, on_sigterm);
+  }
   say("pids: " + std::to_string(getpid()));
 
   if (o.alloc_mib > 0) {
@@ -179,7 +208,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < o.children; ++i) {
       const pid_t pid = fork();
       if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (o.count_sigterm_ms == 0) prctl(PR_SET_PDEATHSIG, SIGKILL);
         touch_mib(o.child_mib);
         [[maybe_unused]] auto n = write(ready[1], "x", 1);
         wait_usr1();
@@ -207,6 +236,10 @@ int main(int argc, char** argv) {
     const pid_t pid = fork();
     if (pid == 0) {
       if (o.ignore_sigterm) signal(SIGTERM, SIG_IGN);
+  if (o.count_sigterm_ms > 0) {
+    g_sigterm_exit_ms = o.count_sigterm_ms;
+    signal(SIGTERM, on_sigterm);
+  }
       touch_mib(o.child_mib);
       for (;;) pause();  // outlives its parent until someone kills it
     }
@@ -222,6 +255,10 @@ int main(int argc, char** argv) {
       if (fork() == 0) {
         setsid();  // out of the SUT's process group and session
         if (o.ignore_sigterm) signal(SIGTERM, SIG_IGN);
+  if (o.count_sigterm_ms > 0) {
+    g_sigterm_exit_ms = o.count_sigterm_ms;
+    signal(SIGTERM, on_sigterm);
+  }
         touch_mib(o.child_mib);
         say("pids: " + std::to_string(getpid()));
         [[maybe_unused]] auto n = write(started[1], "x", 1);

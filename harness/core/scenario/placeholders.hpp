@@ -14,7 +14,7 @@ namespace memgate {
 //   {port:NAME}     one free loopback port per NAME per run (a service's, usually)
 //   {run_dir}       the run's own folder inside the report folder
 //   {bindir}        the folder of the memgate executable (test SUTs are built there)
-//   {scenario_dir}  the folder of the scenario file
+//   {scenario_dir}  the folder of the scenario file (absolute)
 struct PlaceholderValues {
   std::map<std::string, int> ports;  // by NAME ("sut" for {port})
   std::optional<int> any_port;       // when set, every NAME gets it (validation)

@@ -32,6 +32,13 @@ std::string folder_of(const std::string& file) {
   return parent.empty() ? "." : parent.string();
 }
 
+// {scenario_dir}: absolute, so that it means the same whatever a process's cwd.
+std::string absolute_folder_of(const std::string& file) {
+  std::error_code ec;
+  const auto absolute = std::filesystem::absolute(folder_of(file), ec);
+  return ec ? folder_of(file) : absolute.lexically_normal().string();
+}
+
 WatchSpec parse_watch(std::optional<ObjectReader> r) {
   WatchSpec watch;
   if (!r) return watch;
@@ -187,7 +194,7 @@ PlaceholderValues validation_values(const Scenario& shell, int port) {
   PlaceholderValues values;
   values.any_port = port;
   values.bindir = shell.context.bindir;
-  values.scenario_dir = folder_of(shell.file);
+  values.scenario_dir = absolute_folder_of(shell.file);
   values.run_dir = kValidationRunDir;
   return values;
 }
@@ -265,7 +272,7 @@ Scenario instantiate(const Scenario& scenario, const RunPlaceholders& run) {
   PlaceholderValues values;
   values.ports = run.ports;
   values.bindir = scenario.context.bindir;
-  values.scenario_dir = folder_of(scenario.file);
+  values.scenario_dir = absolute_folder_of(scenario.file);
   values.run_dir = run.run_dir;
   return parse_expanded(scenario, values, scenario_port_names(scenario));
 }

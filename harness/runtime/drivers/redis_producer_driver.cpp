@@ -22,7 +22,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kBlockingPopTimeout = "0.01";  // s: bounds how long stopping can take
-constexpr int kAckBatch = 64;                         // pops per round on the ack queue
+// A round on the ack queue: a BRPOP (waits up to 10 ms when it is empty), then one RPOP of up
+// to this many more (Redis 6.2+: RPOP key count), so an idle queue costs 2 commands a round.
+constexpr int kAckBatch = 256;
 constexpr auto kDrainPoll = std::chrono::milliseconds(1);
 constexpr auto kReplyTimeout = std::chrono::seconds(5);  // for replies in flight at stop
 
@@ -118,8 +120,8 @@ void RedisProducerDriver::start(Clock::time_point deadline) {
     l.producers.push_back(std::move(p));
   }
   if (spec_.completion.kind == RedisCompletion::Kind::ack_queue) {
-    l.ack_round = resp_command({"BRPOP", spec_.completion.ack_queue, kBlockingPopTimeout});
-    for (int i = 1; i < kAckBatch; ++i) l.ack_round += resp_command({"RPOP", spec_.completion.ack_queue});
+    l.ack_round = resp_command({"BRPOP", spec_.completion.ack_queue, kBlockingPopTimeout}) +
+                  resp_command({"RPOP", spec_.completion.ack_queue, std::to_string(kAckBatch)});
   } else {
     for (const auto& key : spec_.queue_names) l.llen_round += resp_command({"LLEN", key});
   }
@@ -285,10 +287,13 @@ void RedisProducerDriver::run() {
       const RedisReply reply(static_cast<redisReply*>(raw));
       --l.completion_in_flight;
       if (acks) {
-        const redisReply* value = reply.get();
-        if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) value = reply->element[1];
-        if (value->type == REDIS_REPLY_STRING) {
-          if (const auto id = parse_ack(std::string_view(value->str, value->len))) {
+        // BRPOP answers [key, ack] (or nil); RPOP with a count answers [ack, ...] (or nil).
+        const bool blocking_pop = l.completion_in_flight == 1;
+        for (std::size_t i = blocking_pop ? 1 : 0;
+             reply->type == REDIS_REPLY_ARRAY && i < reply->elements; ++i) {
+          const redisReply* ack = reply->element[i];
+          if (ack->type != REDIS_REPLY_STRING) continue;
+          if (const auto id = parse_ack(std::string_view(ack->str, ack->len))) {
             complete(*id, now);
           } else {
             ++l.unmatched_acks;
@@ -331,7 +336,7 @@ void RedisProducerDriver::run() {
     if (l.completion_in_flight == 0 && going) {
       if (acks || now >= l.next_poll) {
         const std::string& round = acks ? l.ack_round : l.llen_round;
-        l.completion_in_flight = acks ? kAckBatch : static_cast<std::int64_t>(spec_.queue_names.size());
+        l.completion_in_flight = acks ? 2 : static_cast<std::int64_t>(spec_.queue_names.size());
         l.llen_sum = 0;
         l.pushed_at_poll = l.pushed_ok;
         l.next_poll = now + kDrainPoll;

@@ -1,0 +1,297 @@
+#pragma once
+
+// A scripted RunBackend for the run session's tests (hyperfine's MockExecutor, for memgate): a
+// clock that moves only when the session sleeps, processes that exit when the script says, a
+// driver whose operations complete at a fixed rate, a watcher that reports constant memory per
+// role, and a log of what the session did, in order.
+
+#include <sys/wait.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model/errors.hpp"
+#include "runtime/run/run_backend.hpp"
+
+namespace memgate::test {
+
+using Clock = std::chrono::steady_clock;
+
+inline Clock::duration ms(double v) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(v));
+}
+
+// What happens to one role's process.
+struct ProcessScript {
+  std::optional<double> exit_at_ms;  // since the run began; the root exits then
+  int wait_status = 0;               // as wait4 reports it (exit code N: N << 8; signal: sig)
+  bool fails_to_start = false;
+  bool never_ready = false;
+  double ready_after_ms = 100;
+  int killed_at_stop = 0;            // processes the stop had to SIGKILL
+};
+
+struct DriverScript {
+  double ops_per_s = 1000;
+  std::optional<double> fatal_at_ms;
+  std::optional<double> target_rate_per_s;  // an open model's target
+};
+
+struct Script {
+  std::map<std::string, ProcessScript> processes;  // by role; absent: runs until stopped
+  DriverScript driver;
+  std::optional<double> interrupt_at_ms;
+  int interrupts = 1;
+  std::optional<double> probe_problem_at_ms;
+  std::int64_t probe_backlog = 0;  // jobs waiting, every probe sample
+};
+
+class FakeBackend;
+
+class FakeProcess : public RoleProcess {
+ public:
+  FakeProcess(FakeBackend& backend, std::string role, ProcessScript script, int pid)
+      : backend_(backend), role_(std::move(role)), script_(script), pid_(pid) {}
+  int pid() const override { return pid_; }
+  std::optional<ExitInfo> exit_info() const override;
+  std::optional<ExitInfo> wait_exit(double timeout_ms) override;
+  std::vector<std::string> log_tail() const override { return {role_ + ": last words"}; }
+  std::vector<int> tree_pids() override { return {}; }
+  Stopped stop(double grace_s) override;
+  const std::string& role() const { return role_; }
+
+ private:
+  FakeBackend& backend_;
+  std::string role_;
+  ProcessScript script_;
+  int pid_;
+  bool stopped_ = false;
+  std::optional<double> stopped_at_ms_;
+};
+
+class FakeDriver : public Driver {
+ public:
+  FakeDriver(FakeBackend& backend, DriverScript script) : backend_(backend), script_(script) {}
+  void attach(const SutChannel&) override;
+  void connect() override;
+  void start(Clock::time_point deadline) override;
+  void begin_load(std::optional<std::int64_t> op_limit) override;
+  std::int64_t load_ops() const override;
+  std::optional<Clock::time_point> limit_reached_at() const override;
+  std::optional<std::string> fatal() const override;
+  DriverReport stop() override;
+
+ private:
+  FakeBackend& backend_;
+  DriverScript script_;
+  std::optional<Clock::time_point> load_start_;
+  std::optional<Clock::time_point> stopped_at_;
+  std::optional<std::int64_t> limit_;
+};
+
+class FakeWatch : public MemoryWatch {
+ public:
+  FakeWatch(FakeBackend& backend, std::vector<std::string> roles, Clock::time_point t0)
+      : backend_(backend), roles_(std::move(roles)), t0_(t0) {}
+  void start() override;
+  WatchResult stop() override;
+  std::int64_t last_bytes() const override { return 10 << 20; }
+
+ private:
+  FakeBackend& backend_;
+  std::vector<std::string> roles_;
+  Clock::time_point t0_;
+};
+
+class FakeProbe : public SideProbe {
+ public:
+  FakeProbe(FakeBackend& backend) : backend_(backend) {}
+  void start() override {}
+  void final_snapshot() override {}
+  void stop() override {}
+  std::optional<std::string> problem() const override;
+  nlohmann::json figures(const std::vector<PhaseSpan>&) const override { return {{"label", "fake"}}; }
+  Series queue_lengths() const override;
+
+ private:
+  FakeBackend& backend_;
+};
+
+class FakeBackend : public RunBackend {
+ public:
+  explicit FakeBackend(Script script) : script_(std::move(script)) {}
+
+  Clock::time_point now() override { return now_; }
+  void sleep_ms(double v) override { now_ += ms(std::max(v, 0.001)); }
+  std::optional<std::string> interruption() override {
+    if (script_.interrupt_at_ms && elapsed_ms() >= *script_.interrupt_at_ms) {
+      return "interrupted by SIGINT";
+    }
+    return std::nullopt;
+  }
+  bool hurry() override { return interruption() && script_.interrupts >= 2; }
+  std::map<std::string, int> pick_ports(const std::set<std::string>& names) override {
+    std::map<std::string, int> ports;
+    int port = 20000;
+    for (const auto& name : names) ports[name] = port++;
+    return ports;
+  }
+  void prepare_run_dir(const Scenario&, const std::string& run_dir) override {
+    log("prepare " + run_dir);
+  }
+  std::unique_ptr<RoleProcess> launch(const RoleLaunch& launch) override {
+    const std::string role = launch.role->name;
+    const ProcessScript s = script_.processes.count(role) ? script_.processes[role] : ProcessScript{};
+    log("launch " + role);
+    if (s.fails_to_start) throw RunError("cannot start '" + role + "': No such file");
+    return std::make_unique<FakeProcess>(*this, role, s, next_pid_++);
+  }
+  void wait_ready(RoleProcess& process, const RoleSpec& role) override {
+    const ProcessScript s = script_.processes.count(role.name) ? script_.processes[role.name]
+                                                               : ProcessScript{};
+    if (s.never_ready) {
+      now_ += ms(role.ready.empty() ? 0 : role.ready[0].timeout_s * 1000);
+      throw RunError(role.name + " was not ready", "", process.log_tail());
+    }
+    now_ += ms(s.ready_after_ms);
+    log("ready " + role.name);
+  }
+  std::unique_ptr<MemoryWatch> watch(const std::vector<std::pair<std::string, RoleProcess*>>& trees,
+                                     const WatchSpec&, Clock::time_point t0) override {
+    std::vector<std::string> roles;
+    for (const auto& [role, process] : trees) roles.push_back(role);
+    t0_ = t0;
+    return std::make_unique<FakeWatch>(*this, roles, t0);
+  }
+  std::unique_ptr<Driver> make_driver(const Scenario&) override {
+    log("make driver");
+    return std::make_unique<FakeDriver>(*this, script_.driver);
+  }
+  std::unique_ptr<SideProbe> make_probe(const RedisTarget& target, int, Clock::time_point) override {
+    log("probe " + target.role);
+    return std::make_unique<FakeProbe>(*this);
+  }
+
+  void log(const std::string& event) { events.push_back(event); }
+  double elapsed_ms() const { return std::chrono::duration<double, std::milli>(now_ - t0_).count(); }
+  double ms_at(Clock::time_point t) const {
+    return std::chrono::duration<double, std::milli>(t - t0_).count();
+  }
+  const Script& script() const { return script_; }
+  Clock::time_point at_ms(double v) const { return t0_ + ms(v); }
+
+  std::vector<std::string> events;
+
+ private:
+  Script script_;
+  Clock::time_point now_ = Clock::time_point(std::chrono::hours(1));
+  Clock::time_point t0_ = now_;  // the session's t0 is its first now(): the same value
+  int next_pid_ = 100;
+};
+
+inline std::optional<ExitInfo> FakeProcess::exit_info() const {
+  const double now = backend_.elapsed_ms();
+  ExitInfo e;
+  e.pid = pid_;
+  if (script_.exit_at_ms && now >= *script_.exit_at_ms &&
+      (!stopped_at_ms_ || *stopped_at_ms_ >= *script_.exit_at_ms)) {
+    e.wait_status = script_.wait_status;
+    return e;
+  }
+  if (stopped_) {
+    e.wait_status = SIGTERM;
+    return e;
+  }
+  return std::nullopt;
+}
+
+inline std::optional<ExitInfo> FakeProcess::wait_exit(double timeout_ms) {
+  if (auto e = exit_info()) return e;
+  backend_.sleep_ms(timeout_ms);
+  return exit_info();
+}
+
+inline RoleProcess::Stopped FakeProcess::stop(double grace_s) {
+  if (!stopped_) {
+    backend_.log("stop " + role_ + " grace " + std::to_string(static_cast<int>(grace_s * 1000)) + " ms");
+    stopped_ = true;
+    stopped_at_ms_ = backend_.elapsed_ms();
+  }
+  return {script_.killed_at_stop, {}};
+}
+
+inline void FakeDriver::attach(const SutChannel&) { backend_.log("driver attach"); }
+inline void FakeDriver::connect() { backend_.log("driver connect"); }
+inline void FakeDriver::start(Clock::time_point) { backend_.log("driver start"); }
+inline void FakeDriver::begin_load(std::optional<std::int64_t> op_limit) {
+  backend_.log("driver begin_load");
+  load_start_ = backend_.now();
+  limit_ = op_limit;
+}
+inline std::int64_t FakeDriver::load_ops() const {
+  if (!load_start_) return 0;
+  const auto until = stopped_at_.value_or(backend_.now());
+  const double s = std::chrono::duration<double>(until - *load_start_).count();
+  const auto ops = static_cast<std::int64_t>(s * script_.ops_per_s);
+  return limit_ ? std::min(ops, *limit_) : ops;
+}
+inline std::optional<Clock::time_point> FakeDriver::limit_reached_at() const {
+  if (!limit_ || !load_start_ || load_ops() < *limit_) return std::nullopt;
+  return *load_start_ + ms(static_cast<double>(*limit_) / script_.ops_per_s * 1000);
+}
+inline std::optional<std::string> FakeDriver::fatal() const {
+  if (script_.fatal_at_ms && backend_.elapsed_ms() >= *script_.fatal_at_ms) {
+    return "lost the connection to the SUT";
+  }
+  return std::nullopt;
+}
+inline DriverReport FakeDriver::stop() {
+  backend_.log("driver stop");
+  DriverReport r;
+  r.ops = load_ops();
+  stopped_at_ = backend_.now();
+  r.ops_done_at = limit_reached_at();
+  r.target_rate_per_s = script_.target_rate_per_s;
+  for (std::int64_t i = 0; i < std::min<std::int64_t>(r.ops, 1000); ++i) r.latency.record(1'000'000);
+  return r;
+}
+
+inline void FakeWatch::start() { backend_.log("watch start"); }
+
+// Constant memory per role (10 MiB for the SUT, 20 MiB, 30 MiB, ... for the services), a sample
+// every 100 ms from the run's start to now.
+inline WatchResult FakeWatch::stop() {
+  backend_.log("watch stop");
+  WatchResult r;
+  for (std::size_t i = 0; i < roles_.size(); ++i) {
+    RoleWatch w;
+    w.role = roles_[i];
+    const std::int64_t bytes = static_cast<std::int64_t>(10 * (i + 1)) << 20;
+    for (double t = 0; t <= backend_.elapsed_ms(); t += 100) w.samples.push_back({t, bytes});
+    w.max_sample_bytes = w.peak_bytes = bytes;
+    w.max_processes = 1;
+    r.roles.push_back(w);
+  }
+  return r;
+}
+
+inline std::optional<std::string> FakeProbe::problem() const {
+  if (backend_.script().probe_problem_at_ms &&
+      backend_.elapsed_ms() >= *backend_.script().probe_problem_at_ms) {
+    return "Redis restarted during the run (its run_id changed)";
+  }
+  return std::nullopt;
+}
+
+inline Series FakeProbe::queue_lengths() const {
+  Series s;
+  for (double t = 0; t <= backend_.elapsed_ms(); t += 100) {
+    s.push_back({t, backend_.script().probe_backlog});
+  }
+  return s;
+}
+
+}  // namespace memgate::test
