@@ -16,9 +16,10 @@ SCENARIOS  ?= $(filter-out %.schema.json,$(sort $(wildcard scenarios/*.json)))
 REPEAT     ?=
 
 # Debian bookworm packages. Build and run: compiler, CMake, libraries, the Redis server the
-# Redis scenarios run against. Tests add xmllint; benchmarks add the tools they compare with.
+# Redis scenarios run against, Python's redis client for the example worker they gate. Tests add
+# xmllint; benchmarks add the tools they compare with.
 DEPS_BUILD := cmake g++ make pkg-config libboost-dev libboost-filesystem-dev libhiredis-dev \
-              nlohmann-json3-dev catch2 libcli11-dev libfmt-dev redis-server
+              nlohmann-json3-dev catch2 libcli11-dev libfmt-dev redis-server python3 python3-redis
 DEPS_TEST  := libxml2-utils python3-jsonschema chromium
 DEPS_BENCH := redis-tools wrk
 DEPS_FUZZ  := clang libclang-rt-14-dev

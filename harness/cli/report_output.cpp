@@ -58,8 +58,8 @@ RunSettings run_settings(const std::string& dir, int repeat, bool quiet, Progres
 }
 
 std::string write_reports(const Report& report, const Verdict* verdict, const Baseline* baseline,
-                          const std::string& dir) {
-  const ReportContext context{report, verdict, baseline};
+                          const std::string& dir, const std::vector<RunRecord>* reference_runs) {
+  const ReportContext context{report, verdict, baseline, reference_runs};
   std::string html;
   for (const auto& format : all_report_formats()) {
     const std::string path = (std::filesystem::path(dir) / format->file_name()).string();
@@ -91,6 +91,15 @@ void print_summary(const Report& report) {
                format_duration_ms(m.latency_ms->p99_ms), format_duration_ms(m.latency_ms->max_ms));
   }
   fmt::print(stderr, "\n");
+  if (m.cpu_us_per_op || m.contention_pct) {
+    fmt::print(stderr, " ");
+    if (m.cpu_us_per_op) fmt::print(stderr, " cpu {:.2f} µs/op", *m.cpu_us_per_op);
+    if (m.contention_pct) {
+      fmt::print(stderr, "  contention {:.1f}% (others' share of the CPU in the load, worst run)",
+                 *m.contention_pct);
+    }
+    fmt::print(stderr, "\n");
+  }
   for (const auto& w : report.warnings) fmt::print(stderr, "  warning: {}\n", w);
 }
 

@@ -20,7 +20,8 @@ std::string report_dir(const std::string& out_option, std::size_t scenario_count
 // Writes every report format (report.json, summary.md, junit.xml, report.html) into dir,
 // each atomically. Returns the path of report.html.
 std::string write_reports(const Report& report, const Verdict* verdict, const Baseline* baseline,
-                          const std::string& dir);
+                          const std::string& dir,
+                          const std::vector<RunRecord>* reference_runs = nullptr);
 
 // The metrics of a report, one line each, for people (stderr).
 void print_summary(const Report& report);

@@ -39,15 +39,8 @@ void render(const Verdict& verdict) {
   verdict_to_json(verdict).dump(1);
 }
 
-// gate_report() of the runtime, over core functions only.
 Verdict gate(const Report& report, const GateSpec& spec, const Baseline* baseline) {
-  GateInputs in;
-  in.spec = &spec;
-  in.baseline = baseline;
-  in.scenario_hash = report.scenario_hash;
-  in.fingerprint = machine_fingerprint(report.environment);
-  in.current = metric_values(report.runs);
-  return evaluate_gate(in);
+  return gate_report(report, spec, baseline);
 }
 
 void check_read(const ReportForGate& input) {

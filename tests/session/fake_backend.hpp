@@ -32,6 +32,7 @@ struct ProcessScript {
   bool never_ready = false;
   double ready_after_ms = 100;
   int killed_at_stop = 0;            // processes the stop had to SIGKILL
+  double cpu_per_s = 0.5;            // CPU seconds its tree uses per second of its life
 };
 
 struct DriverScript {
@@ -47,6 +48,8 @@ struct Script {
   int interrupts = 1;
   std::optional<double> probe_problem_at_ms;
   std::int64_t probe_backlog = 0;  // jobs waiting, every probe sample
+  double others_cpus = 0;          // CPUs a neighbour keeps busy (of the machine's 2)
+  double steal_cpus = 0;           // CPUs the hypervisor gives other guests
 };
 
 class FakeBackend;
@@ -60,6 +63,7 @@ class FakeProcess : public RoleProcess {
   std::optional<ExitInfo> wait_exit(double timeout_ms) override;
   std::vector<std::string> log_tail() const override { return {role_ + ": last words"}; }
   std::vector<int> tree_pids() override { return {}; }
+  std::int64_t cpu_us() override;
   Stopped stop(double grace_s) override;
   const std::string& role() const { return role_; }
 
@@ -70,6 +74,9 @@ class FakeProcess : public RoleProcess {
   int pid_;
   bool stopped_ = false;
   std::optional<double> stopped_at_ms_;
+  double started_at_ms_ = 0;
+
+  friend class FakeBackend;
 };
 
 class FakeDriver : public Driver {
@@ -124,6 +131,19 @@ class FakeBackend : public RunBackend {
  public:
   explicit FakeBackend(Script script) : script_(std::move(script)) {}
 
+  static constexpr int kCpus = 2;
+  static constexpr double kSelfCpuPerS = 0.1;  // memgate's own threads
+  MachineCpuTime machine_cpu() override {
+    double busy_us = static_cast<double>(self_cpu_us()) +
+                     script_.others_cpus * elapsed_ms() * 1000;
+    for (FakeProcess* p : processes_) busy_us += static_cast<double>(p->cpu_us());
+    return {static_cast<std::int64_t>(busy_us),
+            static_cast<std::int64_t>(script_.steal_cpus * elapsed_ms() * 1000), kCpus};
+  }
+  std::int64_t self_cpu_us() override {
+    return static_cast<std::int64_t>(kSelfCpuPerS * elapsed_ms() * 1000);
+  }
+
   Clock::time_point now() override { return now_; }
   void sleep_ms(double v) override { now_ += ms(std::max(v, 0.001)); }
   std::optional<std::string> interruption() override {
@@ -147,7 +167,10 @@ class FakeBackend : public RunBackend {
     const ProcessScript s = script_.processes.count(role) ? script_.processes[role] : ProcessScript{};
     log("launch " + role);
     if (s.fails_to_start) throw RunError("cannot start '" + role + "': No such file");
-    return std::make_unique<FakeProcess>(*this, role, s, next_pid_++);
+    auto process = std::make_unique<FakeProcess>(*this, role, s, next_pid_++);
+    process->started_at_ms_ = elapsed_ms();
+    processes_.push_back(process.get());
+    return process;
   }
   void wait_ready(RoleProcess& process, const RoleSpec& role) override {
     const ProcessScript s = script_.processes.count(role.name) ? script_.processes[role.name]
@@ -190,7 +213,15 @@ class FakeBackend : public RunBackend {
   Clock::time_point now_ = Clock::time_point(std::chrono::hours(1));
   Clock::time_point t0_ = now_;  // the session's t0 is its first now(): the same value
   int next_pid_ = 100;
+  std::vector<FakeProcess*> processes_;  // owned by the session, alive while it runs
 };
+
+inline std::int64_t FakeProcess::cpu_us() {
+  double until = backend_.elapsed_ms();
+  if (stopped_at_ms_) until = std::min(until, *stopped_at_ms_);
+  if (script_.exit_at_ms) until = std::min(until, *script_.exit_at_ms);
+  return static_cast<std::int64_t>(std::max(0.0, until - started_at_ms_) * script_.cpu_per_s * 1000);
+}
 
 inline std::optional<ExitInfo> FakeProcess::exit_info() const {
   const double now = backend_.elapsed_ms();

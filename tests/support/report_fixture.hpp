@@ -19,7 +19,8 @@ inline Report fixture_report(const std::string& name = "golden-scenario",
   r.driver = "redis-queue";
   r.created_at = "2026-01-02T03:04:05Z";
   r.environment = {{"cpu_model", "Golden CPU"}, {"cores", 2}, {"memory_bytes", 8589934592LL},
-                   {"kernel", "Linux 6.1.0"}, {"arch", "x86_64"}, {"hostname", "golden-host"}};
+                   {"kernel", "Linux 6.1.0"}, {"arch", "x86_64"}, {"hostname", "golden-host"},
+                   {"speed_reference_ms", 45.5}};
   for (int index = 1; index <= 2; ++index) {
     RunRecord run;
     run.index = index;
@@ -36,6 +37,10 @@ inline Report fixture_report(const std::string& name = "golden-scenario",
     run.metrics = compute_run_metrics(run.samples, run.phases, 18 * 1024 * 1024, 40000, 0,
                                       LatencySummary{0.2, 0.35, 0.5, 1.25, 40000});
     run.metrics.backlog_jobs = BacklogSummary{120, 0, 30.5};
+    run.metrics.cpu_us_per_op = 48.0 + index;
+    // The second run had a busy neighbour: throughput and latency cannot be judged.
+    run.cpu = {{"load", 4000, 2, 1920 + 40.0 * index, 310, 55, index == 1 ? 3.0 : 25.0, 0.5}};
+    run.metrics.contention_pct = run.cpu[0].others_pct + run.cpu[0].steal_pct;
     // A Redis service beside the SUT (a worker), with its own figures.
     RoleMemory redis;
     redis.role = "redis";
@@ -73,25 +78,21 @@ inline Baseline fixture_baseline() {
   b.metrics["peak_bytes"] = make_series({12 * MiB, 12.1 * MiB, 12.2 * MiB, 12 * MiB, 12.1 * MiB});
   b.metrics["plateau_bytes"] = make_series({11.4 * MiB, 11.5 * MiB, 11.5 * MiB, 11.6 * MiB, 11.5 * MiB});
   b.metrics["throughput_per_s"] = make_series({10000, 10100, 9900, 10000, 10050});
+  b.metrics["cpu_us_per_op"] = make_series({48.2, 48.9, 49.1, 48.5, 48.8});
+  b.environment = {{"speed_reference_ms", 45.0}};
   return b;
 }
 
 inline GateSpec fixture_gate() {
   GateSpec g;
   g.rules = {{"peak_bytes", 10, 4.0 * 1024 * 1024}, {"plateau_bytes", 10, 0},
-             {"throughput_per_s", 15, std::nullopt}};
+             {"throughput_per_s", 15, std::nullopt}, {"cpu_us_per_op", 15, 0.5}};
   g.budgets = {{"peak_bytes", 256.0 * 1024 * 1024}};
   return g;
 }
 
 inline Verdict fixture_verdict(const Report& report, const Baseline& baseline, const GateSpec& gate) {
-  GateInputs in;
-  in.spec = &gate;
-  in.baseline = &baseline;
-  in.scenario_hash = report.scenario_hash;
-  in.fingerprint = machine_fingerprint(report.environment);
-  in.current = metric_values(report.runs);
-  return evaluate_gate(in);
+  return gate_report(report, gate, &baseline);
 }
 
 }  // namespace memgate::test

@@ -21,6 +21,7 @@ struct EmbedderOptions {
   std::size_t cache_size = 10'000;   // texts kept in the LRU cache
   std::size_t vocab_size = 50'000;   // distinct tokens remembered
   std::size_t leak_bytes_per_text = 0;
+  long cpu_us_per_text = 0;  // extra CPU time spent on each text (a costlier release)
 };
 
 class Embedder {

@@ -6,6 +6,7 @@
 //   --stdin               one text per line in, one vector per line out (JSON array).
 //   --dim D, --cache-size N, --vocab-size N    the embedder's size and memory bounds
 //   --leak-bytes-per-text B                    keep B bytes per text forever (a leak)
+//   --cpu-us-per-text U                        spend U µs more of CPU on each text
 //   --fail-every N        HTTP: answer every N-th request with 500
 //   --crash-after-texts N die by SIGSEGV after N texts
 //   --exit-after-texts N  exit 0 after N texts, in the middle of the load
@@ -63,6 +64,7 @@ ServiceOptions parse(std::vector<std::string> args) {
     else if (a == "--cache-size") o.embedder.cache_size = static_cast<std::size_t>(number());
     else if (a == "--vocab-size") o.embedder.vocab_size = static_cast<std::size_t>(number());
     else if (a == "--leak-bytes-per-text") o.embedder.leak_bytes_per_text = static_cast<std::size_t>(number());
+    else if (a == "--cpu-us-per-text") o.embedder.cpu_us_per_text = number();
     else if (a == "--fail-every") o.fail_every = number();
     else if (a == "--crash-after-texts") o.crash_after_texts = number();
     else if (a == "--exit-after-texts") o.exit_after_texts = number();

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "core/model/errors.hpp"
 #include "core/scenario/json_reader.hpp"
 #include "core/scenario/scenario_loader.hpp"
@@ -121,7 +123,7 @@ TEST_CASE("the scenario hash follows the load, not the thresholds") {
 TEST_CASE("defaults of an absent gate, watch and repeat") {
   const Scenario s = load(without(without(design_example(), "/gate"), "/repeat"));
   CHECK(s.repeat == 1);
-  CHECK(s.gate.rules.size() == 5);  // peak, plateau, residual, growth, throughput
+  CHECK(s.gate.rules.size() == 6);  // peak, plateau, residual, growth, throughput, CPU per op
   const Scenario c = load(command_scenario());
   CHECK(c.watch.interval_ms == 50);
   CHECK(c.watch.memory == MemoryKind::rss);
@@ -272,7 +274,9 @@ TEST_CASE("placeholders") {
   expect_bad(with(ex, "/sut/command/2", "{prot}"), "/sut/command/2", "unknown placeholder '{prot}'");
   const Scenario s = load(with(ex, "/sut/command/2", "{\"json\": {}} {bindir}/x {scenario_dir}"),
                           LoadOptions{{"/opt/bin", false}, {}});
-  CHECK(s.sut.command[2] == "{\"json\": {}} /opt/bin/x scenarios");
+  // {scenario_dir} is absolute: it means the same whatever a process's working folder.
+  CHECK(s.sut.command[2] == "{\"json\": {}} /opt/bin/x " +
+                                (std::filesystem::current_path() / "scenarios").string());
   // "{{" is a literal brace: Python's format strings survive.
   const Scenario escaped = load(with(ex, "/sut/command/2", "print('{{x}'.format(x={port}))"));
   CHECK(escaped.sut.command[2] == "print('{x}'.format(x=1))");

@@ -8,6 +8,7 @@
 
 #include "core/model/metrics.hpp"
 #include "core/model/units.hpp"
+#include "core/gate/gate_parts.hpp"
 #include "core/scenario/scenario_parts.hpp"
 #include "core/stats/stats.hpp"
 
@@ -20,6 +21,7 @@ const char* to_string(CheckStatus s) {
     case CheckStatus::improved: return "improved";
     case CheckStatus::inconclusive: return "inconclusive";
     case CheckStatus::warning: return "warning";
+    case CheckStatus::unjudged: return "unjudged";
     case CheckStatus::no_baseline: return "no-baseline";
     case CheckStatus::no_data: return "no-data";
   }
@@ -38,18 +40,36 @@ const char* to_string(VerdictStatus s) {
   return "?";
 }
 
+namespace gate_parts {
+
+std::string show_change(const MetricInfo& info, double change) {
+  return (change >= 0 ? "+" : "-") + format_metric(info.name, std::fabs(change));
+}
+
+std::string rule_limits(const MetricInfo& info, const GateRule& rule) {
+  const char* sign = info.direction == Direction::lower_is_better ? "+" : "-";
+  std::vector<std::string> limits;
+  if (rule.max_change_pct) limits.push_back(fmt::format("{}{:g}%", sign, *rule.max_change_pct));
+  if (rule.min_change) limits.push_back(sign + format_metric(info.name, *rule.min_change));
+  return fmt::format("{}", fmt::join(limits, " and "));
+}
+
+bool exceeds_rule(const GateRule& rule, double worse_by, double base) {
+  const double pct = base != 0 ? worse_by / std::fabs(base) * 100
+                               : (worse_by > 0 ? std::numeric_limits<double>::infinity() : 0);
+  const bool tolerance = !rule.max_change_pct || pct > *rule.max_change_pct;
+  const bool floor = !rule.min_change || worse_by > *rule.min_change;
+  return tolerance && floor && worse_by > 0;
+}
+
+}  // namespace gate_parts
+
 namespace {
+
+using gate_parts::show_change;
 
 std::string show(const MetricInfo& info, double value) { return format_metric(info.name, value); }
 
-std::string show_change(const MetricInfo& info, double change) {
-  return (change >= 0 ? "+" : "-") + show(info, std::fabs(change));
-}
-
-// Speed depends on the machine; memory much less so.
-bool machine_dependent(const MetricInfo& info) {
-  return info.name == "throughput_per_s" || info.name.rfind("latency_", 0) == 0;
-}
 
 Check compare(const MetricInfo& info, const GateRule& rule, const MetricSeries& base,
               const std::vector<double>& current, double k, bool same_machine) {
@@ -60,25 +80,17 @@ Check compare(const MetricInfo& info, const GateRule& rule, const MetricSeries& 
   c.current = *stats::median(current);
   c.change = *c.current - base.median;
   if (base.median != 0) c.change_pct = *c.change / std::fabs(base.median) * 100;
-  const char* sign = lower ? "+" : "-";
-  std::vector<std::string> limits;
-  if (rule.max_change_pct) limits.push_back(fmt::format("{}{:g}%", sign, *rule.max_change_pct));
-  if (rule.min_change) limits.push_back(sign + show(info, *rule.min_change));
-  c.threshold = fmt::format("{} beyond the baseline's {} {:g} MAD", fmt::join(limits, " and "),
-                            lower ? "max +" : "min -", k);
+  c.threshold = fmt::format("{} beyond the baseline's {} {:g} MAD",
+                            gate_parts::rule_limits(info, rule), lower ? "max +" : "min -", k);
 
   // Both directions with one test: `worse` > 0 is a change for the worse.
   const auto judge = [&](double direction) {
     const double delta = direction * (lower ? *c.change : -*c.change);
-    const double pct = base.median != 0 ? delta / std::fabs(base.median) * 100
-                                        : (delta > 0 ? std::numeric_limits<double>::infinity() : 0);
-    const bool tolerance = !rule.max_change_pct || pct > *rule.max_change_pct;
-    const bool floor = !rule.min_change || delta > *rule.min_change;
     // "worse" for lower-is-better means above the band; "better" means below it.
     const bool up = (direction > 0) == lower;
     const bool beyond_band = up ? *c.current > base.max + k * base.mad
                                 : *c.current < base.min - k * base.mad;
-    const bool exceeds = tolerance && floor && delta > 0;
+    const bool exceeds = gate_parts::exceeds_rule(rule, delta, base.median);
     // The rank test only matters for a change that exceeds the rule (at most one direction).
     std::optional<double> p;
     if (exceeds && current.size() >= kRankTestMinRuns && base.values.size() >= kRankTestMinRuns) {
@@ -96,7 +108,7 @@ Check compare(const MetricInfo& info, const GateRule& rule, const MetricSeries& 
                                                      : std::string("from 0"));
   if (worse) {
     c.p_value = worse_p;
-    if (machine_dependent(info) && !same_machine) {
+    if (is_speed_dependent_metric(info.name) && !same_machine) {
       c.status = CheckStatus::warning;
       c.reason = worse_outside
                      ? fmt::format("{}: worse, but measured on another machine class than the "
@@ -121,8 +133,10 @@ Check compare(const MetricInfo& info, const GateRule& rule, const MetricSeries& 
   return c;
 }
 
-Check check_budget(const MetricInfo& info, const GateBudget& budget,
-                   const std::vector<double>& current) {
+}  // namespace
+
+Check gate_parts::check_budget(const MetricInfo& info, const GateBudget& budget,
+                               const std::vector<double>& current) {
   const bool lower = info.direction == Direction::lower_is_better;
   Check c;
   c.metric = budget.metric;
@@ -145,6 +159,8 @@ Check check_budget(const MetricInfo& info, const GateBudget& budget,
   return c;
 }
 
+namespace {
+
 int rank(CheckStatus s) {
   switch (s) {
     case CheckStatus::regressed: return 0;
@@ -152,10 +168,61 @@ int rank(CheckStatus s) {
     case CheckStatus::no_data: return 2;
     case CheckStatus::no_baseline: return 3;
     case CheckStatus::warning: return 4;
-    case CheckStatus::improved: return 5;
-    case CheckStatus::pass: return 6;
+    case CheckStatus::unjudged: return 5;
+    case CheckStatus::improved: return 6;
+    case CheckStatus::pass: return 7;
   }
-  return 7;
+  return 8;
+}
+
+// Why a check of `metric` cannot be judged on this measurement, or nothing.
+struct Unjudged {
+  std::optional<std::string> speed;       // for speed-dependent metrics
+  std::optional<std::string> contention;  // for wall-clock metrics
+  std::optional<std::string> why(const std::string& metric) const {
+    const std::string name = split_service_metric(metric) ? "" : metric;
+    if (speed && is_speed_dependent_metric(name)) return speed;
+    if (contention && is_wall_clock_metric(name)) return contention;
+    return std::nullopt;
+  }
+};
+
+}  // namespace
+
+std::optional<double> environment_speed(const nlohmann::json& environment) {
+  const auto it = environment.find(kSpeedKey);
+  if (it == environment.end() || !it->is_number()) return std::nullopt;
+  const double ms = it->get<double>();
+  return ms > 0 && std::isfinite(ms) ? std::optional(ms) : std::nullopt;
+}
+
+namespace {
+
+Unjudged unjudged_reasons(const GateInputs& in, const Baseline* base, Verdict& v) {
+  Unjudged u;
+  const GateSpec& spec = *in.spec;
+  if (in.contention_pct && *in.contention_pct > spec.max_contention_pct) {
+    u.contention = fmt::format("other processes took {:.1f}% of the CPU in the load phase, more "
+                               "than gate.max_contention_pct ({:g}%)", *in.contention_pct,
+                               spec.max_contention_pct);
+    v.notes.push_back(fmt::format("throughput and latency are not judged: {}", *u.contention));
+  }
+  const auto base_ms = base ? environment_speed(base->environment) : std::nullopt;
+  if (base_ms && in.speed_ms && *in.speed_ms > 0) {
+    const double diff_pct = std::fabs(*in.speed_ms / *base_ms - 1) * 100;
+    if (diff_pct > spec.max_speed_diff_pct) {
+      u.speed = fmt::format("baseline host 1.00, this host {:.2f} (reference workload {:.1f} ms "
+                            "there, {:.1f} ms here): more than gate.max_speed_diff_pct ({:g}%) "
+                            "apart", *base_ms / *in.speed_ms, *base_ms, *in.speed_ms,
+                            spec.max_speed_diff_pct);
+      v.notes.push_back(fmt::format("throughput, latency and CPU per operation are not judged: {}",
+                                    *u.speed));
+    }
+  } else if (base && !base_ms) {
+    v.notes.push_back("the baseline has no speed index (made by an older memgate): remake it to "
+                      "have timing checks judged against this host's speed");
+  }
+  return u;
 }
 
 }  // namespace
@@ -182,6 +249,7 @@ Verdict evaluate_gate(const GateInputs& in) {
     const auto it = in.current.find(metric);
     return it == in.current.end() ? kNone : it->second;
   };
+  const Unjudged unjudged = unjudged_reasons(in, !stale ? base : nullptr, v);
   if (base && !stale) {
     for (const GateRule& rule : spec.rules) {
       const MetricInfo& info = *find_metric(rule.metric);
@@ -201,30 +269,65 @@ Verdict evaluate_gate(const GateInputs& in) {
     }
   }
   for (const GateBudget& budget : spec.budgets) {
-    v.checks.push_back(check_budget(*find_metric(budget.metric), budget, values_of(budget.metric)));
+    v.checks.push_back(gate_parts::check_budget(*find_metric(budget.metric), budget,
+                                                values_of(budget.metric)));
   }
+  for (Check& c : v.checks) {
+    if (c.status == CheckStatus::no_data || c.status == CheckStatus::no_baseline) continue;
+    // A budget is absolute: the host's speed does not excuse it; a busy machine does.
+    const auto why = c.budget ? (is_wall_clock_metric(c.metric) ? unjudged.contention : std::nullopt)
+                              : unjudged.why(c.metric);
+    if (!why) continue;
+    c.status = CheckStatus::unjudged;
+    c.reason = *why;
+    c.p_value.reset();
+  }
+  gate_parts::settle(v, !base, stale, !spec.rules.empty());
+  return v;
+}
+
+void gate_parts::settle(Verdict& v, bool no_baseline, bool stale, bool has_rules) {
   std::stable_sort(v.checks.begin(), v.checks.end(),
                    [](const Check& a, const Check& b) { return rank(a.status) < rank(b.status); });
-
   const auto any = [&](CheckStatus s) {
     return std::any_of(v.checks.begin(), v.checks.end(), [&](const Check& c) { return c.status == s; });
   };
   if (any(CheckStatus::regressed)) {
     v.status = VerdictStatus::regressed;
-  } else if (!base && !spec.rules.empty()) {
+  } else if (no_baseline && has_rules) {
     v.status = VerdictStatus::no_baseline;  // budgets alone need none
-  } else if (stale && !spec.rules.empty()) {
+  } else if (stale && has_rules) {
     v.status = VerdictStatus::stale_baseline;
   } else if (any(CheckStatus::inconclusive) || any(CheckStatus::no_data)) {
     v.status = VerdictStatus::inconclusive;
   } else if (any(CheckStatus::no_baseline)) {
     v.status = VerdictStatus::no_baseline;
+  } else if (!v.checks.empty() && std::all_of(v.checks.begin(), v.checks.end(), [](const Check& c) {
+               return c.status == CheckStatus::unjudged;
+             })) {
+    v.status = VerdictStatus::inconclusive;  // nothing could be judged: no verdict
+    v.notes.push_back("no check could be judged on this host or this busy machine");
   } else if (any(CheckStatus::improved)) {
     v.status = VerdictStatus::improved;
   } else {
     v.status = VerdictStatus::pass;
   }
-  return v;
+}
+
+GateInputs gate_inputs(const Report& report, const GateSpec& gate, const Baseline* baseline) {
+  GateInputs in;
+  in.spec = &gate;
+  in.baseline = baseline;
+  in.scenario_hash = report.scenario_hash;
+  in.fingerprint = machine_fingerprint(report.environment);
+  in.current = metric_values(report.runs);
+  in.contention_pct = report.summary.contention_pct;
+  in.speed_ms = environment_speed(report.environment);
+  return in;
+}
+
+Verdict gate_report(const Report& report, const GateSpec& gate, const Baseline* baseline) {
+  return evaluate_gate(gate_inputs(report, gate, baseline));
 }
 
 bool needs_rerun(const Verdict& verdict) {
@@ -268,7 +371,10 @@ nlohmann::json verdict_to_json(const Verdict& v) {
 }
 
 nlohmann::json gate_to_json(const GateSpec& gate) {
-  nlohmann::json out = {{"noise_mad_k", gate.noise_mad_k}, {"max_reruns", gate.max_reruns}};
+  nlohmann::json out = {{"noise_mad_k", gate.noise_mad_k},
+                        {"max_reruns", gate.max_reruns},
+                        {"max_contention_pct", gate.max_contention_pct},
+                        {"max_speed_diff_pct", gate.max_speed_diff_pct}};
   for (const GateRule& rule : gate.rules) {
     const MetricInfo& info = *find_metric(rule.metric);
     nlohmann::json r = nlohmann::json::object();

@@ -11,8 +11,12 @@
 // 1 and 2 without 3 is "inconclusive": the change would matter but the noise hides it; the
 // caller reruns and pools the runs, and reports "inconclusive" (exit 4) if it stays so.
 // "improved" is the same test in the better direction. Budgets are absolute limits that need no
-// baseline and hold for every run (the worst run is compared). Throughput and latency measured
-// on another machine class than the baseline's only warn.
+// baseline and hold for every run (the worst run is compared). Throughput, latency and CPU per
+// operation measured on another machine class than the baseline's only warn.
+// A check is "unjudged" (it neither passes nor fails; the exit code follows the others) when the
+// measurement cannot answer it: wall-clock metrics while other processes took more of the CPU
+// than gate.max_contention_pct, and speed-dependent metrics (wall clock, CPU per operation) when
+// this host's speed index differs from the baseline's by more than gate.max_speed_diff_pct.
 
 #include <nlohmann/json.hpp>
 
@@ -32,7 +36,9 @@ constexpr double kRankTestAlpha = 0.05;
 // Both samples need this many values before the rank test is consulted.
 constexpr std::size_t kRankTestMinRuns = 5;
 
-enum class CheckStatus { pass, regressed, improved, inconclusive, warning, no_baseline, no_data };
+enum class CheckStatus {
+  pass, regressed, improved, inconclusive, warning, unjudged, no_baseline, no_data
+};
 enum class VerdictStatus { pass, regressed, improved, no_baseline, stale_baseline, inconclusive };
 
 const char* to_string(CheckStatus status);
@@ -65,9 +71,34 @@ struct GateInputs {
   std::string scenario_hash;           // of the scenario as run now
   std::string fingerprint;             // of the machine it ran on now
   std::map<std::string, std::vector<double>> current;  // metric -> values of the valid runs
+  std::optional<double> contention_pct;  // the worst valid run's, in the load phase
+  std::optional<double> speed_ms;        // this host's reference workload time (speed_index)
 };
 
+// The key of the speed index in a report's and a baseline's environment: the reference
+// workload's CPU time in ms (runtime/env/speed_index.hpp), the faster of the measurements before
+// and after the runs (those two are under kSpeedRangeKey).
+inline constexpr const char* kSpeedKey = "speed_reference_ms";
+inline constexpr const char* kSpeedRangeKey = "speed_reference_ms_before_after";
+
 Verdict evaluate_gate(const GateInputs& inputs);
+
+// The speed index in an environment (kSpeedKey), when there is a valid one.
+std::optional<double> environment_speed(const nlohmann::json& environment);
+
+// Gates the valid runs of a report: the inputs taken from it (its hash, machine, metrics, worst
+// contention, speed index). `memgate check`, `compare` and each step of a rerun use it.
+GateInputs gate_inputs(const Report& report, const GateSpec& gate, const Baseline* baseline);
+Verdict gate_report(const Report& report, const GateSpec& gate, const Baseline* baseline);
+
+// Fewer runs when the answer is clear: `check` runs kEarlyRuns repetitions first and goes on to
+// the scenario's `repeat` only when some check is close to its rule. The answer is clear when
+// every judged check is far from the edge in every run: worse by at most half the rule's
+// allowance (max of tolerance x baseline and floor), or a regression beyond twice the allowance
+// and beyond the baseline's noise; budgets: every run within 90% of the limit, or every run past
+// it. No baseline or a stale one is clear too (more runs cannot change "no verdict").
+constexpr int kEarlyRuns = 3;
+bool answer_is_clear(const GateInputs& inputs, const Verdict& verdict);
 
 // True when a rerun could settle it: some check is inconclusive.
 bool needs_rerun(const Verdict& verdict);

@@ -20,6 +20,7 @@ const std::vector<MetricInfo>& gated_metrics() {
       {"latency_p50_ms", Direction::lower_is_better, "max_increase_pct", "min_increase_ms", false},
       {"latency_p95_ms", Direction::lower_is_better, "max_increase_pct", "min_increase_ms", false},
       {"latency_p99_ms", Direction::lower_is_better, "max_increase_pct", "min_increase_ms", false},
+      {"cpu_us_per_op", Direction::lower_is_better, "max_increase_pct", "min_increase_us", false},
   };
   return kMetrics;
 }
@@ -36,6 +37,14 @@ std::vector<std::string> gated_metric_names() {
   std::vector<std::string> names;
   for (const auto& m : gated_metrics()) names.push_back(m.name);
   return names;
+}
+
+bool is_wall_clock_metric(std::string_view name) {
+  return name == "throughput_per_s" || name.rfind("latency_", 0) == 0;
+}
+
+bool is_speed_dependent_metric(std::string_view name) {
+  return is_wall_clock_metric(name) || name == "cpu_us_per_op";
 }
 
 bool is_memory_metric(const MetricInfo& info) {
@@ -69,6 +78,7 @@ std::string format_metric(std::string_view metric, double value) {
   }
   if (metric == "growth_bytes_per_min") return format_bytes(value) + "/min";
   if (metric == "throughput_per_s") return fmt::format("{:.1f}/s", value);
+  if (metric == "cpu_us_per_op") return fmt::format("{:.2f} µs", value);
   const MetricInfo* info = find_metric(metric);
   if (info && info->is_bytes) return format_bytes(value);
   return fmt::format("{:.3f} ms", value);

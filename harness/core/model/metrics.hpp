@@ -28,6 +28,13 @@ const MetricInfo* find_metric(std::string_view name);
 
 std::vector<std::string> gated_metric_names();
 
+// Wall-clock metrics (throughput, latency): they move when another process takes a core, so a
+// busy machine leaves them unjudged (gate.max_contention_pct).
+bool is_wall_clock_metric(std::string_view name);
+// Metrics that depend on the host's speed (wall clock, and CPU time per operation): a host slower
+// or faster than the baseline's leaves them unjudged (gate.max_speed_diff_pct).
+bool is_speed_dependent_metric(std::string_view name);
+
 // Memory metrics (bytes, and growth): what services are gated on.
 bool is_memory_metric(const MetricInfo& info);
 std::vector<std::string> memory_metric_names();

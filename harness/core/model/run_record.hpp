@@ -39,6 +39,11 @@ struct RunMetrics {
   std::optional<double> throughput_per_s;
   std::optional<LatencySummary> latency_ms;
   std::optional<BacklogSummary> backlog_jobs;
+  // CPU time (user + system) of the SUT's tree in the load phase per completed operation, µs.
+  std::optional<double> cpu_us_per_op;
+  // The share of the machine's CPU that processes outside memgate, the SUT and its services
+  // took in the load phase, steal time included, in % (see PhaseCpu).
+  std::optional<double> contention_pct;
   std::int64_t ops = 0;
   std::int64_t errors = 0;
 };
@@ -51,6 +56,20 @@ struct PeakDetail {
   std::int64_t exit_peak_bytes = 0;
   std::optional<std::int64_t> cgroup_peak_bytes;  // where memgate could create a memory cgroup
   bool hwm_complete = true;
+};
+
+// Where the machine's CPU went in one phase: to the SUT's tree, the services', memgate's own
+// (all its threads), and to everybody else (a neighbour: the contention). CPU times in ms; shares
+// in % of the machine's capacity over the phase (its length x its CPUs).
+struct PhaseCpu {
+  std::string phase;
+  double elapsed_ms = 0;
+  int cpus = 1;
+  double sut_ms = 0;
+  double services_ms = 0;
+  double memgate_ms = 0;
+  double others_pct = 0;  // busy CPU of the machine nobody of the run used
+  double steal_pct = 0;   // time the hypervisor gave other guests
 };
 
 // The memory of one role's process tree: a service's (the SUT's is the run's own figures).
@@ -85,6 +104,7 @@ struct RunRecord {
   PeakDetail peak;
   std::vector<RoleMemory> services;
   std::vector<ProcessRecord> processes;
+  std::vector<PhaseCpu> cpu;  // per phase, in order
   int interval_ms = 0;
   std::string memory_kind = "rss";
   int max_processes = 0;

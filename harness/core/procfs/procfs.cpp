@@ -100,6 +100,61 @@ std::vector<int> parse_pid_list(std::string_view text) {
   return pids;
 }
 
+std::optional<StatCpu> parse_stat_cpu(std::string_view text) {
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses; fields after the last ')'.
+  const auto close = text.rfind(')');
+  if (close == std::string_view::npos) return std::nullopt;
+  std::string_view rest = text.substr(close + 1);
+  std::int64_t fields[17] = {};
+  int n = 0;  // field 3 (state) is index 0 here; utime (14) is index 11
+  while (n < 15) {
+    rest = trim(rest);
+    if (rest.empty()) return std::nullopt;
+    const auto end = rest.find(' ');
+    const std::string_view word = rest.substr(0, end);
+    if (n > 0) {
+      const auto v = to_int<std::int64_t>(word);
+      if (!v) return std::nullopt;
+      fields[n] = *v;
+    }
+    ++n;
+    if (end == std::string_view::npos) break;
+    rest = rest.substr(end);
+  }
+  if (n < 15) return std::nullopt;
+  return StatCpu{fields[11] + fields[12], fields[13] + fields[14]};
+}
+
+std::optional<MachineCpu> parse_proc_stat(std::string_view text) {
+  std::optional<MachineCpu> out;
+  while (!text.empty()) {
+    const auto eol = text.find('\n');
+    const std::string_view line = text.substr(0, eol);
+    text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
+    if (line.rfind("cpu ", 0) == 0) {
+      std::int64_t v[10] = {};
+      std::string_view rest = line.substr(4);
+      int n = 0;
+      for (; n < 10; ++n) {
+        rest = trim(rest);
+        if (rest.empty()) break;
+        const auto end = rest.find(' ');
+        const auto value = to_int<std::int64_t>(rest.substr(0, end));
+        if (!value) return std::nullopt;
+        v[n] = *value;
+        rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+      }
+      if (n < 8) return std::nullopt;
+      // user nice system idle iowait irq softirq steal [guest guest_nice: inside user, nice]
+      out = MachineCpu{v[0] + v[1] + v[2] + v[5] + v[6], v[3] + v[4], v[7], 0};
+    } else if (out && line.rfind("cpu", 0) == 0 && line.size() > 3 && line[3] >= '0' &&
+               line[3] <= '9') {
+      ++out->cpus;
+    }
+  }
+  return out;
+}
+
 std::optional<int> loadavg_last_pid(std::string_view text) {
   text = trim(text);
   const auto space = text.rfind(' ');

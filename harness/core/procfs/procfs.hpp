@@ -43,6 +43,24 @@ std::vector<int> parse_pid_list(std::string_view text);
 // reader's pid namespace. It changes whenever any process or thread is created.
 std::optional<int> loadavg_last_pid(std::string_view text);
 
+// CPU time of a process from /proc/PID/stat (fields 14-17 after the command name), in clock
+// ticks: its own (utime + stime) and that of its children it waited for (cutime + cstime).
+struct StatCpu {
+  std::int64_t self_ticks = 0;
+  std::int64_t children_ticks = 0;
+};
+std::optional<StatCpu> parse_stat_cpu(std::string_view text);
+
+// The machine's CPU time from the first line of /proc/stat, in clock ticks summed over every
+// CPU, and the number of CPUs (cpuN lines).
+struct MachineCpu {
+  std::int64_t busy_ticks = 0;   // user + nice + system + irq + softirq
+  std::int64_t idle_ticks = 0;   // idle + iowait
+  std::int64_t steal_ticks = 0;  // taken by the hypervisor for other guests
+  int cpus = 0;
+};
+std::optional<MachineCpu> parse_proc_stat(std::string_view text);
+
 // MemTotal of /proc/meminfo.
 std::optional<std::int64_t> meminfo_total_bytes(std::string_view text);
 

@@ -36,7 +36,7 @@ svg.plot { width: 100%; height: auto; background: #fff; }
 .grid { stroke: #e6e9ef; stroke-width: 1; } .tick { fill: #5b6475; font-size: 11px; } .tick-y { text-anchor: end; } .tick-x { text-anchor: middle; }
 .phase-idle { fill: #e8f0fe; } .phase-warmup { fill: #fff4e0; } .phase-load { fill: #fde9e7; } .phase-cooldown { fill: #e7f6ec; }
 .phase { opacity: 0.7; } .phase-label { fill: #5b6475; font-size: 11px; }
-.series { fill: none; stroke-width: 1.6; stroke-linejoin: round; } .memory { stroke: #1f5fbf; } .own-figure { stroke: #8a5cd1; stroke-dasharray: 5 3; }
+.series { fill: none; stroke-width: 1.6; stroke-linejoin: round; } .memory { stroke: #1f5fbf; } .reference-memory { stroke: #9aa5b1; stroke-dasharray: 4 2; } .own-figure { stroke: #8a5cd1; stroke-dasharray: 5 3; }
 .service-memory { stroke-width: 1.3; } .service-0 { stroke: #d9822b; } .service-1 { stroke: #2f9e8f; } .service-2 { stroke: #b5487a; } .service-3 { stroke: #6b7d1f; }
 .level { stroke-width: 1.2; stroke-dasharray: 6 3; } .level-idle { stroke: #2b7bd8; } .level-plateau { stroke: #c0392b; } .level-residual { stroke: #1e8f4e; }
 .level-label { fill: #3d4554; font-size: 11px; }
@@ -103,6 +103,16 @@ void metrics_section(XmlWriter& xml, const Report& r) {
   std::vector<std::string> ops{"ops / errors", fmt::format("{} / {}", r.summary.ops, r.summary.errors)};
   for (const auto& run : r.runs) ops.push_back(fmt::format("{} / {}", run.metrics.ops, run.metrics.errors));
   row(xml, ops);
+  if (r.summary.contention_pct) {
+    // Beside every timing figure: how much of the CPU other processes took meanwhile.
+    const auto contention = [](const std::optional<double>& pct) {
+      return pct ? fmt::format("{:.1f}%", *pct) : std::string("-");
+    };
+    std::vector<std::string> cells{"contention in the load (others + steal)",
+                                   contention(r.summary.contention_pct) + " (worst)"};
+    for (const auto& run : r.runs) cells.push_back(contention(run.metrics.contention_pct));
+    row(xml, cells);
+  }
   if (r.summary.backlog_jobs) {
     const auto backlog = [](const std::optional<BacklogSummary>& b) {
       return b ? fmt::format("{} / {} ({:+.0f}/min)", b->max, b->final, b->growth_per_min)
@@ -283,11 +293,17 @@ class HtmlFormat : public ReportFormat {
         .start("span").text("— each service's, in its own colour").end()
         .start("span").text("- - idle / plateau / residual").end()
         .start("span").text("● peak").end()
-        .start("span").text("▒ baseline plateau (min to max)").end()
+        .start("span").text("▒ baseline plateau (min to max; memgate ab: A's, with A's runs grey)").end()
         .start("span").text("- - a server's own figure (Redis used_memory), where sampled").end().end();
     for (const auto& run : r.runs) {
       xml.start("figure");
-      write_memory_plot(xml, run, c.baseline);
+      const RunRecord* reference = nullptr;
+      if (c.reference_runs) {
+        for (const auto& a : *c.reference_runs) {
+          if (a.index == run.index) reference = &a;
+        }
+      }
+      write_memory_plot(xml, run, c.baseline, reference);
       xml.element("figcaption",
                   fmt::format("Run {}{}: {} samples every {} ms ({}), up to {} process(es){}",
                               run.index, run.valid ? "" : " (not valid)", run.samples.size(),

@@ -28,6 +28,8 @@ json metrics_to_json(const RunMetrics& m) {
   put("retained_bytes", m.retained_bytes);
   if (m.growth_bytes_per_min) out["growth_bytes_per_min"] = round3(*m.growth_bytes_per_min);
   if (m.throughput_per_s) out["throughput_per_s"] = round3(*m.throughput_per_s);
+  if (m.cpu_us_per_op) out["cpu_us_per_op"] = round3(*m.cpu_us_per_op);
+  if (m.contention_pct) out["contention_pct"] = round3(*m.contention_pct);
   if (m.latency_ms) {
     out["latency_ms"] = {{"p50", round_ms(m.latency_ms->p50_ms)},
                          {"p95", round_ms(m.latency_ms->p95_ms)},
@@ -82,6 +84,21 @@ json roles_to_json(const RunRecord& run) {
   return {{"sut", sut}, {"services", services}};
 }
 
+json cpu_to_json(const std::vector<PhaseCpu>& phases) {
+  json out = json::array();
+  for (const PhaseCpu& c : phases) {
+    out.push_back({{"phase", c.phase},
+                   {"elapsed_ms", round_ms(c.elapsed_ms)},
+                   {"cpus", c.cpus},
+                   {"sut_ms", round3(c.sut_ms)},
+                   {"services_ms", round3(c.services_ms)},
+                   {"memgate_ms", round3(c.memgate_ms)},
+                   {"others_pct", round3(c.others_pct)},
+                   {"steal_pct", round3(c.steal_pct)}});
+  }
+  return out;
+}
+
 json processes_to_json(const std::vector<ProcessRecord>& processes) {
   json out = json::array();
   for (const ProcessRecord& p : processes) {
@@ -118,6 +135,7 @@ json run_to_json(const RunRecord& run) {
               {"phases", phases},
               {"samples", samples_to_json(run.samples)},
               {"roles", roles_to_json(run)},
+              {"cpu", cpu_to_json(run.cpu)},
               {"processes", processes_to_json(run.processes)}};
   if (run.sut_exit) out["sut_exit"] = *run.sut_exit;
   if (!run.sut_log_tail.empty()) out["sut_log_tail"] = run.sut_log_tail;

@@ -41,6 +41,9 @@ std::string metrics_table(const RunMetrics& m) {
     if (!v) continue;
     out += fmt::format("| {} | {} |\n", info.name, format_metric(info.name, *v));
   }
+  if (m.contention_pct) {
+    out += fmt::format("| contention in the load (worst run) | {:.1f}% |\n", *m.contention_pct);
+  }
   return out;
 }
 

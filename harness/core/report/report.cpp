@@ -1,5 +1,6 @@
 #include "core/report/report.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/stats/stats.hpp"
@@ -51,6 +52,13 @@ RunMetrics summarize(const std::vector<RunRecord>& runs) {
       median_of<double>(chosen, [](const RunMetrics& m) { return m.growth_bytes_per_min; });
   s.throughput_per_s =
       median_of<double>(chosen, [](const RunMetrics& m) { return m.throughput_per_s; });
+  s.cpu_us_per_op = median_of<double>(chosen, [](const RunMetrics& m) { return m.cpu_us_per_op; });
+  // Contention: the worst run's (one disturbed run is enough to doubt the timing figures).
+  for (const RunRecord* run : chosen) {
+    if (run->metrics.contention_pct) {
+      s.contention_pct = std::max(s.contention_pct.value_or(0), *run->metrics.contention_pct);
+    }
+  }
   s.ops = median_of<I>(chosen, [](const RunMetrics& m) { return std::optional<I>(m.ops); })
               .value_or(0);
   s.errors = median_of<I>(chosen, [](const RunMetrics& m) { return std::optional<I>(m.errors); })
@@ -101,6 +109,7 @@ std::optional<double> metric_value(const RunMetrics& m, const std::string& name)
   if (name == "retained_bytes") return as_double(m.retained_bytes);
   if (name == "growth_bytes_per_min") return m.growth_bytes_per_min;
   if (name == "throughput_per_s") return m.throughput_per_s;
+  if (name == "cpu_us_per_op") return m.cpu_us_per_op;
   if (m.latency_ms) {
     if (name == "latency_p50_ms") return m.latency_ms->p50_ms;
     if (name == "latency_p95_ms") return m.latency_ms->p95_ms;

@@ -18,6 +18,8 @@ struct ReportContext {
   const Report& report;
   const Verdict* verdict = nullptr;    // check and compare only
   const Baseline* baseline = nullptr;  // for the baseline's band in the plot
+  // memgate ab: A's runs, each plotted beside B's run of the same pair.
+  const std::vector<RunRecord>* reference_runs = nullptr;
 };
 
 class ReportFormat {

@@ -26,6 +26,8 @@ RunMetrics read_metrics(ObjectReader m) {
   out.retained_bytes = bytes("retained_bytes");
   out.growth_bytes_per_min = m.opt_number("growth_bytes_per_min", -kBig, kBig);
   out.throughput_per_s = m.opt_number("throughput_per_s", 0, kBig);
+  out.cpu_us_per_op = m.opt_number("cpu_us_per_op", 0, kBig);
+  out.contention_pct = m.opt_number("contention_pct", 0, 1000);
   out.ops = m.opt_int("ops", 0, INT64_MAX).value_or(0);
   out.errors = m.opt_int("errors", 0, INT64_MAX).value_or(0);
   if (auto b = m.opt_object("backlog_jobs")) {

@@ -103,8 +103,10 @@ Series reduce_for_plot(const Series& series, std::size_t columns) {
   return out;
 }
 
-void write_memory_plot(XmlWriter& xml, const RunRecord& run, const Baseline* baseline) {
+void write_memory_plot(XmlWriter& xml, const RunRecord& run, const Baseline* baseline,
+                       const RunRecord* reference) {
   const Series memory = reduce_for_plot(run.samples, kColumns);
+  const Series other = reference ? reduce_for_plot(reference->samples, kColumns) : Series();
   std::vector<OwnFigure> figures = own_figures(run);
   for (auto& f : figures) f.series = reduce_for_plot(f.series, kColumns);
   std::vector<Series> services;
@@ -126,6 +128,10 @@ void write_memory_plot(XmlWriter& xml, const RunRecord& run, const Baseline* bas
   }
   for (const auto& service : services) {
     for (const auto& s : service) y_max = std::max(y_max, static_cast<double>(s.bytes));
+  }
+  for (const auto& s : other) {
+    y_max = std::max(y_max, static_cast<double>(s.bytes));
+    t_max = std::max(t_max, s.t_ms);
   }
   // Ticks at round numbers of the unit the axis shows (MiB, not millions of bytes).
   const double unit = y_max >= 1024.0 * 1024 * 1024 ? 1024.0 * 1024 * 1024
@@ -190,6 +196,11 @@ void write_memory_plot(XmlWriter& xml, const RunRecord& run, const Baseline* bas
         .attr("points", points(services[i], f));
     xml.element("title", fmt::format("memory of the service '{}' ({})", run.services[i].role,
                                       run.memory_kind));
+    xml.end();
+  }
+  if (!other.empty()) {
+    xml.start("polyline").attr("class", "series reference-memory").attr("points", points(other, f));
+    xml.element("title", fmt::format("A: memory of the SUT's process tree in run {}", reference->index));
     xml.end();
   }
   xml.start("polyline").attr("class", "series memory").attr("points", points(memory, f));

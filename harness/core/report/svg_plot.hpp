@@ -13,7 +13,9 @@
 
 namespace memgate {
 
-void write_memory_plot(XmlWriter& xml, const RunRecord& run, const Baseline* baseline);
+// reference: a run to draw beside this one (A's run of the pair, for memgate ab), or null.
+void write_memory_plot(XmlWriter& xml, const RunRecord& run, const Baseline* baseline,
+                       const RunRecord* reference = nullptr);
 
 // (t_ms, bytes) reduced to at most 2 * columns points (min and max per column, in time order).
 Series reduce_for_plot(const Series& series, std::size_t columns);

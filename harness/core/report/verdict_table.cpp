@@ -35,7 +35,10 @@ std::vector<VerdictRow> verdict_rows(const Verdict& verdict) {
     } else {
       row.change = "-";
     }
-    row.threshold = c.threshold.empty() ? "-" : c.threshold;
+    // An unjudged check's rule did not apply: why not is what a reader needs.
+    row.threshold = c.status == CheckStatus::unjudged ? c.reason
+                    : c.threshold.empty()              ? "-"
+                                                       : c.threshold;
     row.status = to_string(c.status);
     rows.push_back(std::move(row));
   }

@@ -15,8 +15,9 @@ std::optional<std::string> unmeasured_reason(const std::string& metric, const Ga
   const DriverTraits& t = *c.traits;
   const bool around_load = metric == "idle_bytes" || metric == "residual_bytes" ||
                            metric == "retained_bytes";
-  if (!t.has_operations && (metric == "throughput_per_s" || metric.rfind("latency_", 0) == 0)) {
-    return "a command scenario has no operations, so no throughput or latency";
+  if (!t.has_operations && (metric == "throughput_per_s" || metric.rfind("latency_", 0) == 0 ||
+                            metric == "cpu_us_per_op")) {
+    return "a command scenario has no operations, so no throughput, latency or CPU per operation";
   }
   if (!t.has_idle_and_cooldown && around_load) {
     return "a command scenario has no idle or cool-down phase";
@@ -47,6 +48,9 @@ GateSpec default_gate(const GateContext& c) {
   if (!unmeasured_reason("throughput_per_s", c)) {
     gate.rules.push_back({"throughput_per_s", 15, std::nullopt});
   }
+  if (!unmeasured_reason("cpu_us_per_op", c)) {
+    gate.rules.push_back({"cpu_us_per_op", 15, 0.5});
+  }
   return gate;
 }
 
@@ -59,6 +63,10 @@ const MetricInfo* gate_metric(ObjectReader& r, const std::string& key, const Gat
       r.fail(key, fmt::format("'{}' is not a memory metric: a service is gated on its memory",
                               service->metric),
              fmt::format("memory metrics: {}", fmt::join(memory_metric_names(), ", ")));
+    }
+    if (service->service == "sut") {
+      r.fail(key, "the SUT is not a service", fmt::format("name the metric alone: {}",
+                                                          service->metric));
     }
     if (c.traits && std::find(c.gated_services.begin(), c.gated_services.end(),
                               service->service) == c.gated_services.end()) {
@@ -92,15 +100,38 @@ void add_service_rules(GateSpec& gate, const GateContext& c) {
 
 }  // namespace
 
+// Rules and budgets in the order of the metrics' table, the SUT's first, then each service's by
+// name: the same order whatever the file's, and after a round trip through report.json.
+void sort_rules(GateSpec& gate) {
+  const auto order = [](const std::string& metric) {
+    const auto service = split_service_metric(metric);
+    const auto names = gated_metric_names();
+    const auto at = std::find(names.begin(), names.end(), service ? service->metric : metric);
+    return std::pair{service ? service->service : std::string(), at - names.begin()};
+  };
+  std::stable_sort(gate.rules.begin(), gate.rules.end(), [&](const GateRule& a, const GateRule& b) {
+    return order(a.metric) < order(b.metric);
+  });
+  std::stable_sort(gate.budgets.begin(), gate.budgets.end(),
+                   [&](const GateBudget& a, const GateBudget& b) {
+                     return order(a.metric) < order(b.metric);
+                   });
+}
+
 GateSpec parse_gate(std::optional<ObjectReader> r, const GateContext& c) {
   if (!r) {
     GateSpec gate = default_gate(c);
     add_service_rules(gate, c);
+    sort_rules(gate);
     return gate;
   }
   GateSpec gate;
   gate.noise_mad_k = r->opt_number("noise_mad_k", 0, 100).value_or(gate.noise_mad_k);
   gate.max_reruns = static_cast<int>(r->opt_int("max_reruns", 0, 10).value_or(gate.max_reruns));
+  gate.max_contention_pct =
+      r->opt_number("max_contention_pct", 0, 100).value_or(gate.max_contention_pct);
+  gate.max_speed_diff_pct =
+      r->opt_number("max_speed_diff_pct", 0, 1000).value_or(gate.max_speed_diff_pct);
   // Every metric name is a known key, so that a typo gets a "did you mean".
   for (const auto& name : gated_metric_names()) r->has(name);
   if (auto budgets = r->opt_object("budgets")) {
@@ -124,20 +155,8 @@ GateSpec parse_gate(std::optional<ObjectReader> r, const GateContext& c) {
     }
     gate.rules.push_back(std::move(rule));
   }
-  // Rules in the order of the metrics' table (then services'), whatever the file's order.
-  const auto order = [](const std::string& metric) {
-    const auto service = split_service_metric(metric);
-    const auto names = gated_metric_names();
-    const auto at = std::find(names.begin(), names.end(), service ? service->metric : metric);
-    return std::pair{service ? service->service : std::string(), at - names.begin()};
-  };
-  std::stable_sort(gate.rules.begin(), gate.rules.end(),
-                   [&](const GateRule& a, const GateRule& b) { return order(a.metric) < order(b.metric); });
-  std::stable_sort(gate.budgets.begin(), gate.budgets.end(), [&](const GateBudget& a,
-                                                                 const GateBudget& b) {
-    return order(a.metric) < order(b.metric);
-  });
   add_service_rules(gate, c);
+  sort_rules(gate);
   r->reject_unknown_keys();
   return gate;
 }

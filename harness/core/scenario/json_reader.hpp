@@ -59,7 +59,8 @@ class ObjectReader {
   std::optional<std::map<std::string, std::string>> opt_string_map(std::string_view key);
   const nlohmann::json* opt_raw(std::string_view key);  // any type; marks the key as known
 
-  // Keys of this object, in file order, for objects whose keys are data (e.g. gate metrics).
+  // Keys of this object, for objects whose keys are data (e.g. gate metrics): sorted (as
+  // nlohmann::json keeps them), not in file order (see KeyOrder for that).
   std::vector<std::string> keys() const;
 
   [[noreturn]] void fail(std::string_view key, const std::string& problem,

@@ -11,17 +11,28 @@ namespace memgate {
 using nlohmann::json;
 
 namespace {
+
+// "driver.pipeline" -> {driver, pipeline}; a JSON pointer "/gate/services.redis.peak_bytes" ->
+// {gate, services.redis.peak_bytes} (RFC 6901: "~1" is "/", "~0" is "~"), for keys with dots.
 std::vector<std::string> split_key(const std::string& key) {
   std::vector<std::string> parts;
-  std::size_t start = 0;
+  const bool pointer = !key.empty() && key.front() == '/';
+  const char separator = pointer ? '/' : '.';
+  std::size_t start = pointer ? 1 : 0;
   while (true) {
-    const auto dot = key.find('.', start);
-    parts.push_back(key.substr(start, dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
+    const auto end = key.find(separator, start);
+    std::string part = key.substr(start, end - start);
+    if (pointer) {
+      for (std::size_t at; (at = part.find("~1")) != std::string::npos;) part.replace(at, 2, "/");
+      for (std::size_t at; (at = part.find("~0")) != std::string::npos;) part.replace(at, 2, "~");
+    }
+    parts.push_back(std::move(part));
+    if (end == std::string::npos) break;
+    start = end + 1;
   }
   return parts;
 }
+
 }  // namespace
 
 std::string Override::json_path() const {
@@ -42,7 +53,8 @@ Override parse_override(const std::string& arg) {
   for (const auto& part : split_key(out.key)) {
     if (part.empty()) {
       throw UsageError(fmt::format("--set '{}': empty part in key '{}'", arg, out.key),
-                       "keys are dotted paths such as driver.pipeline");
+                       "keys are dotted paths such as driver.pipeline, or JSON pointers such as "
+                       "/gate/services.redis.peak_bytes/max_increase_pct");
     }
   }
   // A scenario is UTF-8 JSON, and so is what --set puts in it (other bytes could not be written

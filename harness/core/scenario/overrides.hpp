@@ -8,7 +8,8 @@
 namespace memgate {
 
 // One `--set KEY=VALUE` of the command line: KEY is a dotted path into the scenario
-// ("driver.pipeline"); VALUE is JSON when it parses as JSON (64, true, "x", [1,2]) and a plain
+// ("driver.pipeline"), or a JSON pointer for keys that hold dots
+// ("/gate/services.redis.peak_bytes/max_increase_pct"); VALUE is JSON when it parses as JSON (64, true, "x", [1,2]) and a plain
 // string otherwise.
 struct Override {
   std::string key;

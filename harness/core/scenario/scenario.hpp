@@ -87,6 +87,12 @@ struct GateSpec {
   std::vector<GateBudget> budgets;
   double noise_mad_k = 3;  // a change must leave the baseline's range widened by k·MAD
   int max_reruns = 2;      // reruns when a result is too close to call
+  // Above this share of the CPU taken by other processes (and steal) in the load phase,
+  // wall-clock checks (throughput, latency) are not judged.
+  double max_contention_pct = 10;
+  // When this host's speed index differs from the baseline's by more than this, wall-clock
+  // checks and cpu_us_per_op are not judged.
+  double max_speed_diff_pct = 10;
 };
 
 // What a scenario's meaning depends on besides its JSON.

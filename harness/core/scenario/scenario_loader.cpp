@@ -106,6 +106,20 @@ std::vector<std::string> service_order(const json& source, const KeyOrder* key_o
   return order;
 }
 
+// The JSON pointer of the first string of node that contains text ("" when none does).
+std::string first_path_with(const json& node, const std::string& text, const std::string& path) {
+  if (node.is_string()) {
+    return node.get<std::string>().find(text) != std::string::npos ? path : "";
+  }
+  if (!node.is_structured()) return "";
+  for (const auto& [key, child] : node.items()) {
+    const std::string found =
+        first_path_with(child, text, json_pointer_child(path, key));
+    if (!found.empty()) return found;
+  }
+  return "";
+}
+
 // A port name that no service has, but close to one: a typo ({port:rdis}).
 void check_port_names(const Scenario& s, const std::set<std::string>& names) {
   std::vector<std::string> services;
@@ -113,8 +127,51 @@ void check_port_names(const Scenario& s, const std::set<std::string>& names) {
   for (const auto& name : names) {
     if (name == "sut" || std::count(services.begin(), services.end(), name) > 0) continue;
     if (const auto guess = closest_word(name, services)) {
-      throw InputError(s.file, "", fmt::format("{{port:{}}} names no service", name),
+      const std::string placeholder = fmt::format("{{port:{}}}", name);
+      std::string where = first_path_with(s.source, placeholder, "");
+      std::vector<const RoleSpec*> roles{&s.sut};
+      for (const auto& service : s.services) roles.push_back(&service);
+      for (const RoleSpec* role : roles) {
+        for (const FileTemplate& file : role->files) {
+          const auto text = s.template_texts.find(file.template_path);
+          if (!where.empty() || text == s.template_texts.end() ||
+              text->second.find(placeholder) == std::string::npos) {
+            continue;
+          }
+          where = json_pointer_child(
+              (role->name == "sut" ? "/sut" : "/services/" + role->name) + "/files",
+              file.destination);
+        }
+      }
+      throw InputError(s.file, where, fmt::format("{} names no service", placeholder),
                        fmt::format("did you mean {{port:{}}}?", *guess));
+    }
+  }
+}
+
+// `files` destinations: each written once, into its own place, never over memgate's own files
+// (the run folder's marker, the processes' logs).
+void check_destinations(const Scenario& s) {
+  std::map<std::string, std::string> taken;  // destination -> the role that writes it
+  std::vector<const RoleSpec*> roles{&s.sut};
+  for (const auto& service : s.services) roles.push_back(&service);
+  for (const RoleSpec* role : roles) taken[role->name + ".log"] = "memgate (" + role->name + "'s log)";
+  taken[".memgate-run"] = "memgate (the run folder's marker)";
+  for (const RoleSpec* role : roles) {
+    const std::string base = role->name == "sut" ? "/sut" : "/services/" + role->name;
+    for (const FileTemplate& file : role->files) {
+      const std::string path = json_pointer_child(base + "/files", file.destination);
+      for (const auto& [other, owner] : taken) {
+        const bool clash = other == file.destination ||
+                           other.rfind(file.destination + "/", 0) == 0 ||
+                           file.destination.rfind(other + "/", 0) == 0;
+        if (clash) {
+          throw InputError(s.file, path,
+                           fmt::format("'{}' is also written by {}", file.destination, owner),
+                           "give each file its own name in the run folder");
+        }
+      }
+      taken[file.destination] = role->name == "sut" ? "the SUT's files" : role->name + "'s files";
     }
   }
 }
@@ -172,6 +229,7 @@ Scenario parse_expanded(Scenario shell, const PlaceholderValues& values,
   driver.reject_unknown_keys();
   const DriverTraits traits = driver_traits(s.driver);
   s.sut = parse_role(r.get_object("sut"), "sut", templates);
+  check_destinations(s);
   if (!traits.has_operations && !s.sut.ready.empty()) {
     throw InputError(s.file, "/sut/ready",
                      "a command scenario has no readiness probe: its whole life is the load",
@@ -282,8 +340,11 @@ std::string scenario_hash(const Scenario& scenario) {
   for (const char* key : {"name", "sut", "services", "watch", "phases", "driver", "max_errors"}) {
     if (scenario.source.contains(key)) shaping[key] = scenario.source[key];
   }
-  // The templates' texts (not their paths, which depend on where memgate runs from).
-  for (const auto& [path, text] : scenario.template_texts) shaping["templates"].push_back(text);
+  // The templates' texts, sorted (not their paths, which depend on where memgate runs from).
+  std::vector<std::string> texts;
+  for (const auto& [path, text] : scenario.template_texts) texts.push_back(text);
+  std::sort(texts.begin(), texts.end());
+  for (auto& text : texts) shaping["templates"].push_back(std::move(text));
   const std::string canonical = shaping.dump();  // object keys are sorted: canonical
   std::uint64_t hash = 0xcbf29ce484222325ULL;       // FNV-1a 64
   for (unsigned char c : canonical) {

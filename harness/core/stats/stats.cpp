@@ -128,4 +128,52 @@ std::optional<double> mann_whitney_greater_p(const std::vector<double>& higher,
   return 0.5 * std::erfc(z / std::sqrt(2.0));
 }
 
+double wilcoxon_signed_rank_greater_p(const std::vector<double>& differences) {
+  std::vector<double> d;
+  for (double x : differences) {
+    if (x != 0 && std::isfinite(x)) d.push_back(x);
+  }
+  const std::size_t n = d.size();
+  if (n == 0) return 1;
+  std::sort(d.begin(), d.end(), [](double a, double b) { return std::fabs(a) < std::fabs(b); });
+  // Doubled mid-ranks of |d| (integral), and the doubled rank sum of the positive ones.
+  std::vector<std::size_t> doubled_rank(n);
+  double tie_term = 0;  // sum of t^3 - t over groups of tied magnitudes
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i;
+    while (j < n && std::fabs(d[j]) == std::fabs(d[i])) ++j;
+    for (std::size_t k = i; k < j; ++k) doubled_rank[k] = (i + 1) + j;
+    const double t = static_cast<double>(j - i);
+    tie_term += t * t * t - t;
+    i = j;
+  }
+  std::size_t observed = 0;
+  for (std::size_t i = 0; i < n; ++i) observed += d[i] > 0 ? doubled_rank[i] : 0;
+  const std::size_t max_sum = n * (n + 1);  // doubled sum of all ranks
+  if (n <= 60) {
+    // Under the null each sign is + or - with probability 1/2: the distribution of the doubled
+    // positive rank sum over all 2^n sign patterns, by dynamic programming.
+    std::vector<double> ways(max_sum + 1, 0.0);
+    ways[0] = 1;
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t sum = max_sum; sum + 1 > doubled_rank[i]; --sum) {
+        ways[sum] += ways[sum - doubled_rank[i]];
+        if (sum == doubled_rank[i]) break;
+      }
+    }
+    double all = 0, tail = 0;
+    for (std::size_t sum = 0; sum <= max_sum; ++sum) {
+      all += ways[sum];
+      if (sum >= observed) tail += ways[sum];
+    }
+    return tail / all;
+  }
+  const double nn = static_cast<double>(n);
+  const double mean = nn * (nn + 1) / 4;
+  const double variance = nn * (nn + 1) * (2 * nn + 1) / 24 - tie_term / 48;
+  const double w = static_cast<double>(observed) / 2;
+  const double z = (w - mean - 0.5) / std::sqrt(variance);
+  return 0.5 * std::erfc(z / std::sqrt(2.0));
+}
+
 }  // namespace memgate::stats

@@ -35,4 +35,11 @@ std::optional<double> theil_sen_slope(const std::vector<double>& xs, const std::
 std::optional<double> mann_whitney_greater_p(const std::vector<double>& higher,
                                              const std::vector<double>& lower);
 
+// One-sided Wilcoxon signed-rank test for paired differences: the p-value of "the differences
+// tend to be positive" under the null hypothesis that they are symmetric around 0. Zero
+// differences are dropped; tied magnitudes get mid-ranks. Exact (conditional on the ties) for up
+// to 60 non-zero differences; above, the normal approximation with tie-corrected variance. No
+// non-zero difference: p = 1. Five differences all positive give 1/32.
+double wilcoxon_signed_rank_greater_p(const std::vector<double>& differences);
+
 }  // namespace memgate::stats

@@ -90,6 +90,7 @@ RedisProducerDriver::RedisProducerDriver(RedisQueueDriverSpec spec)
     password_ = value;
   }
   if (spec_.job_texts) texts_ = std::make_unique<TextCorpus>(*spec_.job_texts);
+  for (const auto& key : spec_.queue_names) lpush_prefixes_.push_back(lpush_prefix(key));
 }
 
 RedisProducerDriver::~RedisProducerDriver() {
@@ -143,6 +144,7 @@ std::optional<Driver::Clock::time_point> RedisProducerDriver::limit_reached_at()
 void RedisProducerDriver::set_fatal(const std::string& what) {
   std::lock_guard lock(mutex_);
   if (!fatal_) fatal_ = what;
+  failed_ = true;
 }
 
 std::optional<std::string> RedisProducerDriver::fatal() const {
@@ -209,9 +211,15 @@ void RedisProducerDriver::run() {
                                                    l.push_errors_load));
     if (n <= 0) return false;
     const auto due = p.pacer.due(p.next_op);
-    if (p.pacer.open() && due > now) {
-      wake = std::min(wake, due);
-      return false;
+    if (p.pacer.open()) {
+      if (due > now) {
+        wake = std::min(wake, due);
+        return false;
+      }
+      // Only the jobs that are due go: a batch never leaves ahead of its schedule.
+      std::int64_t ready = 1;
+      while (ready < n && p.pacer.due(p.next_op + ready) <= now) ++ready;
+      n = ready;
     }
     p.buffer.clear();
     p.first_id = l.next_id;
@@ -223,9 +231,9 @@ void RedisProducerDriver::run() {
       job_.render(body, id, enqueued_us,
                   texts_ ? std::string_view(texts_->json_text(static_cast<std::uint64_t>(id - 1)))
                          : std::string_view());
-      append_lpush(p.buffer, spec_.queue_names[p.next_queue], body);
+      append_lpush(p.buffer, lpush_prefixes_[p.next_queue], body);
       p.next_queue = (p.next_queue + 1) % spec_.queue_names.size();
-      l.enqueued.push_back(p.pacer.open() ? due : now);
+      l.enqueued.push_back(p.pacer.open() ? p.pacer.due(p.next_op + k) : now);
       l.state.push_back(0);
     }
     p.next_op += n;
@@ -289,6 +297,12 @@ void RedisProducerDriver::run() {
       if (acks) {
         // BRPOP answers [key, ack] (or nil); RPOP with a count answers [ack, ...] (or nil).
         const bool blocking_pop = l.completion_in_flight == 1;
+        if (reply->type == REDIS_REPLY_ERROR) {
+          set_fatal(fmt::format("Redis refused to pop the ack queue {}: {} (memgate needs Redis "
+                                "6.2 or later: RPOP with a count)",
+                                spec_.completion.ack_queue, std::string(reply->str, reply->len)));
+          return false;
+        }
         for (std::size_t i = blocking_pop ? 1 : 0;
              reply->type == REDIS_REPLY_ARRAY && i < reply->elements; ++i) {
           const redisReply* ack = reply->element[i];
@@ -321,7 +335,7 @@ void RedisProducerDriver::run() {
   while (true) {
     const auto now = Clock::now();
     const bool going = !stop_.load(std::memory_order_relaxed) && now < deadline_ &&
-                       !fatal().has_value();
+                       !failed_.load(std::memory_order_relaxed);
     if (!going && !drain_until) drain_until = now + kReplyTimeout;
     auto wake = now + std::chrono::milliseconds(10);
     fds.clear();
@@ -376,7 +390,7 @@ void RedisProducerDriver::run() {
       const bool ok = polled[i] ? read_producer(*polled[i]) : read_completion(Clock::now());
       if (!ok) break;
     }
-    if (fatal() && !drain_until) drain_until = Clock::now();  // a lost connection: stop now
+    if (failed_.load() && !drain_until) drain_until = Clock::now();  // a lost connection: stop now
   }
 }
 

@@ -54,6 +54,7 @@ class RedisProducerDriver : public Driver {
   std::string password_;
   JobTemplate job_;
   std::unique_ptr<TextCorpus> texts_;
+  std::vector<std::string> lpush_prefixes_;  // per queue: LPUSH and its key, in RESP
   std::vector<std::unique_ptr<RedisConnection>> producers_;
   std::unique_ptr<RedisConnection> completion_;  // pops acks, or asks LLEN
   std::unique_ptr<Loop> loop_;
@@ -61,6 +62,7 @@ class RedisProducerDriver : public Driver {
   Clock::time_point deadline_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> in_load_{false};
+  std::atomic<bool> failed_{false};  // fatal_ is set (read without the lock by the loop)
   std::optional<std::int64_t> limit_;          // set before in_load_ turns true
   std::atomic<std::int64_t> load_done_{0};     // completed (or failed) jobs that count for load
   std::atomic<std::int64_t> limit_reached_ns_{0};

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 namespace memgate {
 
 std::string resp_command(const std::vector<std::string>& argv) {
@@ -10,9 +12,17 @@ std::string resp_command(const std::vector<std::string>& argv) {
   return out;
 }
 
-void append_lpush(std::string& out, const std::string& key, const std::string& value) {
-  fmt::format_to(std::back_inserter(out), "*3\r\n$5\r\nLPUSH\r\n${}\r\n{}\r\n${}\r\n", key.size(),
-                 key, value.size());
+std::string lpush_prefix(const std::string& key) {
+  return fmt::format("*3\r\n$5\r\nLPUSH\r\n${}\r\n{}\r\n", key.size(), key);
+}
+
+void append_lpush(std::string& out, const std::string& prefix, std::string_view value) {
+  char length[24];
+  const auto [end, ec] = std::to_chars(length, length + sizeof length, value.size());
+  out += prefix;
+  out += '$';
+  out.append(length, end);
+  out += "\r\n";
   out += value;
   out += "\r\n";
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace memgate {
@@ -11,8 +12,11 @@ namespace memgate {
 // One command in RESP ("*2\r\n$4\r\nLLEN\r\n$4\r\njobs\r\n"), binary-safe.
 std::string resp_command(const std::vector<std::string>& argv);
 
-// Appends LPUSH key value in RESP to out (no temporary argv).
-void append_lpush(std::string& out, const std::string& key, const std::string& value);
+// "LPUSH key" in RESP, the part of an LPUSH that is the same for every value (made once).
+std::string lpush_prefix(const std::string& key);
+
+// Appends LPUSH key value in RESP to out: the prefix of lpush_prefix(key), then the value.
+void append_lpush(std::string& out, const std::string& prefix, std::string_view value);
 
 // `bytes` letters and digits that look like data, not one repeated byte (the same every time).
 std::string make_payload(int bytes);

@@ -18,6 +18,7 @@ struct ExitInfo {
   int pid = 0;
   int wait_status = 0;                 // raw status of wait4(2)
   std::int64_t max_rss_bytes = 0;      // ru_maxrss: the process's (and its waited children's) peak
+  std::int64_t cpu_us = 0;             // ru_utime + ru_stime: its CPU time, its waited children's too
   std::uint64_t sequence = 0;          // order in which memgate reaped it (1, 2, ...)
   bool launched = false;               // memgate launched it (else: an orphan it adopted)
 

@@ -1,6 +1,7 @@
 #include "runtime/process/sut_process.hpp"
 
 #include <fcntl.h>
+#include <time.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -25,6 +26,8 @@
 extern char** environ;
 
 #include "core/model/errors.hpp"
+#include "core/model/text_file.hpp"
+#include "core/procfs/procfs.hpp"
 #include "runtime/process/tree_stopper.hpp"
 #include "runtime/watch/proc_tree_source.hpp"
 
@@ -224,6 +227,34 @@ std::vector<int> SutProcess::members(ProcTreeSource& tree) const {
 std::vector<int> SutProcess::tree_pids() {
   ProcTreeSource tree(pid_, MemoryKind::rss, launch_sequence_, registry_, role_);
   return members(tree);
+}
+
+std::int64_t SutProcess::cpu_us() {
+  static const std::int64_t kTicksPerS = ::sysconf(_SC_CLK_TCK);
+  std::int64_t total = 0;
+  // The reaped first: a member reaped while the live ones are read is counted once, here.
+  std::vector<int> reaped;
+  for (const ExitInfo& exit : Reaper::instance().exits_after(launch_sequence_)) {
+    const bool mine = exit.pid == pid_ ||
+                      (!exit.launched && (!registry_ || registry_->role_of_orphan(exit.pid) == role_));
+    if (!mine) continue;
+    total += exit.cpu_us;
+    reaped.push_back(exit.pid);
+  }
+  for (int pid : tree_pids()) {
+    if (std::find(reaped.begin(), reaped.end(), pid) != reaped.end()) continue;
+    const auto stat = procfs::parse_stat_cpu(read_text_file(fmt::format("/proc/{}/stat", pid)));
+    if (!stat) continue;  // gone meanwhile: its parent or memgate reaped it (counted there)
+    total += stat->children_ticks * 1'000'000 / kTicksPerS;
+    clockid_t clock;
+    timespec ts{};
+    if (::clock_getcpuclockid(pid, &clock) == 0 && ::clock_gettime(clock, &ts) == 0) {
+      total += ts.tv_sec * 1'000'000LL + ts.tv_nsec / 1000;
+    } else {
+      total += stat->self_ticks * 1'000'000 / kTicksPerS;
+    }
+  }
+  return total;
 }
 
 std::optional<ExitInfo> SutProcess::stop(double grace_s) {

@@ -65,6 +65,11 @@ class SutProcess {
   std::optional<ExitInfo> stop(double grace_s);
   // The pids of its tree now (with extra_pids).
   std::vector<int> tree_pids();
+  // The CPU time (user + system) its tree used since it started, in µs: the live members' own
+  // (ns-exact, from their CPU clocks) and their waited children's, plus the members memgate
+  // reaped (their rusage). A difference of two readings is the tree's CPU in between, processes
+  // that exited meanwhile included.
+  std::int64_t cpu_us();
   // Processes of the tree that could not be stopped (after stop()).
   const std::vector<int>& survivors() const { return survivors_; }
   // Processes that did not end within the grace after SIGTERM and were SIGKILLed (after stop()).

@@ -2,47 +2,75 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "runtime/process/interrupt.hpp"
 
 namespace memgate {
 
-Verdict gate_report(const Report& report, const GateSpec& gate, const Baseline* baseline) {
-  GateInputs in;
-  in.spec = &gate;
-  in.baseline = baseline;
-  in.scenario_hash = report.scenario_hash;
-  in.fingerprint = machine_fingerprint(report.environment);
-  in.current = metric_values(report.runs);
-  return evaluate_gate(in);
+namespace {
+
+void note(const RunSettings& settings, int after_run, const std::string& text) {
+  if (!settings.progress) return;
+  ProgressEvent e;
+  e.kind = ProgressEvent::Kind::run_end;
+  e.run = e.runs = after_run;
+  e.note = text;
+  settings.progress(e);
 }
+
+// Runs `count` more repetitions and pools them with the report's.
+void run_more(const Scenario& scenario, const RunSettings& settings, int count, Report& report) {
+  RunSettings more = settings;
+  more.first_index = static_cast<int>(report.runs.size()) + 1;
+  more.repeat = count;
+  Report extra = run_scenario(scenario, more);
+  for (auto& run : extra.runs) report.runs.push_back(std::move(run));
+  report.summary = summarize(report.runs);
+  // The host's speed over all the runs: the least disturbed measurement.
+  if (extra.environment.contains(kSpeedKey)) {
+    const double now = extra.environment[kSpeedKey].get<double>();
+    report.environment[kSpeedKey] = std::min(report.environment.value(kSpeedKey, now), now);
+  }
+}
+
+}  // namespace
 
 GatedRun run_and_gate(const Scenario& scenario, const Baseline* baseline,
                       const RunSettings& settings) {
   GatedRun out;
-  out.report = run_scenario(scenario, settings);
+  // A clear answer after a few runs needs no more (kEarlyRuns); a close one gets them all.
+  RunSettings first = settings;
+  first.repeat = std::min(settings.repeat, kEarlyRuns);
+  out.report = run_scenario(scenario, first);
   if (!out.report.all_valid()) return out;
   Verdict verdict = gate_report(out.report, scenario.gate, baseline);
+  const int left = settings.repeat - first.repeat;
+  if (left > 0 && !interrupt::requested()) {
+    if (answer_is_clear(gate_inputs(out.report, scenario.gate, baseline), verdict)) {
+      out.stopped_early = true;
+      note(settings, first.repeat,
+           fmt::format("clear after {} of {} runs: the rest are skipped", first.repeat,
+                       settings.repeat));
+    } else {
+      run_more(scenario, settings, left, out.report);
+      if (!out.report.all_valid()) return out;
+      verdict = gate_report(out.report, scenario.gate, baseline);
+    }
+  }
   while (needs_rerun(verdict) && out.reruns < scenario.gate.max_reruns && !interrupt::requested()) {
     ++out.reruns;
-    RunSettings more = settings;
-    more.first_index = static_cast<int>(out.report.runs.size()) + 1;
-    if (settings.progress) {
-      ProgressEvent note;
-      note.kind = ProgressEvent::Kind::run_end;
-      note.run = more.first_index - 1;
-      note.runs = more.first_index - 1;
-      note.note = fmt::format("too close to call: rerun {} of at most {}", out.reruns,
-                              scenario.gate.max_reruns);
-      settings.progress(note);
-    }
-    Report extra = run_scenario(scenario, more);
-    for (auto& run : extra.runs) out.report.runs.push_back(std::move(run));
-    out.report.summary = summarize(out.report.runs);
+    note(settings, static_cast<int>(out.report.runs.size()),
+         fmt::format("too close to call: rerun {} of at most {}", out.reruns,
+                     scenario.gate.max_reruns));
+    run_more(scenario, settings, settings.repeat, out.report);
     if (!out.report.all_valid()) return out;
     verdict = gate_report(out.report, scenario.gate, baseline);
   }
   nlohmann::json v = verdict_to_json(verdict);
   v["reruns"] = out.reruns;
+  v["runs_planned"] = settings.repeat;
+  v["stopped_early"] = out.stopped_early;
   if (baseline) {
     v["baseline"] = {{"created_at", baseline->created_at},
                      {"repetitions", baseline->repetitions},

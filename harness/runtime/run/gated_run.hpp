@@ -2,7 +2,8 @@
 
 // `memgate check` for one scenario: run it, gate it against its baseline, and while the verdict
 // is too close to call rerun it (gate.max_reruns times at most, `repeat` more runs each time,
-// pooled with the earlier ones) before settling for "inconclusive".
+// pooled with the earlier ones) before settling for "inconclusive". It starts with kEarlyRuns
+// runs and stops there when the answer is clear (answer_is_clear), else runs all of `repeat`.
 
 #include "core/baseline/baseline.hpp"
 #include "core/gate/gate.hpp"
@@ -15,13 +16,10 @@ struct GatedRun {
   Report report;           // every run, verdict included (report.verdict)
   std::optional<Verdict> verdict;  // empty when a run was not valid: no verdict on a bad run
   int reruns = 0;
+  bool stopped_early = false;  // the answer was clear before `repeat` runs
 };
 
 GatedRun run_and_gate(const Scenario& scenario, const Baseline* baseline,
                       const RunSettings& settings);
-
-// Gates the valid runs of a report (no running): `memgate compare`, and each step of
-// run_and_gate.
-Verdict gate_report(const Report& report, const GateSpec& gate, const Baseline* baseline);
 
 }  // namespace memgate

@@ -1,6 +1,8 @@
 #include "runtime/run/real_backend.hpp"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstring>
@@ -8,6 +10,7 @@
 
 #include "core/model/errors.hpp"
 #include "core/model/text_file.hpp"
+#include "core/procfs/procfs.hpp"
 #include "runtime/drivers/driver_factory.hpp"
 #include "runtime/drivers/redis_info_probe.hpp"
 #include "runtime/process/interrupt.hpp"
@@ -64,6 +67,7 @@ class RealProcess : public RoleProcess {
   std::vector<std::string> log_tail() const override { return process_->log_tail(); }
   SutChannel channel() const override { return {process_->stdin_fd(), process_->stdout_fd()}; }
   std::vector<int> tree_pids() override { return process_->tree_pids(); }
+  std::int64_t cpu_us() override { return process_->cpu_us(); }
   std::optional<std::int64_t> cgroup_peak_bytes() const override {
     return cgroup_ ? cgroup_->peak_bytes() : std::nullopt;
   }
@@ -85,6 +89,21 @@ class RealProcess : public RoleProcess {
 };
 
 }  // namespace
+
+MachineCpuTime RealBackend::machine_cpu() {
+  static const std::int64_t kTicksPerS = ::sysconf(_SC_CLK_TCK);
+  const auto stat = procfs::parse_proc_stat(read_text_file("/proc/stat"));
+  if (!stat) return {};
+  return {stat->busy_ticks * 1'000'000 / kTicksPerS, stat->steal_ticks * 1'000'000 / kTicksPerS,
+          std::max(1, stat->cpus)};
+}
+
+std::int64_t RealBackend::self_cpu_us() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1'000'000LL + usage.ru_utime.tv_usec +
+         usage.ru_stime.tv_usec;
+}
 
 RunBackend::Clock::time_point RealBackend::now() { return Clock::now(); }
 

@@ -12,6 +12,8 @@ namespace memgate {
 
 class RealBackend : public RunBackend {
  public:
+  MachineCpuTime machine_cpu() override;
+  std::int64_t self_cpu_us() override;
   Clock::time_point now() override;
   void sleep_ms(double ms) override;
   std::optional<std::string> interruption() override;

@@ -40,6 +40,9 @@ class RoleProcess {
   virtual std::vector<std::string> launch_warnings() const { return {}; }
   // Pids of its tree now.
   virtual std::vector<int> tree_pids() = 0;
+  // CPU time (user + system) its tree used since it started, in µs, members that exited
+  // included (see SutProcess::cpu_us).
+  virtual std::int64_t cpu_us() = 0;
   struct Stopped {
     int killed = 0;               // processes that outlasted the grace and got SIGKILL
     std::vector<int> survivors;   // processes that could not be stopped at all
@@ -56,10 +59,21 @@ struct RoleLaunch {
   bool stdin_channel = false;   // stdin and stdout are the driver's pipes (stderr -> the log)
 };
 
+// The machine's CPU time so far, in µs summed over its CPUs (from /proc/stat).
+struct MachineCpuTime {
+  std::int64_t busy_us = 0;
+  std::int64_t steal_us = 0;
+  int cpus = 1;
+};
+
 class RunBackend {
  public:
   using Clock = std::chrono::steady_clock;
   virtual ~RunBackend() = default;
+
+  // CPU time of the machine, and memgate's own (all its threads).
+  virtual MachineCpuTime machine_cpu() = 0;
+  virtual std::int64_t self_cpu_us() = 0;
 
   // Time, and memgate's own interruption (SIGINT, SIGTERM, ...).
   virtual Clock::time_point now() = 0;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/metrics/run_metrics.hpp"
@@ -53,7 +54,15 @@ class Session {
   std::optional<std::string> why_stop();
   std::optional<std::string> exited_role(const std::string& fatal);
   void begin_phase(const char* phase, double planned_s);
-  void end_phase() { run_.phases.back().end_ms = now_ms(); }
+  void end_phase();
+  // CPU time so far: the SUT's tree, the services', memgate's, the machine's.
+  struct CpuMark {
+    Clock::time_point t;
+    std::int64_t sut_us = 0, services_us = 0, self_us = 0;
+    MachineCpuTime machine;
+  };
+  CpuMark mark();
+  void record_cpu(const std::string& phase, const CpuMark& start, const CpuMark& end);
   double now_ms() { return ms_at(backend_.now()); }
   double ms_at(Clock::time_point t) const {
     return std::chrono::duration<double, std::milli>(t - t0_).count();
@@ -89,7 +98,43 @@ class Session {
   std::optional<ExitInfo> sut_died_;  // the SUT's root exited before memgate stopped it
   std::vector<std::optional<ExitInfo>> services_died_;  // the same, per service started
   std::size_t command_outlived_ = 0;  // members of a command's tree left after it exited
+  CpuMark phase_start_;               // taken when the current phase began
 };
+
+Session::CpuMark Session::mark() {
+  CpuMark m;
+  m.t = backend_.now();
+  m.sut_us = sut_ ? sut_->cpu_us() : 0;
+  for (const auto& service : services_) m.services_us += service->cpu_us();
+  m.self_us = backend_.self_cpu_us();
+  m.machine = backend_.machine_cpu();
+  return m;
+}
+
+void Session::record_cpu(const std::string& phase, const CpuMark& start, const CpuMark& end) {
+  PhaseCpu c;
+  c.phase = phase;
+  c.elapsed_ms = std::chrono::duration<double, std::milli>(end.t - start.t).count();
+  c.cpus = end.machine.cpus;
+  c.sut_ms = static_cast<double>(end.sut_us - start.sut_us) / 1000;
+  c.services_ms = static_cast<double>(end.services_us - start.services_us) / 1000;
+  c.memgate_ms = static_cast<double>(end.self_us - start.self_us) / 1000;
+  const double capacity_ms = c.elapsed_ms * c.cpus;
+  if (capacity_ms > 0) {
+    const double busy_ms = static_cast<double>(end.machine.busy_us - start.machine.busy_us) / 1000;
+    const double others_ms = busy_ms - c.sut_ms - c.services_ms - c.memgate_ms;
+    c.others_pct = std::clamp(others_ms / capacity_ms * 100, 0.0, 100.0);
+    c.steal_pct = std::clamp(
+        static_cast<double>(end.machine.steal_us - start.machine.steal_us) / 1000 / capacity_ms * 100,
+        0.0, 100.0);
+  }
+  run_.cpu.push_back(c);
+}
+
+void Session::end_phase() {
+  run_.phases.back().end_ms = now_ms();
+  record_cpu(run_.phases.back().name, phase_start_, mark());
+}
 
 void Session::emit(ProgressEvent event) const {
   if (!settings_.progress) return;
@@ -99,6 +144,7 @@ void Session::emit(ProgressEvent event) const {
 }
 
 void Session::begin_phase(const char* phase, double planned_s) {
+  phase_start_ = mark();
   run_.phases.push_back({phase, now_ms(), now_ms()});
   ProgressEvent e;
   e.phase = phase;
@@ -276,8 +322,10 @@ void Session::run_command_phases() {
   load.phase = "load";
   emit(load);
   const double start_ms = now_ms();
+  const CpuMark start = mark();
   const bool exited = hold("load", p.load_timeout_s, [this] { return sut_->exit_info().has_value(); });
   const double end_ms = now_ms();
+  record_cpu("load", start, mark());
   if (!exited && !abort_) {
     abort_ = fmt::format("the command ran longer than its {} s limit and was stopped",
                          p.load_timeout_s);
@@ -353,6 +401,11 @@ void Session::collect_load() {
     }
   }
   if (probe_) run_.metrics.backlog_jobs = backlog_summary(probe_->queue_lengths(), run_.phases);
+  for (const PhaseCpu& c : run_.cpu) {
+    if (c.phase != "load") continue;
+    if (ops > 0) run_.metrics.cpu_us_per_op = c.sut_ms * 1000 / static_cast<double>(ops);
+    run_.metrics.contention_pct = c.others_pct + c.steal_pct;
+  }
   if (!driver_report_) return;
   run_.driver = driver_report_->details;
   // Text batches: the rate in batches beside the rate in texts (the metric).
@@ -423,6 +476,9 @@ void Session::collect() {
   } else {
     run_.metrics = compute_run_metrics(run_.samples, run_.phases, run_.metrics.peak_bytes.value_or(0),
                                        std::nullopt, 0, std::nullopt);
+    if (!run_.cpu.empty()) {
+      run_.metrics.contention_pct = run_.cpu.back().others_pct + run_.cpu.back().steal_pct;
+    }
     if (command_outlived_ > 0) {
       run_.warnings.push_back(fmt::format(
           "{} process(es) of the tree outlived the command; memgate stopped them",

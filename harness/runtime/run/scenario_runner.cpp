@@ -1,11 +1,13 @@
 #include "runtime/run/scenario_runner.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <regex>
 
 #include "core/gate/gate.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "runtime/env/environment.hpp"
+#include "runtime/env/speed_index.hpp"
 #include "runtime/process/interrupt.hpp"
 #include "runtime/run/real_backend.hpp"
 
@@ -48,6 +50,8 @@ Report new_report(const Scenario& scenario) {
 Report run_scenario(const Scenario& scenario, const RunSettings& settings) {
   Report report = new_report(scenario);
   if (settings.first_index == 1 && !settings.out_dir.empty()) remove_old_runs(settings.out_dir);
+  // The host's speed, before and after the runs: the faster of the two is the least disturbed.
+  const double speed_before_ms = settings.measure_speed ? reference_workload_ms() : 0;
   for (int i = settings.first_index; i < settings.first_index + settings.repeat; ++i) {
     SessionSettings session;
     session.index = i;
@@ -62,6 +66,11 @@ Report run_scenario(const Scenario& scenario, const RunSettings& settings) {
     if (!report.runs.back().valid || interrupt::requested()) break;
   }
   report.summary = summarize(report.runs);
+  if (!settings.measure_speed) return report;
+  const double speed_after_ms = reference_workload_ms();
+  report.environment[kSpeedKey] = std::round(std::min(speed_before_ms, speed_after_ms) * 1000) / 1000;
+  report.environment[kSpeedRangeKey] = {std::round(speed_before_ms * 1000) / 1000,
+                                        std::round(speed_after_ms * 1000) / 1000};
   return report;
 }
 

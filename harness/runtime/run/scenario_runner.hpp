@@ -21,6 +21,7 @@ struct RunSettings {
   std::string out_dir;
   int repeat = 1;
   int first_index = 1;  // number of the first run (reruns continue the count)
+  bool measure_speed = true;  // time the reference workload before and after (speed_index.hpp)
   std::function<void(const ProgressEvent&)> progress;  // may be empty
 };
 

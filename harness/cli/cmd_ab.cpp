@@ -1,0 +1,162 @@
+// memgate ab SCENARIO --a-set/--b-set/--a-env/--b-env ... [--pairs N] [--out DIR]: runs A and B
+// alternately (ABBA...) on this machine and judges B against A from the paired runs (see
+// core/gate/paired.hpp), with no stored baseline: "is my branch worse than main?". Exit codes and
+// reports as `check`: B's runs are the report's, A's the band and the grey line of each plot.
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <memory>
+
+#include "cli/cli_time.hpp"
+#include "cli/commands.hpp"
+#include "cli/report_output.hpp"
+#include "cli/verdict_output.hpp"
+#include "core/baseline/baseline.hpp"
+#include "core/gate/paired.hpp"
+#include "core/model/errors.hpp"
+#include "core/model/text_file.hpp"
+#include "core/report/json_report.hpp"
+#include "core/scenario/scenario_loader.hpp"
+#include "runtime/drivers/text_corpus.hpp"
+#include "runtime/process/interrupt.hpp"
+#include "runtime/run/scenario_runner.hpp"
+
+namespace memgate::cli {
+
+namespace {
+
+struct AbOptions {
+  std::string file;
+  std::vector<std::string> a_sets, b_sets, a_env, b_env;
+  int pairs = 5;
+  std::string out;
+  bool allow_remote = false;
+  bool quiet = false;
+  bool json = false;
+};
+
+// --a-env NAME=VALUE: the SUT's environment variable NAME, always a string (a --set would read
+// "1.3" as a number).
+Override env_override(const std::string& arg, const char* option) {
+  const auto eq = arg.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw UsageError(fmt::format("{} '{}': expected NAME=VALUE", option, arg),
+                     "for example: --b-env MG_WORKER_WORK_MS=1.3");
+  }
+  Override o;
+  std::string name = arg.substr(0, eq);
+  for (std::size_t at; (at = name.find('~')) != std::string::npos;) name.replace(at, 1, "~0");
+  for (std::size_t at; (at = name.find('/')) != std::string::npos;) name.replace(at, 1, "~1");
+  o.key = "/sut/env/" + name;
+  o.value = arg.substr(eq + 1);
+  o.text = fmt::format("{} {}", option, arg);
+  return o;
+}
+
+Scenario load_side(const AbOptions& o, const std::vector<std::string>& sets,
+                   const std::vector<std::string>& env, const char* env_option) {
+  LoadOptions load;
+  load.context = {executable_dir(), o.allow_remote};
+  for (const auto& set : sets) load.overrides.push_back(parse_override(set));
+  for (const auto& e : env) load.overrides.push_back(env_override(e, env_option));
+  Scenario s = load_scenario_file(o.file, load);
+  check_texts(s);
+  return s;
+}
+
+ExitCode run_ab(const AbOptions& o) {
+  const Scenario a = load_side(o, o.a_sets, o.a_env, "--a-env");
+  const Scenario b = load_side(o, o.b_sets, o.b_env, "--b-env");
+  const std::string dir = report_dir(o.out, 1, b.name);
+  ProgressPrinter progress(stderr_is_terminal());
+  Report report_a = new_report(a), report_b = new_report(b);
+  bool valid = true;
+  for (int pair = 1; pair <= o.pairs && valid && !interrupt::requested(); ++pair) {
+    // ABBA...: each side runs first half of the time, so a drift of the machine hits both alike.
+    const bool a_first = pair % 2 == 1;
+    for (const bool side_a : {a_first, !a_first}) {
+      const std::string side = side_a ? "a" : "b";
+      const std::string side_dir = (std::filesystem::path(dir) / side).string();
+      if (const std::error_code ec = make_folders(side_dir)) {
+        throw RunError(fmt::format("cannot create {}: {}", side_dir, ec.message()));
+      }
+      RunSettings settings = run_settings(side_dir, 1, o.quiet, progress,
+                                          fmt::format("{} ({})", b.name, side_a ? "A" : "B"));
+      settings.first_index = pair;
+      settings.measure_speed = false;  // both sides run on this host, minutes apart
+      Report one = run_scenario(side_a ? a : b, settings);
+      Report& into = side_a ? report_a : report_b;
+      for (auto& run : one.runs) into.runs.push_back(std::move(run));
+      if (!one.all_valid()) {
+        valid = false;
+        break;
+      }
+    }
+  }
+  for (Report* r : {&report_a, &report_b}) {
+    r->summary = summarize(r->runs);
+    r->created_at = utc_now_iso8601();
+  }
+  std::optional<Verdict> verdict;
+  if (valid && report_a.all_valid() && report_b.all_valid() && !interrupt::requested()) {
+    verdict = evaluate_paired({&b.gate, metric_values(report_a.runs), metric_values(report_b.runs)});
+    nlohmann::json v = verdict_to_json(*verdict);
+    nlohmann::json a_metrics = nlohmann::json::array();
+    for (const auto& run : report_a.runs) a_metrics.push_back(metrics_to_json(run.metrics));
+    v["ab"] = {{"pairs", report_b.runs.size()},
+               {"order", "ABBA"},
+               {"a_overrides", o.a_sets},
+               {"b_overrides", o.b_sets},
+               {"a_env", o.a_env},
+               {"b_env", o.b_env},
+               {"a_runs", a_metrics}};
+    report_b.verdict = v;
+  }
+  const Baseline band = make_baseline(report_a, "");
+  const std::string html = write_reports(report_b, verdict ? &*verdict : nullptr,
+                                         report_a.all_valid() ? &band : nullptr, dir,
+                                         &report_a.runs);
+  const std::string title = fmt::format("{} (B against A)", b.name);
+  if (!o.quiet) fmt::print(stderr, "  report {}\n", html);
+  if (!verdict) {
+    print_invalid_runs(report_a);
+    print_invalid_runs(report_b);
+    if (!o.json) fmt::print("{}: NO VERDICT: a run was not valid (see above)\n", title);
+    return ExitCode::run_failed;
+  }
+  if (o.json) {
+    fmt::print("{}\n", nlohmann::json{{"scenario", b.name},
+                                      {"exit_code", to_int(exit_code_for(*verdict))},
+                                      {"report", dir},
+                                      {"verdict", report_b.verdict}}.dump(1));
+  } else {
+    print_verdict(title, *verdict, o.file, "");
+  }
+  return exit_code_for(*verdict);
+}
+
+}  // namespace
+
+void add_ab_command(CLI::App& app, Selected& selected) {
+  auto o = std::make_shared<AbOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "ab", "Run A and B alternately (ABBA...) and judge B against A from the pairs, no baseline");
+  cmd->add_option("scenario", o->file, "Scenario file (JSON)")->required();
+  cmd->add_option("--a-set", o->a_sets, "A's override of a scenario key (as --set of run)");
+  cmd->add_option("--b-set", o->b_sets, "B's override of a scenario key");
+  cmd->add_option("--a-env", o->a_env, "A's SUT environment variable: NAME=VALUE");
+  cmd->add_option("--b-env", o->b_env, "B's SUT environment variable: NAME=VALUE");
+  cmd->add_option("--pairs", o->pairs, "Pairs of runs (default 5; 5 is the fewest that can "
+                                       "show a regression at p <= 0.05)")
+      ->check(CLI::Range(1, 50));
+  cmd->add_option("--out", o->out, "Report folder (default reports/<scenario>)");
+  cmd->add_flag("--allow-remote", o->allow_remote,
+                "Accept load targets that are not loopback addresses");
+  cmd->add_flag("--quiet,-q", o->quiet, "No progress or summary on stderr");
+  cmd->add_flag("--json", o->json, "The verdict as JSON on stdout (instead of the table)");
+  cmd->callback([&selected, o] { selected = [o] { return run_ab(*o); }; });
+}
+
+}  // namespace memgate::cli

@@ -1,0 +1,31 @@
+#pragma once
+
+// Internal to the gate: the parts that the baseline comparison (gate.cpp) and the A/B comparison
+// (paired.cpp) share.
+
+#include <string>
+#include <vector>
+
+#include "core/gate/gate.hpp"
+#include "core/model/metrics.hpp"
+
+namespace memgate::gate_parts {
+
+// "+2.50 MiB", "-120.0/s": a change in the metric's unit, with its sign.
+std::string show_change(const MetricInfo& info, double change);
+
+// "+10% and +4.00 MiB": the rule's tolerance and floor, in the metric's worse direction.
+std::string rule_limits(const MetricInfo& info, const GateRule& rule);
+
+// True when a change `worse_by` (> 0: for the worse, in the metric's unit) from `base` exceeds
+// both the rule's tolerance and its floor.
+bool exceeds_rule(const GateRule& rule, double worse_by, double base);
+
+// An absolute budget over the runs' values (the worst run is compared).
+Check check_budget(const MetricInfo& info, const GateBudget& budget,
+                   const std::vector<double>& current);
+
+// Sorts the checks (regressions first) and sets the verdict's status from them.
+void settle(Verdict& v, bool no_baseline, bool stale, bool has_rules);
+
+}  // namespace memgate::gate_parts
