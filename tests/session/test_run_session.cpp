@@ -315,3 +315,31 @@ TEST_CASE("session: a process that cannot start is an invalid run, the earlier o
   CHECK(has(o.events, "stop redis grace 3000 ms"));
   CHECK(has(o.events, "prepare /reports/worker/run1"));
 }
+
+TEST_CASE("session: CPU per operation and the contention come from the load phase's CPU time") {
+  Script s;
+  s.processes["sut"].cpu_per_s = 0.5;    // the SUT's tree: half a CPU
+  s.processes["redis"].cpu_per_s = 0.1;  // the services: not the SUT's CPU, not contention
+  s.processes["cache"].cpu_per_s = 0.1;
+  s.others_cpus = 0.6;                   // a neighbour: 0.6 of the machine's 2 CPUs
+  s.steal_cpus = 0.1;
+  s.driver.ops_per_s = 1000;
+  const auto o = run(worker_scenario(), s);
+  REQUIRE(o.run.valid);
+  std::vector<std::string> phases;
+  for (const auto& c : o.run.cpu) phases.push_back(c.phase);
+  CHECK(phases == std::vector<std::string>{"idle", "warmup", "load", "cooldown"});
+  const PhaseCpu& load = o.run.cpu[2];
+  CHECK(load.elapsed_ms == Approx(2000).margin(6));
+  CHECK(load.cpus == 2);
+  CHECK(load.sut_ms == Approx(1000).epsilon(0.01));
+  CHECK(load.services_ms == Approx(400).epsilon(0.01));
+  CHECK(load.memgate_ms == Approx(200).epsilon(0.01));
+  CHECK(load.others_pct == Approx(30).epsilon(0.01));     // 0.6 of 2 CPUs
+  CHECK(load.steal_pct == Approx(5).epsilon(0.01));
+  // 1000 ms of the SUT's CPU for 2000 operations.
+  REQUIRE(o.run.metrics.cpu_us_per_op);
+  CHECK(*o.run.metrics.cpu_us_per_op == Approx(500).epsilon(0.01));
+  REQUIRE(o.run.metrics.contention_pct);
+  CHECK(*o.run.metrics.contention_pct == Approx(35).epsilon(0.01));
+}

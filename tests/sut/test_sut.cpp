@@ -22,6 +22,7 @@
 //   --leak-bytes-per-ms B  while working, touch B more bytes every ms and never free them
 //   --extra-mib X       touch X MiB more at start (a bigger footprint)
 //   --jitter-mib J      touch a random 0..J MiB more at start (noise between runs)
+//   --spin              keep one CPU busy until killed (a neighbour)        -> "spinning"
 //   --version           print "mg-test-sut 1.0" and exit
 // The variable MG_TEST_SUT_EXTRA adds arguments (space-separated): tests change the SUT's
 // behaviour from outside the scenario, as a new release of a real SUT would.
@@ -34,6 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -57,6 +59,7 @@ struct Options {
   long spike_delay_ms = 0;
   bool ignore_sigterm = false;
   long count_sigterm_ms = 0;
+  bool spin = false;
   bool hold = false;
   bool crash = false;
   int exit_code = 0;
@@ -139,6 +142,7 @@ Options parse(std::vector<std::string> args) {
     else if (a == "--spike-delay-ms") o.spike_delay_ms = std::atol(next());
     else if (a == "--ignore-sigterm") o.ignore_sigterm = true;
     else if (a == "--count-sigterm") o.count_sigterm_ms = std::atol(next());
+    else if (a == "--spin") o.spin = true;
     else if (a == "--hold") o.hold = true;
     else if (a == "--crash") o.crash = true;
     else if (a == "--exit-code") o.exit_code = std::atoi(next());
@@ -297,6 +301,11 @@ int main(int argc, char** argv) {
   }
 
   if (!o.ready_text.empty()) say(o.ready_text);
+  if (o.spin) {
+    say("spinning");
+    volatile std::uint64_t x = 1;
+    while (true) x = x * 6364136223846793005ULL + 1;
+  }
   if (o.run_ms > 0) {
     timespec start{};
     clock_gettime(CLOCK_MONOTONIC, &start);

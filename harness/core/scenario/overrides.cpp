@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "core/model/errors.hpp"
 #include "core/scenario/json_reader.hpp"
 #include "core/texts/text_source.hpp"
@@ -81,6 +83,19 @@ void apply_overrides(json& source, const std::vector<Override>& overrides) {
     json* node = &source;
     const auto parts = split_key(o.key);
     for (std::size_t i = 0; i < parts.size(); ++i) {
+      // An element of an array by its index ("sut.command.3": an argument of the command).
+      if (node->is_array()) {
+        std::size_t index = 0;
+        const auto [end, ec] = std::from_chars(parts[i].data(), parts[i].data() + parts[i].size(), index);
+        if (ec != std::errc{} || end != parts[i].data() + parts[i].size() || index >= node->size()) {
+          throw UsageError(fmt::format("--set {}: '{}' is not an index of the array '{}' ({} items)",
+                                       o.text, parts[i],
+                                       fmt::join(parts.begin(), parts.begin() + i, "."),
+                                       node->size()));
+        }
+        node = &(*node)[index];
+        continue;
+      }
       if (!node->is_object()) {
         throw UsageError(fmt::format("--set {}: '{}' is not an object in the scenario", o.text,
                                      fmt::join(parts.begin(), parts.begin() + i, ".")));

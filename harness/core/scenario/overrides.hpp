@@ -22,8 +22,9 @@ struct Override {
 // valid UTF-8, or VALUE is JSON nested too deep or with a key twice.
 Override parse_override(const std::string& arg);
 
-// Sets each override in source, creating objects on the way. A path that runs through a value
-// that is not an object is a UsageError. Unknown keys are not judged here: the scenario loader
+// Sets each override in source, creating objects on the way; a part that meets an array is an
+// index into it ("sut.command.2"). A path that runs through a value that is neither, or an index
+// out of range, is a UsageError. Unknown keys are not judged here: the scenario loader
 // rejects them like any unknown key in the file.
 void apply_overrides(nlohmann::json& source, const std::vector<Override>& overrides);
 
