@@ -229,12 +229,17 @@ TEST_CASE("procfs: CPU time of a process and of the machine") {
   REQUIRE(stat);
   CHECK(stat->self_ticks == 325);
   CHECK(stat->children_ticks == 42);
+  CHECK_FALSE(stat->kernel_thread);
+  const auto kthread = procfs::parse_stat_cpu("17 (ksoftirqd/1) S 2 0 0 0 -1 69238848 0 0 0 0 3 9 0 0");
+  REQUIRE(kthread);
+  CHECK(kthread->kernel_thread);  // 69238848 = 0x4208040: PF_KTHREAD set
+  CHECK(kthread->self_ticks == 12);
   CHECK_FALSE(procfs::parse_stat_cpu("4242 (x) S 1 2"));
   const auto machine = procfs::parse_proc_stat(
       "cpu  100 5 50 1000 20 3 7 11 0 0\ncpu0 50 2 25 500 10 1 3 6 0 0\n"
       "cpu1 50 3 25 500 10 2 4 5 0 0\nintr 1 2 3\n");
   REQUIRE(machine);
-  CHECK(machine->busy_ticks == 100 + 5 + 50 + 3 + 7);
+  CHECK(machine->busy_ticks == 100 + 5 + 50);  // interrupts serve whoever caused them
   CHECK(machine->idle_ticks == 1020);
   CHECK(machine->steal_ticks == 11);
   CHECK(machine->cpus == 2);

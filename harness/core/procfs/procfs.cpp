@@ -122,7 +122,8 @@ std::optional<StatCpu> parse_stat_cpu(std::string_view text) {
     rest = rest.substr(end);
   }
   if (n < 15) return std::nullopt;
-  return StatCpu{fields[11] + fields[12], fields[13] + fields[14]};
+  constexpr std::int64_t kPfKthread = 0x00200000;
+  return StatCpu{fields[11] + fields[12], fields[13] + fields[14], (fields[6] & kPfKthread) != 0};
 }
 
 std::optional<MachineCpu> parse_proc_stat(std::string_view text) {
@@ -146,7 +147,7 @@ std::optional<MachineCpu> parse_proc_stat(std::string_view text) {
       }
       if (n < 8) return std::nullopt;
       // user nice system idle iowait irq softirq steal [guest guest_nice: inside user, nice]
-      out = MachineCpu{v[0] + v[1] + v[2] + v[5] + v[6], v[3] + v[4], v[7], 0};
+      out = MachineCpu{v[0] + v[1] + v[2], v[3] + v[4], v[7], 0};
     } else if (out && line.rfind("cpu", 0) == 0 && line.size() > 3 && line[3] >= '0' &&
                line[3] <= '9') {
       ++out->cpus;

@@ -48,13 +48,16 @@ std::optional<int> loadavg_last_pid(std::string_view text);
 struct StatCpu {
   std::int64_t self_ticks = 0;
   std::int64_t children_ticks = 0;
+  bool kernel_thread = false;  // flags has PF_KTHREAD
 };
 std::optional<StatCpu> parse_stat_cpu(std::string_view text);
 
 // The machine's CPU time from the first line of /proc/stat, in clock ticks summed over every
 // CPU, and the number of CPUs (cpuN lines).
 struct MachineCpu {
-  std::int64_t busy_ticks = 0;   // user + nice + system + irq + softirq
+  // user + nice + system: processes' time. Interrupts (irq, softirq) are left out: they serve
+  // whoever caused them, mostly the run's own network traffic.
+  std::int64_t busy_ticks = 0;
   std::int64_t idle_ticks = 0;   // idle + iowait
   std::int64_t steal_ticks = 0;  // taken by the hypervisor for other guests
   int cpus = 0;

@@ -90,11 +90,30 @@ class RealProcess : public RoleProcess {
 
 }  // namespace
 
+namespace {
+
+// CPU time of the kernel's own threads (ksoftirqd, kworkers): they work for whoever caused the
+// work, mostly the run's own traffic, so they are no neighbour.
+std::int64_t kernel_threads_ticks() {
+  std::int64_t ticks = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name[0] < '0' || name[0] > '9') continue;
+    const auto stat = procfs::parse_stat_cpu(read_text_file(entry.path().string() + "/stat"));
+    if (stat && stat->kernel_thread) ticks += stat->self_ticks;
+  }
+  return ticks;
+}
+
+}  // namespace
+
 MachineCpuTime RealBackend::machine_cpu() {
   static const std::int64_t kTicksPerS = ::sysconf(_SC_CLK_TCK);
   const auto stat = procfs::parse_proc_stat(read_text_file("/proc/stat"));
   if (!stat) return {};
-  return {stat->busy_ticks * 1'000'000 / kTicksPerS, stat->steal_ticks * 1'000'000 / kTicksPerS,
+  const std::int64_t busy = stat->busy_ticks - kernel_threads_ticks();
+  return {busy * 1'000'000 / kTicksPerS, stat->steal_ticks * 1'000'000 / kTicksPerS,
           std::max(1, stat->cpus)};
 }
 

@@ -59,7 +59,9 @@ struct RoleLaunch {
   bool stdin_channel = false;   // stdin and stdout are the driver's pipes (stderr -> the log)
 };
 
-// The machine's CPU time so far, in µs summed over its CPUs (from /proc/stat).
+// The machine's CPU time so far, in µs summed over its CPUs (from /proc/stat): busy is the
+// processes' time (user, nice, system) without the kernel's own threads and interrupts, which
+// serve whoever caused them (mostly the run's own traffic); steal is the hypervisor's.
 struct MachineCpuTime {
   std::int64_t busy_us = 0;
   std::int64_t steal_us = 0;
