@@ -33,6 +33,7 @@ struct CheckOptions {
   bool allow_remote = false;
   bool quiet = false;
   bool json = false;
+  bool all_runs = false;
 };
 
 // One line per check, appended (O_APPEND: concurrent checks do not interleave within a line).
@@ -65,8 +66,9 @@ ExitCode run_check(const CheckOptions& o) {
     const Scenario& scenario = scenarios[i];
     const Baseline* baseline = baselines[i] ? &*baselines[i] : nullptr;
     const std::string dir = report_dir(o.out, scenarios.size(), scenario.name);
-    const RunSettings settings = run_settings(dir, o.repeat > 0 ? o.repeat : scenario.repeat,
-                                              o.quiet, progress, scenario.name);
+    RunSettings settings = run_settings(dir, o.repeat > 0 ? o.repeat : scenario.repeat, o.quiet,
+                                        progress, scenario.name);
+    settings.early_stop = !o.all_runs;
     GatedRun gated = run_and_gate(scenario, baseline, settings);
     gated.report.created_at = utc_now_iso8601();
     const Verdict* verdict = gated.verdict ? &*gated.verdict : nullptr;
@@ -119,6 +121,8 @@ void add_check_command(CLI::App& app, Selected& selected) {
                 "Accept load targets that are not loopback addresses");
   cmd->add_flag("--quiet,-q", o->quiet, "No progress or summary on stderr");
   cmd->add_flag("--json", o->json, "The verdicts as JSON on stdout (instead of the tables)");
+  cmd->add_flag("--all-runs", o->all_runs,
+                "Run every repetition, even when the first 3 give a clear answer");
   cmd->callback([&selected, o] { selected = [o] { return run_check(*o); }; });
 }
 

@@ -41,7 +41,7 @@ GatedRun run_and_gate(const Scenario& scenario, const Baseline* baseline,
   GatedRun out;
   // A clear answer after a few runs needs no more (kEarlyRuns); a close one gets them all.
   RunSettings first = settings;
-  first.repeat = std::min(settings.repeat, kEarlyRuns);
+  first.repeat = settings.early_stop ? std::min(settings.repeat, kEarlyRuns) : settings.repeat;
   out.report = run_scenario(scenario, first);
   if (!out.report.all_valid()) return out;
   Verdict verdict = gate_report(out.report, scenario.gate, baseline);

@@ -22,6 +22,7 @@ struct RunSettings {
   int repeat = 1;
   int first_index = 1;  // number of the first run (reruns continue the count)
   bool measure_speed = true;  // time the reference workload before and after (speed_index.hpp)
+  bool early_stop = true;     // check: stop after kEarlyRuns when the answer is clear
   std::function<void(const ProgressEvent&)> progress;  // may be empty
 };
 
