@@ -110,9 +110,10 @@ void print_invalid_runs(const Report& report) {
       fmt::print(stderr, "error: {} run {} is not valid: {}\n", report.scenario, run.index,
                  problem);
     }
-    if (!run.sut_log_tail.empty()) {
-      fmt::print(stderr, "  last lines of the SUT's output:\n");
-      for (const auto& line : run.sut_log_tail) fmt::print(stderr, "  | {}\n", line);
+    if (!run.log_tail.empty()) {
+      fmt::print(stderr, "  last lines of {}'s output:\n",
+                 run.log_tail_role == "sut" ? "the SUT" : "the service " + run.log_tail_role);
+      for (const auto& line : run.log_tail) fmt::print(stderr, "  | {}\n", line);
     }
   }
 }

@@ -54,7 +54,7 @@ EXPECTED_PATHS = {
     "invalid/consumers-with-completion.json": "/driver/completion",
     "invalid/completion-both.json": "/driver/completion",
     "invalid/completion-drain-false.json": "/driver/completion/drain",
-    "invalid/ack-template-without-job-id.json": "/driver/job",
+    "invalid/ack-template-without-job-id.json": "/driver/job/template",
     "invalid/job-with-payload-bytes.json": "/driver/payload_bytes",
     "invalid/job-template-empty.json": "/driver/job/template",
     "invalid/job-texts-without-text-json.json": "/driver/job/texts",

@@ -60,7 +60,6 @@ class FakeProcess : public RoleProcess {
       : backend_(backend), role_(std::move(role)), script_(script), pid_(pid) {}
   int pid() const override { return pid_; }
   std::optional<ExitInfo> exit_info() const override;
-  std::optional<ExitInfo> wait_exit(double timeout_ms) override;
   std::vector<std::string> log_tail() const override { return {role_ + ": last words"}; }
   std::vector<int> tree_pids() override { return {}; }
   std::int64_t cpu_us() override;
@@ -237,12 +236,6 @@ inline std::optional<ExitInfo> FakeProcess::exit_info() const {
     return e;
   }
   return std::nullopt;
-}
-
-inline std::optional<ExitInfo> FakeProcess::wait_exit(double timeout_ms) {
-  if (auto e = exit_info()) return e;
-  backend_.sleep_ms(timeout_ms);
-  return exit_info();
 }
 
 inline RoleProcess::Stopped FakeProcess::stop(double grace_s) {

@@ -227,7 +227,7 @@ TEST_CASE("session: why a run stopped early") {
       CHECK(at(o.events, "stop sut grace 5000 ms") < at(o.events, "stop redis grace 3000 ms"));
       CHECK(has(o.events, "stop cache grace 2000 ms"));
       if (c.phases.size() == 1) CHECK_FALSE(has(o.events, "driver connect"));
-      if (!o.run.valid) CHECK_FALSE(o.run.sut_log_tail.empty());
+      if (!o.run.valid) CHECK_FALSE(o.run.log_tail.empty());
     }
   }
 }
@@ -260,7 +260,7 @@ TEST_CASE("session: processes killed after their grace are a warning naming thei
   CHECK(o.run.valid);
   REQUIRE(o.run.warnings.size() == 1);
   CHECK_THAT(o.run.warnings[0], Catch::Contains("2 process(es) of the service 'redis' did not end "
-                                                "within 3 s of SIGTERM"));
+                                                "within 3 s of being told to stop"));
 }
 
 TEST_CASE("session: an open model the worker cannot follow is invalid, the backlog named") {

@@ -80,7 +80,7 @@ TEST_CASE("report formats: hostile text comes out escaped") {
   Report report = fixture_report(hostile_name, "desc ]]> <!-- & \x01 bad \xff utf-8 <img src=x>");
   report.runs[1].valid = false;
   report.runs[1].problems = {"the SUT printed <b>bold</b> & died"};
-  report.runs[1].sut_log_tail = {"<script>evil()</script>", "\x1b[31mred\x1b[0m"};
+  report.runs[1].log_tail = {"<script>evil()</script>", "\x1b[31mred\x1b[0m"};
   const Verdict verdict = fixture_verdict(report, fixture_baseline(), fixture_gate());
   const ReportContext context{report, &verdict, nullptr};
   for (const char* file : {"report.html", "junit.xml"}) {

@@ -422,13 +422,17 @@ TEST_CASE("redis-queue: producer-only mode where the SUT consumes") {
   CHECK(*redis_driver(verbatim).job_template == "{job_id} {port:nosuch} {run_dir} {text_json}");
   CHECK(scenario_port_names(verbatim) == std::set<std::string>{"redis"});
   // With consumers of memgate's own, they complete the jobs.
-  const Scenario own = load(with(without(w, "/driver/completion"), "/driver/consumers", 2));
+  const Scenario own = load(
+      with(without(without(w, "/driver/completion"), "/driver/job"), "/driver/consumers", 2));
   CHECK(redis_driver(own).completion.kind == RedisCompletion::Kind::own_pops);
   CHECK_FALSE(redis_driver(own).producer_only());
   // host and port instead of a service.
+  // A port that is a service's names that service: its figures are the service's.
   const Scenario host = load(with(without(w, "/driver/redis"), "/driver/port", "{port:redis}"));
-  CHECK(redis_driver(host).redis_service.empty());
+  CHECK(redis_driver(host).redis_service == "redis");
   CHECK(redis_driver(host).port == 1);
+  const Scenario other = load(with(without(w, "/driver/redis"), "/driver/port", 6379));
+  CHECK(redis_driver(other).redis_service.empty());
   // queues and key_prefix instead of queue_names.
   const Scenario counted = load(with(with(without(w, "/driver/queue_names"), "/driver/queues", 2),
                                      "/driver/key_prefix", "work:"));
@@ -445,8 +449,11 @@ TEST_CASE("redis-queue: producer-only refusals") {
   const std::vector<std::tuple<json, std::string, std::string>> bad = {
       // completion is required with consumers 0, and refused otherwise
       {without(w, "/driver/completion"), "/driver/completion", "required when consumers is 0"},
-      {with(w, "/driver/consumers", 2), "/driver/completion", "memgate's own consumers complete"},
-      {without(w, "/driver/consumers"), "/driver/completion", "memgate's own consumers complete"},
+      {with(without(w, "/driver/job"), "/driver/consumers", 2), "/driver/completion",
+       "memgate's own consumers complete"},
+      {without(without(w, "/driver/job"), "/driver/consumers"), "/driver/completion",
+       "memgate's own consumers complete"},
+      {with(w, "/driver/consumers", 2), "/driver/job", "a job template is for a worker"},
       {with(w, "/driver/completion", json::object()), "/driver/completion",
        "exactly one of 'ack_queue' and 'drain'"},
       {with(w, "/driver/completion/drain", true), "/driver/completion",
@@ -470,7 +477,7 @@ TEST_CASE("redis-queue: producer-only refusals") {
        "no consumers of its own"},
       {with(w, "/driver/consumers", -1), "/driver/consumers", "from 0 to 256"},
       // the job
-      {with(w, "/driver/job/template", R"({"text":{text_json}})"), "/driver/job",
+      {with(w, "/driver/job/template", R"({"text":{text_json}})"), "/driver/job/template",
        "acknowledged jobs need {job_id}"},
       {with(w, "/driver/payload_bytes", 64), "/driver/payload_bytes", "remove payload_bytes"},
       {with(drain, "/driver/job/template", ""), "/driver/job/template", "1 byte to 1 MiB"},
@@ -557,7 +564,9 @@ TEST_CASE("gate rules of gated services") {
       {without(ungated_rules, "/services/redis/gate"), "/gate/services.redis.peak_bytes",
        "is not gated"},
       {with(w, "/gate/services.cache.peak_bytes", json{{"max_increase_pct", 5}}),
-       "/gate/services.cache.peak_bytes", "the service 'cache' is not gated"},
+       "/gate/services.cache.peak_bytes", "there is no service 'cache'"},
+      {with(w, "/gate/services.rdis.peak_bytes", json{{"max_increase_pct", 5}}),
+       "/gate/services.rdis.peak_bytes", "did you mean services.redis.peak_bytes?"},
       {with(w, "/gate/services.sut.peak_bytes", json{{"max_increase_pct", 5}}),
        "/gate/services.sut.peak_bytes", "the SUT is not a service"},
       {with(w, "/gate/services.redis.throughput_per_s", json{{"max_decrease_pct", 5}}),

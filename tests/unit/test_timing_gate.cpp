@@ -140,7 +140,7 @@ TEST_CASE("a host of another speed leaves timing and CPU per operation unjudged"
   CHECK_THAT(v.notes.front(), Catch::Contains("no speed index"));
 }
 
-TEST_CASE("when nothing could be judged there is no verdict; budgets on latency wait too") {
+TEST_CASE("when nothing could be judged there is no verdict, and budgets on latency wait too") {
   const Baseline b = baseline();
   const Verdict v = gate(spec({kThroughput}), b, current(101, 500, 2, 50), 50.0, 45.0);
   CHECK(v.status == VerdictStatus::inconclusive);
@@ -223,24 +223,28 @@ TEST_CASE("check stops after a few runs only when every check is far from its ru
 }
 
 TEST_CASE("procfs: CPU time of a process and of the machine") {
-  const auto stat = procfs::parse_stat_cpu(
-      "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 75 30 12 20 0 1 0 1000 "
+  const auto stat = procfs::parse_stat(
+      "4242 (my (odd) name) S 1 4240 4241 0 -1 4194560 100 0 0 0 250 75 30 12 20 0 1 0 1000 "
       "3133440 411 18446744073709551615");
   REQUIRE(stat);
+  CHECK(stat->state == 'S');
+  CHECK(stat->ppid == 1);
+  CHECK(stat->pgrp == 4240);
+  CHECK(stat->session == 4241);
   CHECK(stat->self_ticks == 325);
   CHECK(stat->children_ticks == 42);
   CHECK_FALSE(stat->kernel_thread);
-  const auto kthread = procfs::parse_stat_cpu("17 (ksoftirqd/1) S 2 0 0 0 -1 69238848 0 0 0 0 3 9 0 0");
+  const auto kthread = procfs::parse_stat("17 (ksoftirqd/1) S 2 0 0 0 -1 69238848 0 0 0 0 3 9 0 0");
   REQUIRE(kthread);
   CHECK(kthread->kernel_thread);  // 69238848 = 0x4208040: PF_KTHREAD set
   CHECK(kthread->self_ticks == 12);
-  CHECK_FALSE(procfs::parse_stat_cpu("4242 (x) S 1 2"));
+  CHECK(procfs::parse_stat("9 (z) Z 1 9 9 0 -1 0 0 0 0 0 1 2 0 0")->state == 'Z');
+  CHECK_FALSE(procfs::parse_stat("4242 (x) S 1 2"));
   const auto machine = procfs::parse_proc_stat(
       "cpu  100 5 50 1000 20 3 7 11 0 0\ncpu0 50 2 25 500 10 1 3 6 0 0\n"
       "cpu1 50 3 25 500 10 2 4 5 0 0\nintr 1 2 3\n");
   REQUIRE(machine);
   CHECK(machine->busy_ticks == 100 + 5 + 50);  // interrupts serve whoever caused them
-  CHECK(machine->idle_ticks == 1020);
   CHECK(machine->steal_ticks == 11);
   CHECK(machine->cpus == 2);
   CHECK_FALSE(procfs::parse_proc_stat("intr 1 2 3\n"));

@@ -31,7 +31,6 @@ JobTemplate::JobTemplate(std::string_view text) {
         if (!literal.empty()) parts_.emplace_back(Part::literal, std::move(literal));
         literal.clear();
         parts_.emplace_back(part, std::string());
-        uses_text_ = uses_text_ || part == Part::text_json;
         i += name.size();
         matched = true;
         break;

@@ -20,7 +20,6 @@ class JobTemplate {
   // Appends the job to out. text_json: the next text as a JSON string (with its quotes).
   void render(std::string& out, std::int64_t job_id, std::int64_t enqueued_us,
               std::string_view text_json) const;
-  bool uses_text() const { return uses_text_; }
 
   // The default job when the scenario gives no template: `payload` as it is, or, when acks must
   // name the job, {"id":"{job_id}","payload":"<payload>"}.
@@ -29,7 +28,6 @@ class JobTemplate {
  private:
   enum class Part { literal, job_id, enqueued_us, text_json };
   std::vector<std::pair<Part, std::string>> parts_;
-  bool uses_text_ = false;
 };
 
 // The job id an acknowledgement names: the id itself ("42"), or a job as JSON whose "id" is the

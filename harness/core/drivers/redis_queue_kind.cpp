@@ -8,6 +8,7 @@
 
 #include "core/drivers/driver_kind.hpp"
 #include "core/drivers/driver_parsing.hpp"
+#include "core/model/errors.hpp"
 
 namespace memgate {
 
@@ -24,6 +25,11 @@ void parse_target(ObjectReader& r, const DriverParseContext& c, RedisQueueDriver
     d.host = r.opt_string("host").value_or(d.host);
     require_allowed_host(r, "host", d.host, c.allow_remote);
     d.port = get_port(r, "port");
+    // A service's Redis named by its port ("{port:redis}"): its figures are the service's. (While
+    // validating every port is the same; a run's ports tell the services apart.)
+    for (const auto& [name, port] : c.service_ports) {
+      if (port == d.port && d.redis_service.empty()) d.redis_service = name;
+    }
     return;
   }
   if (r.has("host") || r.has("port")) {
@@ -75,6 +81,11 @@ std::vector<std::string> parse_queue_names(ObjectReader& r) {
 void parse_job(ObjectReader& r, const DriverParseContext& c, RedisQueueDriverSpec& d) {
   auto job = r.opt_object("job");
   if (!job) return;
+  if (d.consumers > 0) {
+    r.fail("job", "a job template is for a worker that consumes the queue (consumers: 0); "
+                  "memgate's own consumers push payload_bytes",
+           "set consumers to 0 and give a completion, or remove job");
+  }
   if (r.has("payload_bytes")) {
     r.fail("payload_bytes", "a job template sets what is pushed: remove payload_bytes");
   }
@@ -129,8 +140,10 @@ void parse_completion(ObjectReader& r, RedisQueueDriverSpec& d) {
       completion->fail("ack_queue", "the ack queue must not be one of the job queues");
     }
     if (d.job_template && d.job_template->find("{job_id}") == std::string::npos) {
-      r.fail("job", "acknowledged jobs need {job_id} in the template: memgate matches each ack "
-                    "to its job by it");
+      throw InputError(r.file(), json_pointer_child(r.child_path("job"), "template"),
+                       "acknowledged jobs need {job_id} in the template: memgate matches each ack "
+                       "to its job by it",
+                       R"(for example "{\"id\": \"{job_id}\", \"text\": {text_json}}")");
     }
     d.completion.kind = RedisCompletion::Kind::ack_queue;
   }

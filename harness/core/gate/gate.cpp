@@ -238,8 +238,8 @@ Verdict evaluate_gate(const GateInputs& in) {
   v.same_machine = !base || base->fingerprint == in.fingerprint;
   if (base && !v.same_machine) {
     v.notes.push_back(fmt::format(
-        "the baseline was measured on another machine class ({}); throughput and latency "
-        "checks only warn", cpu_model_of(base->environment)));
+        "the baseline was measured on another machine class ({}); throughput, latency and CPU "
+        "per operation checks only warn", cpu_model_of(base->environment)));
   }
   if (base && !stale && base->repetitions < 2) {
     v.notes.push_back("the baseline has a single repetition: its noise is unknown");

@@ -52,9 +52,9 @@ Check compare_pairs(const MetricInfo& info, const GateRule& rule, const std::vec
     c.reason = agreed ? fmt::format("{}: B is worse beyond the tolerance, pair after pair", moved)
                       : fmt::format("{}: beyond the tolerance, but the pairs disagree (p = {:.3f})",
                                     moved, *c.p_value);
-  } else if (gate_parts::exceeds_rule(rule, -worse_by, *c.baseline) &&
-             stats::wilcoxon_signed_rank_greater_p(better) <= kRankTestAlpha) {
-    c.p_value = stats::wilcoxon_signed_rank_greater_p(better);
+  } else if (const double p_better = stats::wilcoxon_signed_rank_greater_p(better);
+             gate_parts::exceeds_rule(rule, -worse_by, *c.baseline) && p_better <= kRankTestAlpha) {
+    c.p_value = p_better;
     c.status = CheckStatus::improved;
     c.reason = fmt::format("{}: B is better beyond the tolerance, pair after pair", moved);
   } else {

@@ -113,7 +113,10 @@ struct RunRecord {
   std::vector<std::string> problems;  // why the run is not valid
   std::vector<std::string> warnings;  // what makes the numbers doubtful
   std::optional<std::string> sut_exit;  // how the SUT's root process ended, when it did
-  std::vector<std::string> sut_log_tail;
+  // The last lines of the process to blame for an invalid run (of the SUT's, for a command),
+  // and its role.
+  std::vector<std::string> log_tail;
+  std::string log_tail_role = "sut";
   nlohmann::json driver = nlohmann::json::object();  // driver-specific figures
   nlohmann::json sut_figures = nlohmann::json::object();  // the SUT's own figures (Redis INFO)
 

@@ -100,19 +100,22 @@ std::vector<int> parse_pid_list(std::string_view text) {
   return pids;
 }
 
-std::optional<StatCpu> parse_stat_cpu(std::string_view text) {
-  // "pid (comm) state ppid ...": comm may hold spaces and parentheses; fields after the last ')'.
+std::optional<StatFields> parse_stat(std::string_view text) {
   const auto close = text.rfind(')');
   if (close == std::string_view::npos) return std::nullopt;
   std::string_view rest = text.substr(close + 1);
-  std::int64_t fields[17] = {};
-  int n = 0;  // field 3 (state) is index 0 here; utime (14) is index 11
+  // Field 3 (state) is index 0 here: ppid 1, pgrp 2, session 3, flags 6, utime 11 .. cstime 14.
+  std::int64_t fields[15] = {};
+  char state = '?';
+  int n = 0;
   while (n < 15) {
     rest = trim(rest);
     if (rest.empty()) return std::nullopt;
     const auto end = rest.find(' ');
     const std::string_view word = rest.substr(0, end);
-    if (n > 0) {
+    if (n == 0) {
+      state = word.empty() ? '?' : word[0];
+    } else {
       const auto v = to_int<std::int64_t>(word);
       if (!v) return std::nullopt;
       fields[n] = *v;
@@ -123,7 +126,15 @@ std::optional<StatCpu> parse_stat_cpu(std::string_view text) {
   }
   if (n < 15) return std::nullopt;
   constexpr std::int64_t kPfKthread = 0x00200000;
-  return StatCpu{fields[11] + fields[12], fields[13] + fields[14], (fields[6] & kPfKthread) != 0};
+  StatFields f;
+  f.state = state;
+  f.ppid = static_cast<int>(fields[1]);
+  f.pgrp = static_cast<int>(fields[2]);
+  f.session = static_cast<int>(fields[3]);
+  f.kernel_thread = (fields[6] & kPfKthread) != 0;
+  f.self_ticks = fields[11] + fields[12];
+  f.children_ticks = fields[13] + fields[14];
+  return f;
 }
 
 std::optional<MachineCpu> parse_proc_stat(std::string_view text) {
@@ -147,7 +158,7 @@ std::optional<MachineCpu> parse_proc_stat(std::string_view text) {
       }
       if (n < 8) return std::nullopt;
       // user nice system idle iowait irq softirq steal [guest guest_nice: inside user, nice]
-      out = MachineCpu{v[0] + v[1] + v[2], v[3] + v[4], v[7], 0};
+      out = MachineCpu{v[0] + v[1] + v[2], v[7], 0};
     } else if (out && line.rfind("cpu", 0) == 0 && line.size() > 3 && line[3] >= '0' &&
                line[3] <= '9') {
       ++out->cpus;

@@ -43,14 +43,19 @@ std::vector<int> parse_pid_list(std::string_view text);
 // reader's pid namespace. It changes whenever any process or thread is created.
 std::optional<int> loadavg_last_pid(std::string_view text);
 
-// CPU time of a process from /proc/PID/stat (fields 14-17 after the command name), in clock
-// ticks: its own (utime + stime) and that of its children it waited for (cutime + cstime).
-struct StatCpu {
+// The fields of /proc/PID/stat that memgate uses ("pid (comm) state ppid pgrp session ...": the
+// command name may hold spaces and parentheses; fields are counted after its last ')'). CPU times
+// in clock ticks: its own (utime + stime) and its waited children's (cutime + cstime).
+struct StatFields {
+  char state = '?';  // 'Z': a zombie, 'X': dead
+  int ppid = 0;
+  int pgrp = 0;
+  int session = 0;
+  bool kernel_thread = false;  // flags has PF_KTHREAD
   std::int64_t self_ticks = 0;
   std::int64_t children_ticks = 0;
-  bool kernel_thread = false;  // flags has PF_KTHREAD
 };
-std::optional<StatCpu> parse_stat_cpu(std::string_view text);
+std::optional<StatFields> parse_stat(std::string_view text);
 
 // The machine's CPU time from the first line of /proc/stat, in clock ticks summed over every
 // CPU, and the number of CPUs (cpuN lines).
@@ -58,7 +63,6 @@ struct MachineCpu {
   // user + nice + system: processes' time. Interrupts (irq, softirq) are left out: they serve
   // whoever caused them, mostly the run's own network traffic.
   std::int64_t busy_ticks = 0;
-  std::int64_t idle_ticks = 0;   // idle + iowait
   std::int64_t steal_ticks = 0;  // taken by the hypervisor for other guests
   int cpus = 0;
 };

@@ -242,10 +242,12 @@ void problems_section(XmlWriter& xml, const Report& r) {
   }
   xml.end();
   for (const auto& run : r.runs) {
-    if (run.valid || run.sut_log_tail.empty()) continue;
-    xml.element("h3", fmt::format("Run {}: the last lines of the SUT's output", run.index));
+    if (run.valid || run.log_tail.empty()) continue;
+    xml.element("h3", fmt::format("Run {}: the last lines of {}'s output", run.index,
+                                  run.log_tail_role == "sut" ? "the SUT"
+                                                             : "the service " + run.log_tail_role));
     std::string tail;
-    for (const auto& line : run.sut_log_tail) tail += line + "\n";
+    for (const auto& line : run.log_tail) tail += line + "\n";
     xml.element("pre", tail);
   }
   xml.end().newline();

@@ -138,7 +138,10 @@ json run_to_json(const RunRecord& run) {
               {"cpu", cpu_to_json(run.cpu)},
               {"processes", processes_to_json(run.processes)}};
   if (run.sut_exit) out["sut_exit"] = *run.sut_exit;
-  if (!run.sut_log_tail.empty()) out["sut_log_tail"] = run.sut_log_tail;
+  if (!run.log_tail.empty()) {
+    out["sut_log_tail"] = run.log_tail;  // the name scripts read, whoever's lines they are
+    out["log_tail_role"] = run.log_tail_role;
+  }
   if (!run.driver.empty()) out["driver"] = run.driver;
   return out;
 }

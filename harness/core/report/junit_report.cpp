@@ -26,7 +26,8 @@ class JunitFormat : public ReportFormat {
       if (run.valid) continue;
       std::string details;
       for (const auto& p : run.problems) details += p + "\n";
-      for (const auto& line : run.sut_log_tail) details += "| " + line + "\n";
+      if (!run.log_tail.empty()) details += "last lines of " + run.log_tail_role + "'s output:\n";
+      for (const auto& line : run.log_tail) details += "| " + line + "\n";
       cases.push_back({fmt::format("run {}", run.index), "error",
                        fmt::format("run {} is not valid: {}", run.index,
                                    run.problems.empty() ? "" : run.problems.front()),

@@ -68,6 +68,13 @@ const MetricInfo* gate_metric(ObjectReader& r, const std::string& key, const Gat
       r.fail(key, "the SUT is not a service", fmt::format("name the metric alone: {}",
                                                           service->metric));
     }
+    if (c.traits && std::find(c.services.begin(), c.services.end(), service->service) ==
+                        c.services.end()) {
+      const auto guess = closest_word(service->service, c.services);
+      r.fail(key, fmt::format("there is no service '{}'", service->service),
+             guess ? fmt::format("did you mean services.{}.{}?", *guess, service->metric)
+                   : "name one of the scenario's services");
+    }
     if (c.traits && std::find(c.gated_services.begin(), c.gated_services.end(),
                               service->service) == c.gated_services.end()) {
       r.fail(key, fmt::format("the service '{}' is not gated", service->service),

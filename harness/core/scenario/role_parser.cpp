@@ -118,8 +118,11 @@ RoleSpec parse_role(ObjectReader r, const std::string& name, const TemplateConte
     throw InputError(r.file(), json_pointer_child(r.child_path("command"), "0"),
                      "the program name is empty");
   }
-  for (const auto& arg : *command) {
-    if (arg.find('\0') != std::string::npos) r.fail("command", "an argument contains a NUL byte");
+  for (std::size_t i = 0; i < command->size(); ++i) {
+    if ((*command)[i].find('\0') != std::string::npos) {
+      throw InputError(r.file(), json_pointer_child(r.child_path("command"), std::to_string(i)),
+                       "the argument contains a NUL byte", "an argv string cannot hold one");
+    }
   }
   role.command = std::move(*command);
   role.env = r.opt_string_map("env").value_or(std::map<std::string, std::string>{});
@@ -127,7 +130,8 @@ RoleSpec parse_role(ObjectReader r, const std::string& name, const TemplateConte
     if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos ||
         value.find('\0') != std::string::npos) {
       throw InputError(r.file(), json_pointer_child(r.child_path("env"), key),
-                       fmt::format("'{}' is not a valid environment variable", key));
+                       fmt::format("'{}' is not a valid environment variable", key),
+                       "names are not empty and hold no '=' or NUL; values hold no NUL");
     }
   }
   const std::string cwd = r.opt_string("cwd").value_or(".");

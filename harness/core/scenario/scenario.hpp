@@ -33,6 +33,10 @@ struct ReadyProbe {
   double timeout_s = 10;
 };
 
+// The marker memgate leaves in each run folder it creates (only such folders are ever removed
+// when a report folder is reused); no `files` destination may take its name.
+inline constexpr const char* kRunDirMarker = ".memgate-run";
+
 // A file written into the run's folder before a process starts, from a template whose
 // placeholders ({port:NAME}, {run_dir}, ...) are replaced: for programs that read their port
 // from a configuration file.
@@ -122,6 +126,8 @@ struct Scenario {
 
   // The role with that name ("sut" or a service); nullptr when there is none.
   const RoleSpec* role(const std::string& name) const;
+  // Every role: the SUT, then the services in start order.
+  std::vector<const RoleSpec*> roles() const;
 };
 
 }  // namespace memgate

@@ -129,9 +129,7 @@ void check_port_names(const Scenario& s, const std::set<std::string>& names) {
     if (const auto guess = closest_word(name, services)) {
       const std::string placeholder = fmt::format("{{port:{}}}", name);
       std::string where = first_path_with(s.source, placeholder, "");
-      std::vector<const RoleSpec*> roles{&s.sut};
-      for (const auto& service : s.services) roles.push_back(&service);
-      for (const RoleSpec* role : roles) {
+      for (const RoleSpec* role : s.roles()) {
         for (const FileTemplate& file : role->files) {
           const auto text = s.template_texts.find(file.template_path);
           if (!where.empty() || text == s.template_texts.end() ||
@@ -153,11 +151,9 @@ void check_port_names(const Scenario& s, const std::set<std::string>& names) {
 // (the run folder's marker, the processes' logs).
 void check_destinations(const Scenario& s) {
   std::map<std::string, std::string> taken;  // destination -> the role that writes it
-  std::vector<const RoleSpec*> roles{&s.sut};
-  for (const auto& service : s.services) roles.push_back(&service);
-  for (const RoleSpec* role : roles) taken[role->name + ".log"] = "memgate (" + role->name + "'s log)";
-  taken[".memgate-run"] = "memgate (the run folder's marker)";
-  for (const RoleSpec* role : roles) {
+  for (const RoleSpec* role : s.roles()) taken[role->name + ".log"] = "memgate (" + role->name + "'s log)";
+  taken[kRunDirMarker] = "memgate (the run folder's marker)";
+  for (const RoleSpec* role : s.roles()) {
     const std::string base = role->name == "sut" ? "/sut" : "/services/" + role->name;
     for (const FileTemplate& file : role->files) {
       const std::string path = json_pointer_child(base + "/files", file.destination);
@@ -239,9 +235,10 @@ Scenario parse_expanded(Scenario shell, const PlaceholderValues& values,
   s.phases = parse_phases(r.get_object("phases"), !traits.has_operations);
   s.repeat = static_cast<int>(r.opt_int("repeat", 1, 100).value_or(1));
   s.max_errors = r.opt_int("max_errors", 0, 1'000'000'000'000).value_or(0);
-  GateContext gate{traits, s.phases.cooldown_s, {}};
+  GateContext gate{traits, s.phases.cooldown_s, {}, {}};
   for (const auto& service : s.services) {
     if (service.gate) gate.gated_services.push_back(service.name);
+    gate.services.push_back(service.name);
   }
   s.gate = parse_gate(r.opt_object("gate"), gate);
   r.reject_unknown_keys();
@@ -258,6 +255,12 @@ PlaceholderValues validation_values(const Scenario& shell, int port) {
 }
 
 }  // namespace
+
+std::vector<const RoleSpec*> Scenario::roles() const {
+  std::vector<const RoleSpec*> out{&sut};
+  for (const auto& service : services) out.push_back(&service);
+  return out;
+}
 
 const RoleSpec* Scenario::role(const std::string& role_name) const {
   if (role_name == "sut") return &sut;

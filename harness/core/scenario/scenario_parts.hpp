@@ -30,6 +30,7 @@ struct GateContext {
   std::optional<DriverTraits> traits;  // absent: only the form is checked (a report's rules)
   double cooldown_s = 1;
   std::vector<std::string> gated_services;  // services with "gate": true
+  std::vector<std::string> services;        // every service of the scenario
 };
 
 // Gate rules, checked against what the scenario can measure (its driver's traits; its

@@ -2,9 +2,10 @@
 
 // One interface for every load driver (redis-queue, text-batch): a new driver is one new file
 // here, created by driver_factory for its kind (core/drivers/driver_kind.hpp).
-// The runner creates the driver before the SUT starts (so a driver that cannot be set up costs
-// no SUT run), then calls, in order: attach(), connect(), start(), begin_load(), stop(); it polls
-// load_ops(), limit_reached_at() and fatal(). Every loop a driver runs stops by itself at the
+// The run session creates the driver before any process starts (so a driver that cannot be set
+// up costs no run), then calls attach() and connect(), then start() and begin_load() (begin_load
+// first when there is no warm-up: the first operation belongs to the load), then stop(); it
+// polls load_ops(), limit_reached_at() and fatal(). Every loop a driver runs stops by itself at the
 // deadline given to start(), whatever the runner does.
 
 #include <nlohmann/json.hpp>

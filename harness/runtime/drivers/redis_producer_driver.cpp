@@ -158,11 +158,14 @@ void RedisProducerDriver::run() {
   const bool acks = spec_.completion.kind == RedisCompletion::Kind::ack_queue;
   const std::int64_t max_outstanding = static_cast<std::int64_t>(spec_.producers) * spec_.pipeline;
   const bool closed = spec_.rate_per_s <= 0;
+  // The load's op limit, copied once the loop sees the load begin (begin_load() publishes it
+  // with in_load_): the loop never reads limit_ while the main thread may write it.
+  std::optional<std::int64_t> limit;
 
   // The jobs of the load phase done so far (failed pushes count: they will never be done).
   const auto update_load_done = [&] {
     std::int64_t done;
-    if (!limit_) {
+    if (!limit) {
       done = l.completed_load;
     } else if (l.first_load_id == 0) {
       done = 0;
@@ -170,12 +173,12 @@ void RedisProducerDriver::run() {
       done = l.completed_load + l.push_errors_load;
     } else {  // drain: jobs leave the queue in any order; the warm-up's count first
       const std::int64_t warmup_ok = l.first_load_id - 1 - l.push_errors_warmup;
-      l.completed_load = std::clamp<std::int64_t>(l.completed - warmup_ok, 0, *limit_);
+      l.completed_load = std::clamp<std::int64_t>(l.completed - warmup_ok, 0, *limit);
       l.completed_warmup = l.completed - l.completed_load;
       done = l.completed_load + l.push_errors_load;
     }
     load_done_.store(done);
-    if (limit_ && done >= *limit_) {
+    if (limit && done >= *limit) {
       std::int64_t none = 0;
       limit_reached_ns_.compare_exchange_strong(none, ticks(Clock::now()));
     }
@@ -194,7 +197,7 @@ void RedisProducerDriver::run() {
     ++l.completed;
     const bool load_job = l.first_load_id > 0 && id >= l.first_load_id;
     if (load_job) l.latency.record((now - l.enqueued[static_cast<std::size_t>(id - 1)]).count());
-    const bool counts = limit_ ? load_job : in_load_.load();
+    const bool counts = limit ? load_job : in_load_.load();
     (counts ? l.completed_load : l.completed_warmup) += 1;
   };
   const auto lost = [&](RedisConnection& c) {
@@ -206,7 +209,7 @@ void RedisProducerDriver::run() {
     const bool load = in_load_.load();
     if (load && l.first_load_id == 0) l.first_load_id = l.next_id;
     std::int64_t n = spec_.pipeline;
-    if (load && limit_) n = std::min(n, *limit_ - (l.next_id - l.first_load_id));
+    if (load && limit) n = std::min(n, *limit - (l.next_id - l.first_load_id));
     if (closed) n = std::min(n, max_outstanding - (l.next_id - 1 - l.completed - l.push_errors_warmup -
                                                    l.push_errors_load));
     if (n <= 0) return false;
@@ -321,7 +324,7 @@ void RedisProducerDriver::run() {
       // Every LPUSH answered before the LLENs went out is in their counts, or done.
       const std::int64_t done = l.pushed_at_poll - l.llen_sum;
       if (done > l.completed) {
-        if (!limit_) (in_load_.load() ? l.completed_load : l.completed_warmup) += done - l.completed;
+        if (!limit) (in_load_.load() ? l.completed_load : l.completed_warmup) += done - l.completed;
         l.completed = done;
       }
     }
@@ -333,6 +336,7 @@ void RedisProducerDriver::run() {
   std::vector<Producer*> polled;
   std::optional<Clock::time_point> drain_until;
   while (true) {
+    if (!limit && in_load_.load()) limit = limit_;
     const auto now = Clock::now();
     const bool going = !stop_.load(std::memory_order_relaxed) && now < deadline_ &&
                        !failed_.load(std::memory_order_relaxed);

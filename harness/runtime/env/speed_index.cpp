@@ -10,7 +10,8 @@ namespace memgate {
 
 namespace {
 
-// 1 MiB of uint32: beyond L1, within L2. A table beyond the last-level cache would add memory
+// 1 MiB of uint32: beyond L1, within a core's L2 or the L3. A table beyond the last-level cache
+// would add memory
 // latency, but on a shared VM the last-level cache is shared with other guests, and such a
 // workload's time varied from 15 to 35 ms round to round on an idle 2-core EPYC VM; this one
 // varies by about 3%, a neighbour on the other core included.

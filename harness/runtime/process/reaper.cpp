@@ -65,10 +65,8 @@ void Reaper::run() {
     const pid_t pid = ::wait4(-1, &status, 0, &usage);
     if (pid > 0) {
       std::lock_guard lock(state_->mutex);
-      const std::int64_t cpu_us =
-          (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1'000'000LL + usage.ru_utime.tv_usec +
-          usage.ru_stime.tv_usec;
-      ExitInfo info{pid, status, static_cast<std::int64_t>(usage.ru_maxrss) * 1024, cpu_us,
+      ExitInfo info{pid, status, static_cast<std::int64_t>(usage.ru_maxrss) * 1024,
+                    rusage_cpu_us(usage),
                     state_->log.size() + 1, state_->launched.erase(pid) > 0};
       if (info.launched) state_->exits[pid] = info;
       state_->log.push_back(info);

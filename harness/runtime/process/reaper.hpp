@@ -7,12 +7,20 @@
 //   re-parented to memgate, stay visible as part of the SUT's tree, and are reaped here too;
 // - the peak of a process that exits between two samples is still known from its rusage.
 
+#include <sys/resource.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace memgate {
+
+// User + system CPU time of a rusage, in µs.
+inline std::int64_t rusage_cpu_us(const rusage& usage) {
+  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1'000'000LL + usage.ru_utime.tv_usec +
+         usage.ru_stime.tv_usec;
+}
 
 struct ExitInfo {
   int pid = 0;

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <map>
 #include <cstring>
 #include <filesystem>
 #include <string_view>
@@ -231,29 +232,29 @@ std::vector<int> SutProcess::tree_pids() {
 
 std::int64_t SutProcess::cpu_us() {
   static const std::int64_t kTicksPerS = ::sysconf(_SC_CLK_TCK);
-  std::int64_t total = 0;
-  // The reaped first: a member reaped while the live ones are read is counted once, here.
-  std::vector<int> reaped;
-  for (const ExitInfo& exit : Reaper::instance().exits_after(launch_sequence_)) {
-    const bool mine = exit.pid == pid_ ||
-                      (!exit.launched && (!registry_ || registry_->role_of_orphan(exit.pid) == role_));
-    if (!mine) continue;
-    total += exit.cpu_us;
-    reaped.push_back(exit.pid);
-  }
+  // The live members first, then the exits: a member reaped meanwhile has both, and its exit
+  // record (its whole life) replaces the live reading.
+  std::map<int, std::int64_t> by_pid;
   for (int pid : tree_pids()) {
-    if (std::find(reaped.begin(), reaped.end(), pid) != reaped.end()) continue;
-    const auto stat = procfs::parse_stat_cpu(read_text_file(fmt::format("/proc/{}/stat", pid)));
-    if (!stat) continue;  // gone meanwhile: its parent or memgate reaped it (counted there)
-    total += stat->children_ticks * 1'000'000 / kTicksPerS;
+    const auto stat = procfs::parse_stat(read_text_file(fmt::format("/proc/{}/stat", pid)));
+    if (!stat) continue;  // gone meanwhile: its exit record, or its parent's, counts it
+    std::int64_t us = stat->children_ticks * 1'000'000 / kTicksPerS;
     clockid_t clock;
     timespec ts{};
     if (::clock_getcpuclockid(pid, &clock) == 0 && ::clock_gettime(clock, &ts) == 0) {
-      total += ts.tv_sec * 1'000'000LL + ts.tv_nsec / 1000;
+      us += ts.tv_sec * 1'000'000LL + ts.tv_nsec / 1000;
     } else {
-      total += stat->self_ticks * 1'000'000 / kTicksPerS;
+      us += stat->self_ticks * 1'000'000 / kTicksPerS;
     }
+    by_pid[pid] = us;
   }
+  for (const ExitInfo& exit : Reaper::instance().exits_after(launch_sequence_)) {
+    const bool mine = exit.pid == pid_ ||
+                      (!exit.launched && (!registry_ || registry_->role_of_orphan(exit.pid) == role_));
+    if (mine) by_pid[exit.pid] = exit.cpu_us;
+  }
+  std::int64_t total = 0;
+  for (const auto& [pid, us] : by_pid) total += us;
   return total;
 }
 

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <cstring>
 #include <set>
 #include <thread>
 
+#include "core/model/text_file.hpp"
+#include "core/procfs/procfs.hpp"
 #include "runtime/process/interrupt.hpp"
 
 namespace memgate {
@@ -17,18 +17,8 @@ namespace {
 
 // A member that is only a zombie waiting to be reaped no longer needs stopping.
 bool is_zombie_or_gone(int pid) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  FILE* f = std::fopen(path, "re");
-  if (!f) return true;
-  // "pid (comm) state ...": comm may hold spaces and parentheses; the state follows the last ')'.
-  char buf[512];
-  const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-  std::fclose(f);
-  buf[n] = '\0';
-  char state = '?';
-  if (const char* close = std::strrchr(buf, ')'); close && close[1] == ' ') state = close[2];
-  return state == 'Z' || state == 'X';
+  const auto stat = procfs::parse_stat(read_text_file("/proc/" + std::to_string(pid) + "/stat"));
+  return !stat || stat->state == 'Z' || stat->state == 'X';
 }
 
 std::vector<int> alive(const std::function<std::vector<int>()>& members) {
@@ -66,7 +56,7 @@ StopResult stop_process_tree(int root_pid, const std::function<std::vector<int>(
   for (int round = 0; round < 200; ++round) {
     left = alive(members);
     if (left.empty()) break;
-    if (round == 0) result.killed = static_cast<int>(left.size());
+    if (round == 0) result.killed = static_cast<int>(left.size());  // told to stop, or not yet
     if (reaper.is_launched(root_pid)) ::kill(-root_pid, SIGKILL);  // its process group
     for (int pid : left) ::kill(pid, SIGKILL);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -43,7 +43,8 @@ void check_still_waiting(SutProcess& sut, const std::string& who) {
 
 }  // namespace
 
-void wait_until_ready(SutProcess& sut, const ReadyProbe& probe, const std::string& who) {
+void wait_until_ready(SutProcess& sut, const ReadyProbe& probe, const std::string& who,
+                      const std::string& timeout_key) {
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::microseconds(
                                     static_cast<long long>(probe.timeout_s * 1e6));
@@ -80,7 +81,9 @@ void wait_until_ready(SutProcess& sut, const ReadyProbe& probe, const std::strin
   }
   throw RunError(fmt::format("{} was not ready within {} s: {}", who, probe.timeout_s,
                              describe(probe)),
-                 "raise its ready.timeout_s, or check its log below", sut.log_tail());
+                 fmt::format("raise {} (now {} s), or check its log below", timeout_key,
+                             probe.timeout_s),
+                 sut.log_tail());
 }
 
 }  // namespace memgate

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <map>
 
 #include "core/model/errors.hpp"
 #include "core/model/text_file.hpp"
@@ -17,6 +18,7 @@
 #include "runtime/process/net.hpp"
 #include "runtime/process/sut_process.hpp"
 #include "runtime/run/readiness.hpp"
+#include "runtime/run/run_warnings.hpp"
 #include "runtime/watch/cgroup_peak.hpp"
 #include "runtime/watch/proc_tree_source.hpp"
 
@@ -24,16 +26,12 @@ namespace memgate {
 
 namespace {
 
-std::string who(const std::string& role) {
-  return role == "sut" ? "the SUT" : fmt::format("the service '{}'", role);
-}
-
 // A role's process tree, in a memory cgroup of its own where the machine allows one.
 class RealProcess : public RoleProcess {
  public:
   RealProcess(const RoleLaunch& launch, RoleRegistry& registry) : role_(launch.role->name) {
     std::string no_cgroup;
-    cgroup_ = CgroupPeak::try_create(no_cgroup);
+    cgroup_ = CgroupPeak::try_create(no_cgroup);  // the SUT's processes join it before exec
     LaunchSpec spec;
     spec.argv = launch.role->command;
     spec.env = launch.role->env;
@@ -51,8 +49,11 @@ class RealProcess : public RoleProcess {
                                       who(role_)));
       cgroup_.reset();
     }
+    // The registry may ask after this object is gone (the backend outlives it): the lambda
+    // shares the cgroup rather than pointing at this object.
     const std::function<std::vector<int>()> cgroup_pids =
-        cgroup_ ? std::function<std::vector<int>()>([this] { return cgroup_->pids(); })
+        cgroup_ ? std::function<std::vector<int>()>(
+                      [cgroup = cgroup_] { return cgroup->pids(); })
                 : std::function<std::vector<int>()>();
     process_->set_extra_pids(cgroup_pids);
     process_->set_registry(&registry, role_);
@@ -61,9 +62,6 @@ class RealProcess : public RoleProcess {
 
   int pid() const override { return process_->pid(); }
   std::optional<ExitInfo> exit_info() const override { return process_->exit_info(); }
-  std::optional<ExitInfo> wait_exit(double timeout_ms) override {
-    return process_->wait_exit(timeout_ms);
-  }
   std::vector<std::string> log_tail() const override { return process_->log_tail(); }
   SutChannel channel() const override { return {process_->stdin_fd(), process_->stdout_fd()}; }
   std::vector<int> tree_pids() override { return process_->tree_pids(); }
@@ -83,30 +81,36 @@ class RealProcess : public RoleProcess {
 
  private:
   std::string role_;
-  std::unique_ptr<CgroupPeak> cgroup_;  // outlives process_: declared first
+  std::shared_ptr<CgroupPeak> cgroup_;  // outlives process_: declared first
   std::unique_ptr<SutProcess> process_;
   std::vector<std::string> warnings_;
 };
 
 }  // namespace
 
-namespace {
-
-// CPU time of the kernel's own threads (ksoftirqd, kworkers): they work for whoever caused the
-// work, mostly the run's own traffic, so they are no neighbour.
-std::int64_t kernel_threads_ticks() {
-  std::int64_t ticks = 0;
+// The CPU the kernel's own threads (ksoftirqd, kworkers) used since the first reading: they work
+// for whoever caused the work, mostly the run's own traffic, so they are no neighbour. Counted
+// per thread as what it used between two readings, so a kernel thread that exits takes nothing
+// back (its lifetime was never in the sum), and one that appears brings only its short life.
+std::int64_t RealBackend::kernel_threads_ticks() {
+  std::map<int, std::int64_t> now;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name[0] < '0' || name[0] > '9') continue;
-    const auto stat = procfs::parse_stat_cpu(read_text_file(entry.path().string() + "/stat"));
-    if (stat && stat->kernel_thread) ticks += stat->self_ticks;
+    const auto stat = procfs::parse_stat(read_text_file(entry.path().string() + "/stat"));
+    if (stat && stat->kernel_thread) now[std::stoi(name)] = stat->self_ticks;
   }
-  return ticks;
+  if (read_kernel_threads_) {
+    for (const auto& [pid, ticks] : now) {
+      const auto before = kernel_threads_.find(pid);
+      kernel_ticks_ += ticks - (before != kernel_threads_.end() ? before->second : 0);
+    }
+  }
+  read_kernel_threads_ = true;
+  kernel_threads_ = std::move(now);
+  return kernel_ticks_;
 }
-
-}  // namespace
 
 MachineCpuTime RealBackend::machine_cpu() {
   static const std::int64_t kTicksPerS = ::sysconf(_SC_CLK_TCK);
@@ -120,8 +124,7 @@ MachineCpuTime RealBackend::machine_cpu() {
 std::int64_t RealBackend::self_cpu_us() {
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
-  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1'000'000LL + usage.ru_utime.tv_usec +
-         usage.ru_stime.tv_usec;
+  return rusage_cpu_us(usage);
 }
 
 RunBackend::Clock::time_point RealBackend::now() { return Clock::now(); }
@@ -153,18 +156,18 @@ std::map<std::string, int> RealBackend::pick_ports(const std::set<std::string>& 
 void RealBackend::prepare_run_dir(const Scenario& scenario, const std::string& run_dir) {
   namespace fs = std::filesystem;
   if (const std::error_code ec = make_folders(run_dir)) {
-    throw RunError(fmt::format("cannot create the run folder {}: {}", run_dir, ec.message()));
+    throw RunError(fmt::format("cannot create the run folder {}: {}", run_dir, ec.message()),
+                   "choose another report folder with --out");
   }
   write_file_atomic((fs::path(run_dir) / kRunDirMarker).string(),
                     "a run folder of memgate: removed when the report folder is reused\n");
-  std::vector<const RoleSpec*> roles{&scenario.sut};
-  for (const auto& service : scenario.services) roles.push_back(&service);
-  for (const RoleSpec* role : roles) {
+  for (const RoleSpec* role : scenario.roles()) {
     for (const FileTemplate& file : role->files) {
       const fs::path path = fs::path(run_dir) / file.destination;
       if (const std::error_code ec = make_folders(path.parent_path().string())) {
         throw RunError(fmt::format("cannot create the folder of {}: {}", path.string(),
-                                   ec.message()));
+                                   ec.message()),
+                       "choose another report folder with --out");
       }
       write_file_atomic(path.string(), file.text);
     }
@@ -177,7 +180,12 @@ std::unique_ptr<RoleProcess> RealBackend::launch(const RoleLaunch& launch) {
 
 void RealBackend::wait_ready(RoleProcess& process, const RoleSpec& role) {
   auto& real = static_cast<RealProcess&>(process);
-  for (const ReadyProbe& probe : role.ready) wait_until_ready(real.process(), probe, who(role.name));
+  const std::string key = role.name == "sut" ? "sut.ready" : "services." + role.name + ".ready";
+  for (std::size_t i = 0; i < role.ready.size(); ++i) {
+    wait_until_ready(real.process(), role.ready[i], who(role.name),
+                     role.ready.size() > 1 ? fmt::format("{}.{}.timeout_s", key, i)
+                                           : key + ".timeout_s");
+  }
 }
 
 std::unique_ptr<MemoryWatch> RealBackend::watch(

@@ -5,6 +5,8 @@
 // the registered drivers, Redis INFO. One per run: its RoleRegistry places the orphans of that
 // run's trees.
 
+#include <map>
+
 #include "runtime/run/run_backend.hpp"
 #include "runtime/watch/role_registry.hpp"
 
@@ -29,11 +31,12 @@ class RealBackend : public RunBackend {
                                         Clock::time_point t0) override;
 
  private:
-  RoleRegistry registry_;
-};
+  std::int64_t kernel_threads_ticks();
 
-// The marker memgate leaves in each run folder it creates (so that only such folders are ever
-// removed when a report folder is reused).
-inline constexpr const char* kRunDirMarker = ".memgate-run";
+  RoleRegistry registry_;
+  std::map<int, std::int64_t> kernel_threads_;  // pid -> CPU ticks at the last reading
+  std::int64_t kernel_ticks_ = 0;               // their CPU since the first reading
+  bool read_kernel_threads_ = false;
+};
 
 }  // namespace memgate

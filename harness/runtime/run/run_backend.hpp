@@ -29,9 +29,8 @@ class RoleProcess {
  public:
   virtual ~RoleProcess() = default;
   virtual int pid() const = 0;
-  // How its root process ended, once it has (without waiting), or within timeout_ms.
+  // How its root process ended, once it has (without waiting).
   virtual std::optional<ExitInfo> exit_info() const = 0;
-  virtual std::optional<ExitInfo> wait_exit(double timeout_ms) = 0;
   virtual std::vector<std::string> log_tail() const = 0;
   virtual SutChannel channel() const { return {}; }
   // The kernel's peak charge of its memory cgroup, where it runs in one.

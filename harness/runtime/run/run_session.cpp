@@ -35,10 +35,6 @@ LatencySummary summarize_latency(const LatencyHistogram& h) {
           h.max_ns() / 1e6, h.count()};
 }
 
-std::string who(const std::string& role) {
-  return role == "sut" ? "the SUT" : fmt::format("the service '{}'", role);
-}
-
 class Session {
  public:
   Session(const Scenario& scenario, RunBackend& backend, const SessionSettings& settings)
@@ -98,6 +94,7 @@ class Session {
   std::optional<ExitInfo> sut_died_;  // the SUT's root exited before memgate stopped it
   std::vector<std::optional<ExitInfo>> services_died_;  // the same, per service started
   std::size_t command_outlived_ = 0;  // members of a command's tree left after it exited
+  std::string blame_ = "sut";         // the role whose last lines explain a failed run
   CpuMark phase_start_;               // taken when the current phase began
 };
 
@@ -116,9 +113,14 @@ void Session::record_cpu(const std::string& phase, const CpuMark& start, const C
   c.phase = phase;
   c.elapsed_ms = std::chrono::duration<double, std::milli>(end.t - start.t).count();
   c.cpus = end.machine.cpus;
-  c.sut_ms = static_cast<double>(end.sut_us - start.sut_us) / 1000;
-  c.services_ms = static_cast<double>(end.services_us - start.services_us) / 1000;
-  c.memgate_ms = static_cast<double>(end.self_us - start.self_us) / 1000;
+  // A reading can miss a process that was reaped while it was taken (see SutProcess::cpu_us):
+  // a phase never has less than no CPU.
+  const auto ms = [](std::int64_t from, std::int64_t to) {
+    return std::max(0.0, static_cast<double>(to - from) / 1000);
+  };
+  c.sut_ms = ms(start.sut_us, end.sut_us);
+  c.services_ms = ms(start.services_us, end.services_us);
+  c.memgate_ms = ms(start.self_us, end.self_us);
   const double capacity_ms = c.elapsed_ms * c.cpus;
   if (capacity_ms > 0) {
     const double busy_ms = static_cast<double>(end.machine.busy_us - start.machine.busy_us) / 1000;
@@ -166,8 +168,9 @@ std::optional<std::string> Session::exited_role(const std::string& fatal) {
     }
     for (std::size_t i = 0; i < services_.size(); ++i) {
       if (const auto exit = services_[i]->exit_info()) {
-        return fmt::format("{} {} during the {} phase ({})", who(scenario_.services[i].name),
-                           exit->describe(), phase_name(), fatal);
+        blame_ = scenario_.services[i].name;
+        return fmt::format("{} {} during the {} phase ({})", who(blame_), exit->describe(),
+                           phase_name(), fatal);
       }
     }
     backend_.sleep_ms(10);
@@ -184,8 +187,8 @@ std::optional<std::string> Session::why_stop() {
   }
   for (std::size_t i = 0; i < services_.size(); ++i) {
     if (const auto exit = services_[i]->exit_info()) {
-      return fmt::format("{} {} during the {} phase", who(scenario_.services[i].name),
-                         exit->describe(), phase_name());
+      blame_ = scenario_.services[i].name;
+      return fmt::format("{} {} during the {} phase", who(blame_), exit->describe(), phase_name());
     }
   }
   if (driver_) {
@@ -238,8 +241,10 @@ void Session::start_processes() {
     e.service = service.name;
     for (const auto& probe : service.ready) e.planned_s += probe.timeout_s;
     emit(e);
+    blame_ = service.name;  // until it is ready, a failure is its
     services_.push_back(backend_.launch({&service, log_path(service.name), false, false}));
     backend_.wait_ready(*services_.back(), service);
+    blame_ = "sut";
   }
   sut_ = backend_.launch({&scenario_.sut, log_path("sut"), settings_.inherit_output,
                           traits_.stdin_channel});
@@ -277,20 +282,25 @@ void Session::run_load_phases() {
 
   driver_->connect();
   const double load_bound_s = p.load_s.value_or(p.load_timeout_s);
-  // Without a warm-up the very first operation belongs to the load phase.
-  if (p.warmup_s == 0) driver_->begin_load(p.load_ops);
-  driver_->start(backend_.now() +
-                 std::chrono::microseconds(static_cast<long long>((p.warmup_s + load_bound_s) * 1e6)) +
-                 kDriverDeadlineSlack);
+  const auto deadline =
+      backend_.now() +
+      std::chrono::microseconds(static_cast<long long>((p.warmup_s + load_bound_s) * 1e6)) +
+      kDriverDeadlineSlack;
+  // Each phase begins (its time and CPU marked) before its first operation: without a warm-up
+  // the very first operation belongs to the load phase.
   if (p.warmup_s > 0) {
     begin_phase("warmup", p.warmup_s);
+    driver_->start(deadline);
     const bool warm_ok = hold("warmup", p.warmup_s);
     end_phase();
     if (!warm_ok) return;
+    begin_phase("load", p.load_s.value_or(0));
     driver_->begin_load(p.load_ops);
+  } else {
+    begin_phase("load", p.load_s.value_or(0));
+    driver_->begin_load(p.load_ops);
+    driver_->start(deadline);
   }
-
-  begin_phase("load", p.load_s.value_or(0));
   bool load_ok;
   if (p.load_ops) {
     load_ok = hold("load", p.load_timeout_s, [this] { return driver_->limit_reached_at().has_value(); });
@@ -307,7 +317,9 @@ void Session::run_load_phases() {
     load_ok = hold("load", *p.load_s);
   }
   end_phase();
-  if (const auto reached = driver_->limit_reached_at()) run_.phases.back().end_ms = ms_at(*reached);
+  if (const auto reached = driver_->limit_reached_at()) {
+    run_.phases.back().end_ms = std::max(run_.phases.back().start_ms, ms_at(*reached));
+  }
   driver_report_ = driver_->stop();
   if (!load_ok) return;
 
@@ -321,8 +333,11 @@ void Session::run_command_phases() {
   ProgressEvent load;
   load.phase = "load";
   emit(load);
+  // The command's whole life is the load; a warm-up, when asked for, is cut from its start
+  // once the life is over.
   const double start_ms = now_ms();
   const CpuMark start = mark();
+  run_.phases.push_back({"load", start_ms, start_ms});
   const bool exited = hold("load", p.load_timeout_s, [this] { return sut_->exit_info().has_value(); });
   const double end_ms = now_ms();
   record_cpu("load", start, mark());
@@ -331,8 +346,10 @@ void Session::run_command_phases() {
                          p.load_timeout_s);
   }
   const double warmup_end_ms = std::min(start_ms + p.warmup_s * 1000, end_ms);
-  if (warmup_end_ms > start_ms) run_.phases.push_back({"warmup", start_ms, warmup_end_ms});
-  run_.phases.push_back({"load", warmup_end_ms, end_ms});
+  run_.phases.back() = {"load", warmup_end_ms, end_ms};
+  if (warmup_end_ms > start_ms) {
+    run_.phases.insert(run_.phases.begin(), {"warmup", start_ms, warmup_end_ms});
+  }
   if (exited) {
     command_outlived_ = sut_->tree_pids().size();
     const ExitInfo exit = *sut_->exit_info();
@@ -346,7 +363,7 @@ void Session::stop_role(RoleProcess& process, const RoleSpec& role) {
   const double grace_s = backend_.hurry() ? 0 : role.stop_grace_s;
   const RoleProcess::Stopped stopped = process.stop(grace_s);
   if (stopped.killed > 0 && grace_s > 0) {
-    run_.warnings.push_back(killed_warning(who(role.name), stopped.killed, grace_s));
+    run_.warnings.push_back(killed_warning(role.name, stopped.killed, grace_s));
   }
   if (!stopped.survivors.empty()) {
     run_.invalidate(fmt::format("{} process(es) of {} could not be stopped: pid {}",
@@ -499,9 +516,13 @@ void Session::collect() {
       }
     }
   }
-  if ((!run_.valid || !traits_.has_operations) && run_.sut_log_tail.empty() && sut_) {
-    run_.sut_log_tail = sut_->log_tail();
+  if ((!run_.valid || !traits_.has_operations) && run_.log_tail.empty()) {
+    for (std::size_t i = 0; i < services_.size(); ++i) {
+      if (scenario_.services[i].name == blame_) run_.log_tail = services_[i]->log_tail();
+    }
+    if (blame_ == "sut" && sut_) run_.log_tail = sut_->log_tail();
   }
+  run_.log_tail_role = blame_;
 }
 
 RunRecord Session::run() {
@@ -523,7 +544,11 @@ RunRecord Session::run() {
     }
   } catch (const RunError& e) {
     abort_ = with_hint(e);
-    if (!e.log_tail().empty()) run_.sut_log_tail = e.log_tail();
+    if (!e.log_tail().empty()) run_.log_tail = e.log_tail();
+  } catch (const std::exception& e) {
+    // Anything else (a scenario that does not instantiate, no thread to be had): the run could
+    // not be carried out, and every process started is stopped all the same.
+    abort_ = fmt::format("the run could not be carried out: {}", e.what());
   }
   teardown();
   collect();

@@ -12,11 +12,15 @@ inline constexpr const char* kHwmIncompleteWarning =
     "peak counts the samples and the peaks of processes memgate reaped, so a spike between two "
     "samples may be missed";
 
-// When `killed` processes of a role ("the SUT", "the service 'redis'") outlasted the grace after
-// SIGTERM and needed SIGKILL.
-inline std::string killed_warning(const std::string& who, int killed, double grace_s) {
-  return fmt::format("{} process(es) of {} did not end within {} s of SIGTERM (stop_grace_s) "
-                     "and were killed (SIGKILL)", killed, who, grace_s);
+// A role for people: "the SUT", "the service 'redis'".
+inline std::string who(const std::string& role) {
+  return role == "sut" ? "the SUT" : fmt::format("the service '{}'", role);
+}
+
+// When `killed` processes of a role outlasted the stop's grace and needed SIGKILL.
+inline std::string killed_warning(const std::string& role, int killed, double grace_s) {
+  return fmt::format("{} process(es) of {} did not end within {} s of being told to stop "
+                     "(stop_grace_s) and were killed (SIGKILL)", killed, who(role), grace_s);
 }
 
 }  // namespace memgate

@@ -4,7 +4,7 @@
 // as its subreaper, so a process whose parent exits is re-parented to memgate and no longer shows
 // whose it was: the registry remembers every member the trees' sources saw, and places an orphan
 // it never saw by its memory cgroup, then by its process group or session (each role's root
-// leads its own), and otherwise with the first role (the SUT: better counted there than lost).
+// leads its own), and otherwise with the SUT (better counted there than lost).
 // Thread-safe: the watcher's thread and the stoppers ask it.
 
 #include <functional>
