@@ -136,8 +136,10 @@ class FakeBackend : public RunBackend {
     double busy_us = static_cast<double>(self_cpu_us()) +
                      script_.others_cpus * elapsed_ms() * 1000;
     for (FakeProcess* p : processes_) busy_us += static_cast<double>(p->cpu_us());
-    return {static_cast<std::int64_t>(busy_us),
-            static_cast<std::int64_t>(script_.steal_cpus * elapsed_ms() * 1000), kCpus};
+    const double steal_us = script_.steal_cpus * elapsed_ms() * 1000;
+    const double capacity_us = (elapsed_ms() + 3'600'000) * 1000 * kCpus;  // an hour of uptime
+    return {static_cast<std::int64_t>(capacity_us - busy_us - steal_us),
+            static_cast<std::int64_t>(steal_us), 0, kCpus};
   }
   std::int64_t self_cpu_us() override {
     return static_cast<std::int64_t>(kSelfCpuPerS * elapsed_ms() * 1000);

@@ -244,7 +244,8 @@ TEST_CASE("procfs: CPU time of a process and of the machine") {
       "cpu  100 5 50 1000 20 3 7 11 0 0\ncpu0 50 2 25 500 10 1 3 6 0 0\n"
       "cpu1 50 3 25 500 10 2 4 5 0 0\nintr 1 2 3\n");
   REQUIRE(machine);
-  CHECK(machine->busy_ticks == 100 + 5 + 50);  // interrupts serve whoever caused them
+  CHECK(machine->idle_ticks == 1000 + 20);  // idle + iowait
+  CHECK(machine->interrupt_ticks == 3 + 7);
   CHECK(machine->steal_ticks == 11);
   CHECK(machine->cpus == 2);
   CHECK_FALSE(procfs::parse_proc_stat("intr 1 2 3\n"));

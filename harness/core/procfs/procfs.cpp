@@ -158,7 +158,7 @@ std::optional<MachineCpu> parse_proc_stat(std::string_view text) {
       }
       if (n < 8) return std::nullopt;
       // user nice system idle iowait irq softirq steal [guest guest_nice: inside user, nice]
-      out = MachineCpu{v[0] + v[1] + v[2], v[7], 0};
+      out = MachineCpu{v[3] + v[4], v[7], v[5] + v[6], 0};
     } else if (out && line.rfind("cpu", 0) == 0 && line.size() > 3 && line[3] >= '0' &&
                line[3] <= '9') {
       ++out->cpus;

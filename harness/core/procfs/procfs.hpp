@@ -58,12 +58,14 @@ struct StatFields {
 std::optional<StatFields> parse_stat(std::string_view text);
 
 // The machine's CPU time from the first line of /proc/stat, in clock ticks summed over every
-// CPU, and the number of CPUs (cpuN lines).
+// CPU, and the number of CPUs (cpuN lines). Only the idle time is exact on a tickless kernel (it
+// is measured, not sampled): user and system time are sampled at timer ticks, which short bursts
+// of work between two ticks escape (seen: 5 ticks counted for 84 spent). Busy time is therefore
+// the capacity less the idle time, not the sum of the sampled fields.
 struct MachineCpu {
-  // user + nice + system: processes' time. Interrupts (irq, softirq) are left out: they serve
-  // whoever caused them, mostly the run's own network traffic.
-  std::int64_t busy_ticks = 0;
-  std::int64_t steal_ticks = 0;  // taken by the hypervisor for other guests
+  std::int64_t idle_ticks = 0;       // idle + iowait
+  std::int64_t steal_ticks = 0;      // taken by the hypervisor for other guests
+  std::int64_t interrupt_ticks = 0;  // irq + softirq: they serve whoever caused them
   int cpus = 0;
 };
 std::optional<MachineCpu> parse_proc_stat(std::string_view text);

@@ -116,9 +116,9 @@ MachineCpuTime RealBackend::machine_cpu() {
   static const std::int64_t kTicksPerS = ::sysconf(_SC_CLK_TCK);
   const auto stat = procfs::parse_proc_stat(read_text_file("/proc/stat"));
   if (!stat) return {};
-  const std::int64_t busy = stat->busy_ticks - kernel_threads_ticks();
-  return {busy * 1'000'000 / kTicksPerS, stat->steal_ticks * 1'000'000 / kTicksPerS,
-          std::max(1, stat->cpus)};
+  const auto us = [](std::int64_t ticks) { return ticks * 1'000'000 / kTicksPerS; };
+  return {us(stat->idle_ticks), us(stat->steal_ticks),
+          us(stat->interrupt_ticks + kernel_threads_ticks()), std::max(1, stat->cpus)};
 }
 
 std::int64_t RealBackend::self_cpu_us() {

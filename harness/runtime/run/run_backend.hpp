@@ -58,12 +58,14 @@ struct RoleLaunch {
   bool stdin_channel = false;   // stdin and stdout are the driver's pipes (stderr -> the log)
 };
 
-// The machine's CPU time so far, in µs summed over its CPUs (from /proc/stat): busy is the
-// processes' time (user, nice, system) without the kernel's own threads and interrupts, which
-// serve whoever caused them (mostly the run's own traffic); steal is the hypervisor's.
+// The machine's CPU time so far, in µs summed over its CPUs (from /proc/stat and the kernel's
+// threads): what nobody used (idle), what the hypervisor gave other guests (steal), and what
+// served the run's own traffic without being any process's (interrupts and the kernel's own
+// threads). The rest of the capacity (elapsed time x CPUs) was the processes'.
 struct MachineCpuTime {
-  std::int64_t busy_us = 0;
+  std::int64_t idle_us = 0;
   std::int64_t steal_us = 0;
+  std::int64_t kernel_us = 0;  // interrupts and kernel threads
   int cpus = 1;
 };
 

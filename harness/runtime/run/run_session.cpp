@@ -123,12 +123,13 @@ void Session::record_cpu(const std::string& phase, const CpuMark& start, const C
   c.memgate_ms = ms(start.self_us, end.self_us);
   const double capacity_ms = c.elapsed_ms * c.cpus;
   if (capacity_ms > 0) {
-    const double busy_ms = static_cast<double>(end.machine.busy_us - start.machine.busy_us) / 1000;
+    const double steal_ms = ms(start.machine.steal_us, end.machine.steal_us);
+    // The processes' share: the capacity less what was idle, stolen or the kernel's own.
+    const double busy_ms = capacity_ms - ms(start.machine.idle_us, end.machine.idle_us) -
+                           steal_ms - ms(start.machine.kernel_us, end.machine.kernel_us);
     const double others_ms = busy_ms - c.sut_ms - c.services_ms - c.memgate_ms;
     c.others_pct = std::clamp(others_ms / capacity_ms * 100, 0.0, 100.0);
-    c.steal_pct = std::clamp(
-        static_cast<double>(end.machine.steal_us - start.machine.steal_us) / 1000 / capacity_ms * 100,
-        0.0, 100.0);
+    c.steal_pct = std::clamp(steal_ms / capacity_ms * 100, 0.0, 100.0);
   }
   run_.cpu.push_back(c);
 }

@@ -57,7 +57,10 @@ Report run_scenario(const Scenario& scenario, const RunSettings& settings) {
     session.index = i;
     session.runs = settings.first_index - 1 + settings.repeat;
     if (!settings.out_dir.empty()) {
-      session.run_dir = (std::filesystem::path(settings.out_dir) / ("run" + std::to_string(i))).string();
+      // Absolute: {run_dir} must mean the same in every process, whatever its working folder.
+      session.run_dir = (std::filesystem::absolute(settings.out_dir) / ("run" + std::to_string(i)))
+                            .lexically_normal()
+                            .string();
     }
     session.progress = settings.progress;
     RealBackend backend;
