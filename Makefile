@@ -32,8 +32,8 @@ ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:detect_stack_use_after_r
             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0
 # The tests that exercise memgate's threads: the watcher's sampling thread, the reaper, the
-# output pumps, the drivers' loops, interrupts.
-TSAN_TESTS := watcher|peak|tree|redis|text-batch|faults|SIG|interval
+# output pumps, the drivers' loops, interrupts, the workers' runs (services, several trees).
+TSAN_TESTS := watcher|peak|tree|redis|text-batch|faults|SIG|interval|workers
 TSAN_SKIP  := leak knob
 DEPS       ?= $(DEPS_BUILD)
 
@@ -76,7 +76,8 @@ bench:
 sanitize:
 	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD) $(DEPS_TEST)"
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMGATE_SANITIZE=address
-	cmake --build build-asan -j $(JOBS) --target memgate_unit_tests memgate_integration_tests
+	cmake --build build-asan -j $(JOBS) --target memgate_unit_tests memgate_session_tests \
+	  memgate_integration_tests
 	cd build-asan && $(ASAN_ENV) ctest --output-on-failure -j $(JOBS) -LE 'bench|soak'
 
 tsan:
