@@ -4,10 +4,10 @@
 // reports as `check`: B's runs are the report's, A's the band and the grey line of each plot.
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "cli/cli_time.hpp"
 #include "cli/commands.hpp"
@@ -101,7 +101,8 @@ ExitCode run_ab(const AbOptions& o) {
   }
   std::optional<Verdict> verdict;
   if (valid && report_a.all_valid() && report_b.all_valid() && !interrupt::requested()) {
-    verdict = evaluate_paired({&b.gate, metric_values(report_a.runs), metric_values(report_b.runs)});
+    verdict =
+        evaluate_paired({&b.gate, metric_values(report_a.runs), metric_values(report_b.runs)});
     nlohmann::json v = verdict_to_json(*verdict);
     nlohmann::json a_metrics = nlohmann::json::array();
     for (const auto& run : report_a.runs) a_metrics.push_back(metrics_to_json(run.metrics));
@@ -115,9 +116,9 @@ ExitCode run_ab(const AbOptions& o) {
     report_b.verdict = v;
   }
   const Baseline band = make_baseline(report_a, "");
-  const std::string html = write_reports(report_b, verdict ? &*verdict : nullptr,
-                                         report_a.all_valid() ? &band : nullptr, dir,
-                                         &report_a.runs);
+  const std::string html =
+      write_reports(report_b, verdict ? &*verdict : nullptr, report_a.all_valid() ? &band : nullptr,
+                    dir, &report_a.runs);
   const std::string title = fmt::format("{} (B against A)", b.name);
   if (!o.quiet) fmt::print(stderr, "  report {}\n", html);
   if (!verdict) {
@@ -130,7 +131,8 @@ ExitCode run_ab(const AbOptions& o) {
     fmt::print("{}\n", nlohmann::json{{"scenario", b.name},
                                       {"exit_code", to_int(exit_code_for(*verdict))},
                                       {"report", dir},
-                                      {"verdict", report_b.verdict}}.dump(1));
+                                      {"verdict", report_b.verdict}}
+                           .dump(1));
   } else {
     print_verdict(title, *verdict, o.file, "");
   }
@@ -148,8 +150,9 @@ void add_ab_command(CLI::App& app, Selected& selected) {
   cmd->add_option("--b-set", o->b_sets, "B's override of a scenario key");
   cmd->add_option("--a-env", o->a_env, "A's SUT environment variable: NAME=VALUE");
   cmd->add_option("--b-env", o->b_env, "B's SUT environment variable: NAME=VALUE");
-  cmd->add_option("--pairs", o->pairs, "Pairs of runs (default 5; 5 is the fewest that can "
-                                       "show a regression at p <= 0.05)")
+  cmd->add_option("--pairs", o->pairs,
+                  "Pairs of runs (default 5; 5 is the fewest that can "
+                  "show a regression at p <= 0.05)")
       ->check(CLI::Range(1, 50));
   cmd->add_option("--out", o->out, "Report folder (default reports/<scenario>)");
   cmd->add_flag("--allow-remote", o->allow_remote,

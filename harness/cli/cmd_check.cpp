@@ -3,10 +3,10 @@
 // 1 regressed, 3 invalid run, 4 no verdict.
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "cli/cli_time.hpp"
 #include "cli/commands.hpp"
@@ -40,7 +40,8 @@ struct CheckOptions {
 void append_history(const std::string& path, const std::string& line) {
   if (path.empty() || path == "none") return;
   try {
-    if (const std::error_code ec = make_folders(std::filesystem::path(path).parent_path().string())) {
+    if (const std::error_code ec =
+            make_folders(std::filesystem::path(path).parent_path().string())) {
       throw RunError(fmt::format("cannot create the folder of {}: {}", path, ec.message()));
     }
     append_to_file(path, line + '\n');
@@ -86,15 +87,15 @@ ExitCode run_check(const CheckOptions& o) {
         fmt::print("{}: NO VERDICT: a run was not valid (see above)\n", scenario.name);
       }
     }
-    json_out["scenarios"].push_back({{"scenario", scenario.name},
-                                     {"exit_code", to_int(code)},
-                                     {"report", dir},
-                                     {"verdict", gated.report.verdict.is_null()
-                                                     ? nlohmann::json{{"status", "invalid"}}
-                                                     : gated.report.verdict}});
-    append_history(o.history, history_line(gated.report,
-                                           verdict ? to_string(verdict->status) : "invalid",
-                                           commit ? commit->commit : "", commit && commit->dirty));
+    json_out["scenarios"].push_back(
+        {{"scenario", scenario.name},
+         {"exit_code", to_int(code)},
+         {"report", dir},
+         {"verdict", gated.report.verdict.is_null() ? nlohmann::json{{"status", "invalid"}}
+                                                    : gated.report.verdict}});
+    append_history(o.history,
+                   history_line(gated.report, verdict ? to_string(verdict->status) : "invalid",
+                                commit ? commit->commit : "", commit && commit->dirty));
     exit = worst(exit, code);
     if (interrupt::requested()) break;
   }
@@ -109,7 +110,8 @@ ExitCode run_check(const CheckOptions& o) {
 
 void add_check_command(CLI::App& app, Selected& selected) {
   auto o = std::make_shared<CheckOptions>();
-  CLI::App* cmd = app.add_subcommand("check", "Run scenarios and gate them against their baselines");
+  CLI::App* cmd =
+      app.add_subcommand("check", "Run scenarios and gate them against their baselines");
   cmd->add_option("scenarios", o->files, "Scenario files (JSON)")->required();
   cmd->add_option("--repeat", o->repeat, "Repetitions (default: the scenario's repeat)")
       ->check(CLI::Range(1, 100));

@@ -15,13 +15,13 @@
 // defaults to 10; parts default to all). Every memgate it starts is bounded (20 minutes).
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/model/text_file.hpp"
@@ -46,7 +46,8 @@ struct Outcome {
 };
 
 Outcome memgate(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
-  const std::string log = (std::filesystem::temp_directory_path() / "memgate-bench-timing.log").string();
+  const std::string log =
+      (std::filesystem::temp_directory_path() / "memgate-bench-timing.log").string();
   LaunchSpec spec;
   spec.argv = {kBin + "/memgate"};
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
@@ -127,8 +128,8 @@ void hog_check(int n) {
       const std::string name = s.value("scenario", "?");
       if (s.value("exit_code", 0) == 1) {
         ++alarms;
-        regressed.push_back(fmt::format("{} ({})", name,
-                                        fmt::join(metrics_with(s["verdict"], "regressed"), ", ")));
+        regressed.push_back(
+            fmt::format("{} ({})", name, fmt::join(metrics_with(s["verdict"], "regressed"), ", ")));
       }
       if (s.value("exit_code", 0) == 3) ++invalid[name];
       for (const auto& m : metrics_with(s["verdict"], "unjudged")) ++unjudged[m];
@@ -136,20 +137,21 @@ void hog_check(int n) {
     fmt::print("   check {:>2}: exit {}, {:.0f} s{}\n", i, o.exit_code, o.seconds,
                regressed.empty() ? "" : fmt::format(", REGRESSED: {}", fmt::join(regressed, "; ")));
   }
-  fmt::print("   false alarms: {} of {} scenario checks ({} make-memgate runs); target 0\n",
-             alarms, runs, n);
+  fmt::print("   false alarms: {} of {} scenario checks ({} make-memgate runs); target 0\n", alarms,
+             runs, n);
   for (const auto& [m, count] : unjudged) fmt::print("   unjudged {}: {} times\n", m, count);
   for (const auto& [s, count] : invalid) fmt::print("   invalid runs of {}: {}\n", s, count);
 }
 
 void check_detect(int n) {
-  fmt::print("2. check-detect: text-batch-stdin 30% costlier per text, against the cheaper one's "
-             "baseline\n");
+  fmt::print(
+      "2. check-detect: text-batch-stdin 30% costlier per text, against the cheaper one's "
+      "baseline\n");
   const std::string baselines = "/tmp/memgate-bench-timing/baselines";
   std::filesystem::remove_all(baselines);
-  const Outcome base = memgate({"baseline", "scenarios/text-batch-stdin.json", "--baselines",
-                                baselines, "--quiet"},
-                               {{"MG_TEXT_SERVICE_EXTRA", kCheaper}});
+  const Outcome base =
+      memgate({"baseline", "scenarios/text-batch-stdin.json", "--baselines", baselines, "--quiet"},
+              {{"MG_TEXT_SERVICE_EXTRA", kCheaper}});
   if (base.exit_code != 0) {
     fmt::print("   the baseline could not be made (exit {})\n", base.exit_code);
     return;
@@ -158,10 +160,10 @@ void check_detect(int n) {
     int caught = 0;
     for (int i = 1; i <= n; ++i) {
       std::unique_ptr<Hog> hog = busy ? std::make_unique<Hog>() : nullptr;
-      const Outcome o = memgate({"check", "scenarios/text-batch-stdin.json", "--baselines",
-                                 baselines, "--out", "/tmp/memgate-bench-timing/detect",
-                                 "--history", "none", "--quiet", "--json"},
-                                {{"MG_TEXT_SERVICE_EXTRA", kCostlier}});
+      const Outcome o =
+          memgate({"check", "scenarios/text-batch-stdin.json", "--baselines", baselines, "--out",
+                   "/tmp/memgate-bench-timing/detect", "--history", "none", "--quiet", "--json"},
+                  {{"MG_TEXT_SERVICE_EXTRA", kCostlier}});
       const auto& s = o.json.value("scenarios", nlohmann::json::array());
       const bool hit = o.exit_code == 1 && !s.empty() &&
                        metrics_with(s[0]["verdict"], "regressed").count("cpu_us_per_op") > 0;
@@ -180,15 +182,16 @@ void ab_detect(int n, bool null_case) {
     double seconds = 0;
     for (int i = 1; i <= n; ++i) {
       std::unique_ptr<Hog> hog = busy ? std::make_unique<Hog>() : nullptr;
-      const Outcome o = memgate(
-          {"ab", "scenarios/text-batch-stdin.json", "--out", "/tmp/memgate-bench-timing/ab",
-           "--quiet", "--json", "--set", "phases.warmup_s=1", "--set", "phases.load_s=4",
-           "--a-env", std::string("MG_TEXT_SERVICE_EXTRA=") + kCheaper, "--b-env",
-           std::string("MG_TEXT_SERVICE_EXTRA=") + (null_case ? kCheaper : kCostlier)});
+      const Outcome o =
+          memgate({"ab", "scenarios/text-batch-stdin.json", "--out", "/tmp/memgate-bench-timing/ab",
+                   "--quiet", "--json", "--set", "phases.warmup_s=1", "--set", "phases.load_s=4",
+                   "--a-env", std::string("MG_TEXT_SERVICE_EXTRA=") + kCheaper, "--b-env",
+                   std::string("MG_TEXT_SERVICE_EXTRA=") + (null_case ? kCheaper : kCostlier)});
       seconds += o.seconds;
       exits_1 += o.exit_code == 1 ? 1 : 0;
-      caught += o.exit_code == 1 && metrics_with(o.json.value("verdict", nlohmann::json()),
-                                                 "regressed").count("cpu_us_per_op") > 0;
+      caught +=
+          o.exit_code == 1 && metrics_with(o.json.value("verdict", nlohmann::json()), "regressed")
+                                      .count("cpu_us_per_op") > 0;
     }
     if (null_case) {
       fmt::print("   false alarms: {} of {}; target 0 ({:.0f} s each)\n", exits_1, n, seconds / n);

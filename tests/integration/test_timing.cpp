@@ -3,10 +3,10 @@
 // stdin, with a known CPU cost per text (--cpu-us-per-text), is the SUT. Tests that measure the
 // machine's contention run alone (tag [serial]: RUN_SERIAL in tests/CMakeLists.txt).
 
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "support/support.hpp"
@@ -55,7 +55,8 @@ class Spinners {
       spec.argv = {test_sut(), "--spin"};
       spec.watched_texts = {"spinning"};
       spinners_.push_back(std::make_unique<SutProcess>(spec));
-      REQUIRE(spinners_.back()->output()->wait_for_count("spinning", 1, 30'000, [] { return true; }));
+      REQUIRE(
+          spinners_.back()->output()->wait_for_count("spinning", 1, 30'000, [] { return true; }));
     }
   }
   ~Spinners() {
@@ -96,16 +97,20 @@ TEST_CASE("timing: a spinning neighbour's contention is above 30%, a quiet run's
           "[serial]") {
   TempDir dir;
   const std::string file = dir.write("timing.json", text_scenario(100).dump());
-  const auto quiet = run_memgate({"run", file, "--out", dir.file("quiet"), "--repeat", "1", "--quiet"});
+  const auto quiet =
+      run_memgate({"run", file, "--out", dir.file("quiet"), "--repeat", "1", "--quiet"});
   INFO(quiet.output);
   REQUIRE(quiet.exit_code == 0);
-  const double quiet_pct = report_of(dir, "quiet")["runs"][0]["metrics"]["contention_pct"].get<double>();
+  const double quiet_pct =
+      report_of(dir, "quiet")["runs"][0]["metrics"]["contention_pct"].get<double>();
   CHECK(quiet_pct < 10);
   Spinners neighbour;
-  const auto busy = run_memgate({"run", file, "--out", dir.file("busy"), "--repeat", "1", "--quiet"});
+  const auto busy =
+      run_memgate({"run", file, "--out", dir.file("busy"), "--repeat", "1", "--quiet"});
   INFO(busy.output);
   REQUIRE(busy.exit_code == 0);
-  const double busy_pct = report_of(dir, "busy")["runs"][0]["metrics"]["contention_pct"].get<double>();
+  const double busy_pct =
+      report_of(dir, "busy")["runs"][0]["metrics"]["contention_pct"].get<double>();
   CHECK(busy_pct > 30);
 }
 
@@ -113,13 +118,15 @@ TEST_CASE("timing: under contention latency is unjudged and the exit code follow
           "[serial]") {
   TempDir dir;
   const std::string file = dir.write("timing.json", text_scenario(100).dump());
-  const auto base = run_memgate({"baseline", file, "--baselines", dir.file("b"), "--repeat", "3",
-                                 "--quiet"}, 170, {}, dir.path());
+  const auto base =
+      run_memgate({"baseline", file, "--baselines", dir.file("b"), "--repeat", "3", "--quiet"}, 170,
+                  {}, dir.path());
   INFO(base.output);
   REQUIRE(base.exit_code == 0);
   Spinners neighbour;
   const auto same = run_memgate({"check", file, "--baselines", dir.file("b"), "--out",
-                                 dir.file("same"), "--history", "none", "--quiet"}, 170);
+                                 dir.file("same"), "--history", "none", "--quiet"},
+                                170);
   INFO(same.output);
   const json report = report_of(dir, "same");
   CHECK(report["metrics"]["contention_pct"].get<double>() > 10);
@@ -128,8 +135,8 @@ TEST_CASE("timing: under contention latency is unjudged and the exit code follow
   CHECK(statuses(report)["cpu_us_per_op"] != "unjudged");  // CPU time is judged
   CHECK(same.exit_code == 0);
   const auto leak = run_memgate({"check", file, "--baselines", dir.file("b"), "--out",
-                                 dir.file("leak"), "--history", "none", "--quiet"}, 170,
-                                {{"MG_TEXT_SERVICE_EXTRA", "--leak-bytes-per-text 40000"}});
+                                 dir.file("leak"), "--history", "none", "--quiet"},
+                                170, {{"MG_TEXT_SERVICE_EXTRA", "--leak-bytes-per-text 40000"}});
   INFO(leak.output);
   CHECK(leak.exit_code == 1);
   CHECK(statuses(report_of(dir, "leak"))["latency_p99_ms"] == "unjudged");
@@ -151,7 +158,8 @@ TEST_CASE("timing: memgate ab catches B's leak on memory") {
   TempDir dir;
   const std::string file = dir.write("timing.json", text_scenario(100).dump());
   const auto r = run_memgate({"ab", file, "--out", dir.file("ab"), "--quiet", "--b-env",
-                              "MG_TEXT_SERVICE_EXTRA=--leak-bytes-per-text 40000"}, 170);
+                              "MG_TEXT_SERVICE_EXTRA=--leak-bytes-per-text 40000"},
+                             170);
   INFO(r.output);
   CHECK(r.exit_code == 1);
   CHECK(statuses(report_of(dir, "ab")).at("peak_bytes") == "regressed");
@@ -161,7 +169,8 @@ TEST_CASE("timing: memgate ab catches B's 30% more CPU per operation") {
   TempDir dir;
   const std::string file = dir.write("timing.json", text_scenario(100).dump());
   const auto r = run_memgate({"ab", file, "--out", dir.file("ab"), "--quiet", "--a-set",
-                              "sut.command.3=\"100\"", "--b-set", "sut.command.3=\"130\""}, 170);
+                              "sut.command.3=\"100\"", "--b-set", "sut.command.3=\"130\""},
+                             170);
   INFO(r.output);
   CHECK(r.exit_code == 1);
   const auto s = statuses(report_of(dir, "ab"));

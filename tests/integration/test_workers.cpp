@@ -4,9 +4,8 @@
 // under CI=true that fails.
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 
@@ -20,7 +19,9 @@ namespace {
 
 constexpr double MiB = 1024 * 1024;
 
-std::string worker_py() { return std::string(MEMGATE_SOURCE_DIR) + "/tests/workers/redis_worker.py"; }
+std::string worker_py() {
+  return std::string(MEMGATE_SOURCE_DIR) + "/tests/workers/redis_worker.py";
+}
 
 void require_worker() {
   require_tool("redis-server", "redis-server");
@@ -30,8 +31,9 @@ void require_worker() {
 // The worker consuming "jobs" and acking on "acks", Redis as a service whose configuration comes
 // from a `files` template; every process carries the token.
 json worker_scenario(const TempDir& dir, const std::string& token) {
-  dir.write("redis.conf.in", "port {port:redis}\nbind 127.0.0.1\nsave \"\"\nappendonly no\n"
-                             "# written by memgate into {run_dir}\n");
+  dir.write("redis.conf.in",
+            "port {port:redis}\nbind 127.0.0.1\nsave \"\"\nappendonly no\n"
+            "# written by memgate into {run_dir}\n");
   json s = json::parse(R"({
     "name": "worker",
     "services": {
@@ -118,13 +120,14 @@ TEST_CASE("workers: Redis is a service: its memory is its own, the worker's is t
   CHECK(token_holders(token).empty());
 }
 
-TEST_CASE("workers: drain completion counts the jobs that left the queue, no change to the worker") {
+TEST_CASE(
+    "workers: drain completion counts the jobs that left the queue, no change to the worker") {
   require_worker();
   TempDir dir;
   const std::string token = fresh_token();
   json s = worker_scenario(dir, token);
-  s["sut"]["command"] = json::array({"/usr/bin/python3", worker_py(), "--redis",
-                                     "127.0.0.1:{port:redis}", "--queue", "jobs"});
+  s["sut"]["command"] = json::array(
+      {"/usr/bin/python3", worker_py(), "--redis", "127.0.0.1:{port:redis}", "--queue", "jobs"});
   s["driver"]["completion"] = {{"drain", true}};
   s["phases"]["load_ops"] = 2000;
   const Outcome o = run_file(dir, s);
@@ -187,18 +190,20 @@ TEST_CASE("workers: a leaking worker fails check on the SUT's metrics, not on Re
                {"plateau_bytes", {{"max_increase_pct", 10}, {"min_increase_bytes", 4194304}}},
                {"max_reruns", 0}};
   const std::string file = dir.write("worker.json", s.dump());
-  const auto base = run_memgate({"baseline", file, "--baselines", dir.file("b"), "--repeat", "3",
-                                 "--quiet"}, 170, {}, dir.path());
+  const auto base =
+      run_memgate({"baseline", file, "--baselines", dir.file("b"), "--repeat", "3", "--quiet"}, 170,
+                  {}, dir.path());
   INFO(base.output);
   REQUIRE(base.exit_code == 0);
   const auto same = run_memgate({"check", file, "--baselines", dir.file("b"), "--out",
-                                 dir.file("same"), "--history", "none", "--quiet"}, 170);
+                                 dir.file("same"), "--history", "none", "--quiet"},
+                                170);
   INFO(same.output);
   CHECK(same.exit_code == 0);
   // 2000 jobs x 40 KB: about 80 MB more in the worker, nothing more in Redis.
   const auto leak = run_memgate({"check", file, "--baselines", dir.file("b"), "--out",
-                                 dir.file("leak"), "--history", "none", "--quiet"}, 170,
-                                {{"MG_WORKER_LEAK_BYTES_PER_JOB", "40000"}});
+                                 dir.file("leak"), "--history", "none", "--quiet"},
+                                170, {{"MG_WORKER_LEAK_BYTES_PER_JOB", "40000"}});
   INFO(leak.output);
   CHECK(leak.exit_code == 1);
   const json report = json::parse(slurp(dir.file("leak/report.json")));
@@ -217,9 +222,10 @@ TEST_CASE("workers: a service that dies mid-run is exit 3 naming it, and nothing
   const std::string token = fresh_token();
   json s = worker_scenario(dir, token);
   // A second service that exits by itself 1.5 s after it started: in the load phase.
-  s["services"]["flaky"] = {{"command", {test_sut(), "--ready-text", "flaky up", "--run-ms", "1500"}},
-                            {"ready", {{"log", "flaky up"}}},
-                            {"env", {{"MG_FAULT_TOKEN", token}}}};
+  s["services"]["flaky"] = {
+      {"command", {test_sut(), "--ready-text", "flaky up", "--run-ms", "1500"}},
+      {"ready", {{"log", "flaky up"}}},
+      {"env", {{"MG_FAULT_TOKEN", token}}}};
   s["phases"].erase("load_ops");
   s["phases"]["load_s"] = 30;
   const Outcome o = run_file(dir, s);
@@ -241,11 +247,11 @@ TEST_CASE("workers: every process of every role gets exactly one SIGTERM") {
   json s = worker_scenario(dir, token);
   // A service whose root and two children each count the SIGTERMs they get and exit 200 ms after
   // the first; its children outlive the root, so memgate must stop them too.
-  s["services"]["counter"] = {
-      {"command", {test_sut(), "--count-sigterm", "200", "--children", "2", "--child-mib", "1",
-                   "--ready-text", "counter up", "--hold"}},
-      {"ready", {{"log", "children-ready"}}},
-      {"env", {{"MG_FAULT_TOKEN", token}}}};
+  s["services"]["counter"] = {{"command",
+                               {test_sut(), "--count-sigterm", "200", "--children", "2",
+                                "--child-mib", "1", "--ready-text", "counter up", "--hold"}},
+                              {"ready", {{"log", "children-ready"}}},
+                              {"env", {{"MG_FAULT_TOKEN", token}}}};
   s["phases"]["load_ops"] = 500;
   const Outcome o = run_file(dir, s);
   INFO(o.cli.output);

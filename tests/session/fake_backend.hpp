@@ -31,8 +31,8 @@ struct ProcessScript {
   bool fails_to_start = false;
   bool never_ready = false;
   double ready_after_ms = 100;
-  int killed_at_stop = 0;            // processes the stop had to SIGKILL
-  double cpu_per_s = 0.5;            // CPU seconds its tree uses per second of its life
+  int killed_at_stop = 0;  // processes the stop had to SIGKILL
+  double cpu_per_s = 0.5;  // CPU seconds its tree uses per second of its life
 };
 
 struct DriverScript {
@@ -119,7 +119,9 @@ class FakeProbe : public SideProbe {
   void final_snapshot() override {}
   void stop() override {}
   std::optional<std::string> problem() const override;
-  nlohmann::json figures(const std::vector<PhaseSpan>&) const override { return {{"label", "fake"}}; }
+  nlohmann::json figures(const std::vector<PhaseSpan>&) const override {
+    return {{"label", "fake"}};
+  }
   Series queue_lengths() const override;
 
  private:
@@ -133,8 +135,7 @@ class FakeBackend : public RunBackend {
   static constexpr int kCpus = 2;
   static constexpr double kSelfCpuPerS = 0.1;  // memgate's own threads
   MachineCpuTime machine_cpu() override {
-    double busy_us = static_cast<double>(self_cpu_us()) +
-                     script_.others_cpus * elapsed_ms() * 1000;
+    double busy_us = static_cast<double>(self_cpu_us()) + script_.others_cpus * elapsed_ms() * 1000;
     for (FakeProcess* p : processes_) busy_us += static_cast<double>(p->cpu_us());
     const double steal_us = script_.steal_cpus * elapsed_ms() * 1000;
     const double capacity_us = (elapsed_ms() + 3'600'000) * 1000 * kCpus;  // an hour of uptime
@@ -165,7 +166,8 @@ class FakeBackend : public RunBackend {
   }
   std::unique_ptr<RoleProcess> launch(const RoleLaunch& launch) override {
     const std::string role = launch.role->name;
-    const ProcessScript s = script_.processes.count(role) ? script_.processes[role] : ProcessScript{};
+    const ProcessScript s =
+        script_.processes.count(role) ? script_.processes[role] : ProcessScript{};
     log("launch " + role);
     if (s.fails_to_start) throw RunError("cannot start '" + role + "': No such file");
     auto process = std::make_unique<FakeProcess>(*this, role, s, next_pid_++);
@@ -174,8 +176,8 @@ class FakeBackend : public RunBackend {
     return process;
   }
   void wait_ready(RoleProcess& process, const RoleSpec& role) override {
-    const ProcessScript s = script_.processes.count(role.name) ? script_.processes[role.name]
-                                                               : ProcessScript{};
+    const ProcessScript s =
+        script_.processes.count(role.name) ? script_.processes[role.name] : ProcessScript{};
     if (s.never_ready) {
       now_ += ms(role.ready.empty() ? 0 : role.ready[0].timeout_s * 1000);
       throw RunError(role.name + " was not ready", "", process.log_tail());
@@ -194,13 +196,16 @@ class FakeBackend : public RunBackend {
     log("make driver");
     return std::make_unique<FakeDriver>(*this, script_.driver);
   }
-  std::unique_ptr<SideProbe> make_probe(const RedisTarget& target, int, Clock::time_point) override {
+  std::unique_ptr<SideProbe> make_probe(const RedisTarget& target, int,
+                                        Clock::time_point) override {
     log("probe " + target.role);
     return std::make_unique<FakeProbe>(*this);
   }
 
   void log(const std::string& event) { events.push_back(event); }
-  double elapsed_ms() const { return std::chrono::duration<double, std::milli>(now_ - t0_).count(); }
+  double elapsed_ms() const {
+    return std::chrono::duration<double, std::milli>(now_ - t0_).count();
+  }
   double ms_at(Clock::time_point t) const {
     return std::chrono::duration<double, std::milli>(t - t0_).count();
   }
@@ -221,7 +226,8 @@ inline std::int64_t FakeProcess::cpu_us() {
   double until = backend_.elapsed_ms();
   if (stopped_at_ms_) until = std::min(until, *stopped_at_ms_);
   if (script_.exit_at_ms) until = std::min(until, *script_.exit_at_ms);
-  return static_cast<std::int64_t>(std::max(0.0, until - started_at_ms_) * script_.cpu_per_s * 1000);
+  return static_cast<std::int64_t>(std::max(0.0, until - started_at_ms_) * script_.cpu_per_s *
+                                   1000);
 }
 
 inline std::optional<ExitInfo> FakeProcess::exit_info() const {
@@ -242,16 +248,23 @@ inline std::optional<ExitInfo> FakeProcess::exit_info() const {
 
 inline RoleProcess::Stopped FakeProcess::stop(double grace_s) {
   if (!stopped_) {
-    backend_.log("stop " + role_ + " grace " + std::to_string(static_cast<int>(grace_s * 1000)) + " ms");
+    backend_.log("stop " + role_ + " grace " + std::to_string(static_cast<int>(grace_s * 1000)) +
+                 " ms");
     stopped_ = true;
     stopped_at_ms_ = backend_.elapsed_ms();
   }
   return {script_.killed_at_stop, {}};
 }
 
-inline void FakeDriver::attach(const SutChannel&) { backend_.log("driver attach"); }
-inline void FakeDriver::connect() { backend_.log("driver connect"); }
-inline void FakeDriver::start(Clock::time_point) { backend_.log("driver start"); }
+inline void FakeDriver::attach(const SutChannel&) {
+  backend_.log("driver attach");
+}
+inline void FakeDriver::connect() {
+  backend_.log("driver connect");
+}
+inline void FakeDriver::start(Clock::time_point) {
+  backend_.log("driver start");
+}
 inline void FakeDriver::begin_load(std::optional<std::int64_t> op_limit) {
   backend_.log("driver begin_load");
   load_start_ = backend_.now();
@@ -281,11 +294,14 @@ inline DriverReport FakeDriver::stop() {
   stopped_at_ = backend_.now();
   r.ops_done_at = limit_reached_at();
   r.target_rate_per_s = script_.target_rate_per_s;
-  for (std::int64_t i = 0; i < std::min<std::int64_t>(r.ops, 1000); ++i) r.latency.record(1'000'000);
+  for (std::int64_t i = 0; i < std::min<std::int64_t>(r.ops, 1000); ++i)
+    r.latency.record(1'000'000);
   return r;
 }
 
-inline void FakeWatch::start() { backend_.log("watch start"); }
+inline void FakeWatch::start() {
+  backend_.log("watch start");
+}
 
 // Constant memory per role (10 MiB for the SUT, 20 MiB, 30 MiB, ... for the services), a sample
 // every 100 ms from the run's start to now.

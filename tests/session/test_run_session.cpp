@@ -1,10 +1,10 @@
 // The run session's phase logic and its reasons to stop, with a scripted backend: exact times
 // (the fake clock moves only when the session sleeps), no processes, no sockets.
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "core/scenario/scenario_loader.hpp"
 #include "runtime/run/run_session.hpp"
@@ -39,7 +39,9 @@ json command_scenario() {
                          "driver": {"type": "command"}})");
 }
 
-Scenario load(json j) { return parse_scenario(std::move(j), "s.json", {}); }
+Scenario load(json j) {
+  return parse_scenario(std::move(j), "s.json", {});
+}
 
 struct Outcome {
   RunRecord run;
@@ -109,7 +111,8 @@ TEST_CASE("session: the phases follow each other at their planned times") {
   const auto& p = o.run.phases;
   // The services and the SUT were ready 100 ms each (the script) after their launch.
   CHECK(p[0].start_ms == Approx(300).margin(1));
-  for (std::size_t i = 1; i < p.size(); ++i) CHECK(p[i].start_ms == Approx(p[i - 1].end_ms).margin(1));
+  for (std::size_t i = 1; i < p.size(); ++i)
+    CHECK(p[i].start_ms == Approx(p[i - 1].end_ms).margin(1));
   CHECK(p[0].end_ms - p[0].start_ms == Approx(1000).margin(6));
   CHECK(p[1].end_ms - p[1].start_ms == Approx(1000).margin(6));
   CHECK(p[2].end_ms - p[2].start_ms == Approx(2000).margin(6));
@@ -172,21 +175,26 @@ TEST_CASE("session: why a run stopped early") {
     Script s;
     s.processes["sut"].exit_at_ms = 2800;  // in the load (it starts at 2.3 s)
     s.processes["sut"].wait_status = kExit0;
-    cases.push_back({"the SUT exits", s, "the SUT exited with status 0 during the load phase",
+    cases.push_back({"the SUT exits",
+                     s,
+                     "the SUT exited with status 0 during the load phase",
                      {"idle", "warmup", "load"}});
   }
   {
     Script s;
     s.processes["sut"].exit_at_ms = 1000;
     s.processes["sut"].wait_status = SIGSEGV;
-    cases.push_back({"the SUT crashes in idle", s,
-                     "the SUT killed by signal 11 (SIGSEGV) during the idle phase", {"idle"}});
+    cases.push_back({"the SUT crashes in idle",
+                     s,
+                     "the SUT killed by signal 11 (SIGSEGV) during the idle phase",
+                     {"idle"}});
   }
   {
     Script s;
     s.processes["redis"].exit_at_ms = 3000;
     s.processes["redis"].wait_status = SIGKILL;
-    cases.push_back({"a service dies", s,
+    cases.push_back({"a service dies",
+                     s,
                      "the service 'redis' killed by signal 9 (SIGKILL) during the load phase",
                      {"idle", "warmup", "load"}});
   }
@@ -195,15 +203,17 @@ TEST_CASE("session: why a run stopped early") {
     s.driver.fatal_at_ms = 2800;
     s.processes["sut"].exit_at_ms = 2850;
     s.processes["sut"].wait_status = kExit1;
-    cases.push_back({"driver error, then the SUT's exit", s,
+    cases.push_back({"driver error, then the SUT's exit",
+                     s,
                      "the SUT exited with status 1 during the load phase (lost the connection to "
-                     "the SUT)", {"idle", "warmup", "load"}});
+                     "the SUT)",
+                     {"idle", "warmup", "load"}});
   }
   {
     Script s;
     s.driver.fatal_at_ms = 2800;
-    cases.push_back({"driver error alone", s, "lost the connection to the SUT",
-                     {"idle", "warmup", "load"}});
+    cases.push_back(
+        {"driver error alone", s, "lost the connection to the SUT", {"idle", "warmup", "load"}});
   }
   {
     Script s;
@@ -321,7 +331,7 @@ TEST_CASE("session: CPU per operation and the contention come from the load phas
   s.processes["sut"].cpu_per_s = 0.5;    // the SUT's tree: half a CPU
   s.processes["redis"].cpu_per_s = 0.1;  // the services: not the SUT's CPU, not contention
   s.processes["cache"].cpu_per_s = 0.1;
-  s.others_cpus = 0.6;                   // a neighbour: 0.6 of the machine's 2 CPUs
+  s.others_cpus = 0.6;  // a neighbour: 0.6 of the machine's 2 CPUs
   s.steal_cpus = 0.1;
   s.driver.ops_per_s = 1000;
   const auto o = run(worker_scenario(), s);
@@ -335,7 +345,7 @@ TEST_CASE("session: CPU per operation and the contention come from the load phas
   CHECK(load.sut_ms == Approx(1000).epsilon(0.01));
   CHECK(load.services_ms == Approx(400).epsilon(0.01));
   CHECK(load.memgate_ms == Approx(200).epsilon(0.01));
-  CHECK(load.others_pct == Approx(30).epsilon(0.01));     // 0.6 of 2 CPUs
+  CHECK(load.others_pct == Approx(30).epsilon(0.01));  // 0.6 of 2 CPUs
   CHECK(load.steal_pct == Approx(5).epsilon(0.01));
   // 1000 ms of the SUT's CPU for 2000 operations.
   REQUIRE(o.run.metrics.cpu_us_per_op);

@@ -2,9 +2,8 @@
 // driver's producer-only mode and the gate rules of gated services: what loads, what each
 // placeholder becomes in a run, and every refusal with its exit code, JSON path and message.
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -422,8 +421,8 @@ TEST_CASE("redis-queue: producer-only mode where the SUT consumes") {
   CHECK(*redis_driver(verbatim).job_template == "{job_id} {port:nosuch} {run_dir} {text_json}");
   CHECK(scenario_port_names(verbatim) == std::set<std::string>{"redis"});
   // With consumers of memgate's own, they complete the jobs.
-  const Scenario own = load(
-      with(without(without(w, "/driver/completion"), "/driver/job"), "/driver/consumers", 2));
+  const Scenario own =
+      load(with(without(without(w, "/driver/completion"), "/driver/job"), "/driver/consumers", 2));
   CHECK(redis_driver(own).completion.kind == RedisCompletion::Kind::own_pops);
   CHECK_FALSE(redis_driver(own).producer_only());
   // host and port instead of a service.

@@ -210,11 +210,11 @@ TEST_CASE("check stops after a few runs only when every check is far from its ru
     }
     return answer_is_clear(in, evaluate_gate(in));
   };
-  CHECK(clear(101, 50.5));         // both far inside
-  CHECK_FALSE(clear(106, 50.5));   // peak +5 MiB of an allowance of 10.1 MiB: close
-  CHECK_FALSE(clear(101, 54));     // CPU +8% of 15%: close
-  CHECK(clear(140, 50.5));         // a regression of 4x the allowance in every run
-  CHECK_FALSE(clear(112, 50.5));   // a regression, but close to the edge: run them all
+  CHECK(clear(101, 50.5));        // both far inside
+  CHECK_FALSE(clear(106, 50.5));  // peak +5 MiB of an allowance of 10.1 MiB: close
+  CHECK_FALSE(clear(101, 54));    // CPU +8% of 15%: close
+  CHECK(clear(140, 50.5));        // a regression of 4x the allowance in every run
+  CHECK_FALSE(clear(112, 50.5));  // a regression, but close to the edge: run them all
   // No baseline: more runs cannot give a verdict.
   GateInputs none;
   none.spec = &s;

@@ -93,8 +93,8 @@ Baseline make_baseline(const Report& report, const std::string& sut_version) {
 json baseline_to_json(const Baseline& b) {
   json metrics = json::object();
   for (const auto& [name, s] : b.metrics) {
-    metrics[name] = {{"values", s.values}, {"median", s.median}, {"mad", s.mad},
-                     {"min", s.min},       {"max", s.max}};
+    metrics[name] = {
+        {"values", s.values}, {"median", s.median}, {"mad", s.mad}, {"min", s.min}, {"max", s.max}};
   }
   return {{"schema_version", kBaselineSchemaVersion},
           {"scenario", b.scenario},
@@ -154,8 +154,8 @@ Baseline baseline_from_json(const json& document, const std::string& file) {
     MetricSeries s = make_series(v);
     // The stored figures must be those of the values: a hand edit of one without the other
     // would make the gate compare against numbers nobody measured.
-    for (const auto& [key, expected] : {std::pair{"median", s.median}, {"mad", s.mad},
-                                        {"min", s.min}, {"max", s.max}}) {
+    for (const auto& [key, expected] :
+         {std::pair{"median", s.median}, {"mad", s.mad}, {"min", s.min}, {"max", s.max}}) {
       const double stored = m->get_number(key, -1e300, 1e300);
       if (std::fabs(stored - expected) > 1e-6 * std::max(1.0, std::fabs(expected))) {
         m->fail(key, fmt::format("{} is not the {} of the values ({})", stored, key, expected),
@@ -186,8 +186,7 @@ std::vector<std::string> describe_changes(const Baseline& before, const Baseline
   }
   if (before.fingerprint != after.fingerprint) {
     lines.push_back(fmt::format("measured on another machine class ({} -> {})",
-                                cpu_model_of(before.environment),
-                                cpu_model_of(after.environment)));
+                                cpu_model_of(before.environment), cpu_model_of(after.environment)));
   }
   for (const auto& [name, now] : after.metrics) {
     const auto old = before.metrics.find(name);
@@ -201,8 +200,9 @@ std::vector<std::string> describe_changes(const Baseline& before, const Baseline
       continue;
     }
     const double was = old->second.median;
-    const std::string pct = was != 0 ? fmt::format(" ({:+.1f}%)", (now.median - was) / std::fabs(was) * 100)
-                                     : std::string();
+    const std::string pct =
+        was != 0 ? fmt::format(" ({:+.1f}%)", (now.median - was) / std::fabs(was) * 100)
+                 : std::string();
     lines.push_back(fmt::format("{}: {} -> {}{}", name, show(was), show(now.median), pct));
   }
   return lines;

@@ -40,10 +40,10 @@ struct DriverTraits {
 
 // What a driver's parser may need besides its own JSON object.
 struct DriverParseContext {
-  std::string scenario_dir;                 // relative paths are resolved against it
-  bool allow_remote = false;                // load targets other than loopback are allowed
-  std::vector<std::string> service_names;   // the scenario's services, in start order
-  std::map<std::string, int> service_ports; // {port:NAME} of services that use one
+  std::string scenario_dir;                  // relative paths are resolved against it
+  bool allow_remote = false;                 // load targets other than loopback are allowed
+  std::vector<std::string> service_names;    // the scenario's services, in start order
+  std::map<std::string, int> service_ports;  // {port:NAME} of services that use one
 };
 
 class DriverKind {

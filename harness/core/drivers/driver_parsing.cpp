@@ -36,8 +36,8 @@ int get_port(ObjectReader& r, std::string_view key) {
 void require_allowed_host(const ObjectReader& r, std::string_view key, const std::string& host,
                           bool allow_remote) {
   if (allow_remote || is_loopback_host(host)) return;
-  r.fail(key, fmt::format("'{}' is not a loopback address: memgate only loads 127.0.0.1 and ::1",
-                          host),
+  r.fail(key,
+         fmt::format("'{}' is not a loopback address: memgate only loads 127.0.0.1 and ::1", host),
          "pass --allow-remote to load a service on another host on purpose");
 }
 
@@ -62,8 +62,8 @@ TextsSpec parse_texts(ObjectReader texts, const std::string& scenario_dir) {
     gen.min_words = static_cast<int>(g.opt_int("min_words", 1, 100'000).value_or(gen.min_words));
     gen.max_words = static_cast<int>(g.opt_int("max_words", 1, 100'000).value_or(gen.max_words));
     if (gen.max_words < gen.min_words) {
-      g.fail("max_words", fmt::format("max_words ({}) is below min_words ({})", gen.max_words,
-                                      gen.min_words));
+      g.fail("max_words",
+             fmt::format("max_words ({}) is below min_words ({})", gen.max_words, gen.min_words));
     }
     gen.seed = static_cast<std::uint64_t>(g.opt_int("seed", 0, INT64_MAX).value_or(1));
     g.reject_unknown_keys();

@@ -32,8 +32,12 @@ const DriverKind& kind_of(const DriverSpec& spec) {
       spec);
 }
 
-std::string driver_type(const DriverSpec& spec) { return std::string(kind_of(spec).name()); }
+std::string driver_type(const DriverSpec& spec) {
+  return std::string(kind_of(spec).name());
+}
 
-DriverTraits driver_traits(const DriverSpec& spec) { return kind_of(spec).traits(spec); }
+DriverTraits driver_traits(const DriverSpec& spec) {
+  return kind_of(spec).traits(spec);
+}
 
 }  // namespace memgate

@@ -1,8 +1,7 @@
 #include "core/drivers/redis_jobs.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <charconv>
+#include <nlohmann/json.hpp>
 
 namespace memgate {
 
@@ -20,7 +19,8 @@ std::optional<std::int64_t> digits(std::string_view text) {
 
 JobTemplate::JobTemplate(std::string_view text) {
   static constexpr std::pair<std::string_view, Part> kNames[] = {
-      {"{job_id}", Part::job_id}, {"{enqueued_us}", Part::enqueued_us},
+      {"{job_id}", Part::job_id},
+      {"{enqueued_us}", Part::enqueued_us},
       {"{text_json}", Part::text_json}};
   std::string literal;
   std::size_t i = 0;
@@ -46,7 +46,9 @@ void JobTemplate::render(std::string& out, std::int64_t job_id, std::int64_t enq
   char number[24];
   for (const auto& [part, literal] : parts_) {
     switch (part) {
-      case Part::literal: out += literal; break;
+      case Part::literal:
+        out += literal;
+        break;
       case Part::job_id:
       case Part::enqueued_us: {
         const auto [end, ec] = std::to_chars(number, number + sizeof number,
@@ -54,7 +56,9 @@ void JobTemplate::render(std::string& out, std::int64_t job_id, std::int64_t enq
         out.append(number, end);
         break;
       }
-      case Part::text_json: out += text_json; break;
+      case Part::text_json:
+        out += text_json;
+        break;
     }
   }
 }

@@ -44,8 +44,10 @@ void parse_target(ObjectReader& r, const DriverParseContext& c, RedisQueueDriver
   }
   const auto port = c.service_ports.find(*service);
   if (port == c.service_ports.end()) {
-    r.fail("redis", fmt::format("the service '{}' uses no {{port:{}}}: memgate cannot know where "
-                                "it listens", *service, *service),
+    r.fail("redis",
+           fmt::format("the service '{}' uses no {{port:{}}}: memgate cannot know where "
+                       "it listens",
+                       *service, *service),
            fmt::format("start it with \"--port\", \"{{port:{}}}\"", *service));
   }
   d.redis_service = *service;
@@ -56,8 +58,9 @@ std::vector<std::string> parse_queue_names(ObjectReader& r) {
   const auto names = r.opt_string_array("queue_names", 1, 1024);
   if (names) {
     if (r.has("queues") || r.has("key_prefix")) {
-      r.fail("queue_names", "give either queue_names (the lists' keys) or queues (a count, with "
-                            "key_prefix), not both");
+      r.fail("queue_names",
+             "give either queue_names (the lists' keys) or queues (a count, with "
+             "key_prefix), not both");
     }
     std::set<std::string> seen;
     for (const auto& name : *names) {
@@ -82,8 +85,9 @@ void parse_job(ObjectReader& r, const DriverParseContext& c, RedisQueueDriverSpe
   auto job = r.opt_object("job");
   if (!job) return;
   if (d.consumers > 0) {
-    r.fail("job", "a job template is for a worker that consumes the queue (consumers: 0); "
-                  "memgate's own consumers push payload_bytes",
+    r.fail("job",
+           "a job template is for a worker that consumes the queue (consumers: 0); "
+           "memgate's own consumers push payload_bytes",
            "set consumers to 0 and give a completion, or remove job");
   }
   if (r.has("payload_bytes")) {

@@ -26,12 +26,13 @@ const GateBudget* budget_of(const GateSpec& spec, const std::string& metric) {
   return nullptr;
 }
 
-bool budget_clear(const MetricInfo& info, const GateBudget& budget, const std::vector<double>& values) {
+bool budget_clear(const MetricInfo& info, const GateBudget& budget,
+                  const std::vector<double>& values) {
   const bool lower = info.direction == Direction::lower_is_better;
-  const double inside = lower ? budget.limit * (1 - kBudgetMargin) : budget.limit * (1 + kBudgetMargin);
-  const bool all_inside = std::all_of(values.begin(), values.end(), [&](double v) {
-    return lower ? v <= inside : v >= inside;
-  });
+  const double inside =
+      lower ? budget.limit * (1 - kBudgetMargin) : budget.limit * (1 + kBudgetMargin);
+  const bool all_inside = std::all_of(values.begin(), values.end(),
+                                      [&](double v) { return lower ? v <= inside : v >= inside; });
   const bool all_past = std::all_of(values.begin(), values.end(), [&](double v) {
     return lower ? v > budget.limit : v < budget.limit;
   });
@@ -41,8 +42,9 @@ bool budget_clear(const MetricInfo& info, const GateBudget& budget, const std::v
 bool rule_clear(const MetricInfo& info, const GateRule& rule, const MetricSeries& base,
                 const std::vector<double>& values, double k, CheckStatus status) {
   const bool lower = info.direction == Direction::lower_is_better;
-  const double allowance = std::max(rule.max_change_pct ? *rule.max_change_pct / 100 * std::fabs(base.median) : 0.0,
-                                    rule.min_change.value_or(0.0));
+  const double allowance =
+      std::max(rule.max_change_pct ? *rule.max_change_pct / 100 * std::fabs(base.median) : 0.0,
+               rule.min_change.value_or(0.0));
   if (values.empty() || allowance <= 0) return false;
   const auto worse_by = [&](double v) { return lower ? v - base.median : base.median - v; };
   const bool far_inside = std::all_of(values.begin(), values.end(), [&](double v) {
@@ -59,7 +61,8 @@ bool rule_clear(const MetricInfo& info, const GateRule& rule, const MetricSeries
 }  // namespace
 
 bool answer_is_clear(const GateInputs& in, const Verdict& verdict) {
-  if (verdict.status == VerdictStatus::no_baseline || verdict.status == VerdictStatus::stale_baseline) {
+  if (verdict.status == VerdictStatus::no_baseline ||
+      verdict.status == VerdictStatus::stale_baseline) {
     return true;
   }
   for (const Check& c : verdict.checks) {

@@ -6,9 +6,9 @@
 #include <cmath>
 #include <limits>
 
+#include "core/gate/gate_parts.hpp"
 #include "core/model/metrics.hpp"
 #include "core/model/units.hpp"
-#include "core/gate/gate_parts.hpp"
 #include "core/scenario/scenario_parts.hpp"
 #include "core/stats/stats.hpp"
 
@@ -16,26 +16,40 @@ namespace memgate {
 
 const char* to_string(CheckStatus s) {
   switch (s) {
-    case CheckStatus::pass: return "pass";
-    case CheckStatus::regressed: return "regressed";
-    case CheckStatus::improved: return "improved";
-    case CheckStatus::inconclusive: return "inconclusive";
-    case CheckStatus::warning: return "warning";
-    case CheckStatus::unjudged: return "unjudged";
-    case CheckStatus::no_baseline: return "no-baseline";
-    case CheckStatus::no_data: return "no-data";
+    case CheckStatus::pass:
+      return "pass";
+    case CheckStatus::regressed:
+      return "regressed";
+    case CheckStatus::improved:
+      return "improved";
+    case CheckStatus::inconclusive:
+      return "inconclusive";
+    case CheckStatus::warning:
+      return "warning";
+    case CheckStatus::unjudged:
+      return "unjudged";
+    case CheckStatus::no_baseline:
+      return "no-baseline";
+    case CheckStatus::no_data:
+      return "no-data";
   }
   return "?";
 }
 
 const char* to_string(VerdictStatus s) {
   switch (s) {
-    case VerdictStatus::pass: return "pass";
-    case VerdictStatus::regressed: return "regressed";
-    case VerdictStatus::improved: return "improved";
-    case VerdictStatus::no_baseline: return "no-baseline";
-    case VerdictStatus::stale_baseline: return "stale-baseline";
-    case VerdictStatus::inconclusive: return "inconclusive";
+    case VerdictStatus::pass:
+      return "pass";
+    case VerdictStatus::regressed:
+      return "regressed";
+    case VerdictStatus::improved:
+      return "improved";
+    case VerdictStatus::no_baseline:
+      return "no-baseline";
+    case VerdictStatus::stale_baseline:
+      return "stale-baseline";
+    case VerdictStatus::inconclusive:
+      return "inconclusive";
   }
   return "?";
 }
@@ -68,8 +82,9 @@ namespace {
 
 using gate_parts::show_change;
 
-std::string show(const MetricInfo& info, double value) { return format_metric(info.name, value); }
-
+std::string show(const MetricInfo& info, double value) {
+  return format_metric(info.name, value);
+}
 
 Check compare(const MetricInfo& info, const GateRule& rule, const MetricSeries& base,
               const std::vector<double>& current, double k, bool same_machine) {
@@ -88,8 +103,8 @@ Check compare(const MetricInfo& info, const GateRule& rule, const MetricSeries& 
     const double delta = direction * (lower ? *c.change : -*c.change);
     // "worse" for lower-is-better means above the band; "better" means below it.
     const bool up = (direction > 0) == lower;
-    const bool beyond_band = up ? *c.current > base.max + k * base.mad
-                                : *c.current < base.min - k * base.mad;
+    const bool beyond_band =
+        up ? *c.current > base.max + k * base.mad : *c.current < base.min - k * base.mad;
     const bool exceeds = gate_parts::exceeds_rule(rule, delta, base.median);
     // The rank test only matters for a change that exceeds the rule (at most one direction).
     std::optional<double> p;
@@ -103,24 +118,27 @@ Check compare(const MetricInfo& info, const GateRule& rule, const MetricSeries& 
 
   const auto [worse, worse_outside, worse_p] = judge(+1);
   const auto [better, better_outside, better_p] = judge(-1);
-  const std::string moved = fmt::format("{} ({})", show_change(info, *c.change),
-                                        c.change_pct ? fmt::format("{:+.1f}%", *c.change_pct)
-                                                     : std::string("from 0"));
+  const std::string moved =
+      fmt::format("{} ({})", show_change(info, *c.change),
+                  c.change_pct ? fmt::format("{:+.1f}%", *c.change_pct) : std::string("from 0"));
   if (worse) {
     c.p_value = worse_p;
     if (is_speed_dependent_metric(info.name) && !same_machine) {
       c.status = CheckStatus::warning;
-      c.reason = worse_outside
-                     ? fmt::format("{}: worse, but measured on another machine class than the "
-                                   "baseline, so only a warning", moved)
-                     : fmt::format("{}: worse within the noise, on another machine class than "
-                                   "the baseline: only a warning", moved);
+      c.reason = worse_outside ? fmt::format(
+                                     "{}: worse, but measured on another machine class than the "
+                                     "baseline, so only a warning",
+                                     moved)
+                               : fmt::format(
+                                     "{}: worse within the noise, on another machine class than "
+                                     "the baseline: only a warning",
+                                     moved);
     } else {
       c.status = worse_outside ? CheckStatus::regressed : CheckStatus::inconclusive;
-      c.reason = worse_outside
-                     ? fmt::format("{}: beyond the tolerance and the baseline's noise", moved)
-                     : fmt::format("{}: beyond the tolerance, but within the baseline's noise",
-                                   moved);
+      c.reason =
+          worse_outside
+              ? fmt::format("{}: beyond the tolerance and the baseline's noise", moved)
+              : fmt::format("{}: beyond the tolerance, but within the baseline's noise", moved);
     }
   } else if (better && better_outside) {
     c.p_value = better_p;
@@ -142,7 +160,8 @@ Check gate_parts::check_budget(const MetricInfo& info, const GateBudget& budget,
   c.metric = budget.metric;
   c.budget = true;
   c.baseline = budget.limit;
-  c.threshold = fmt::format("budget: {} {}", lower ? "at most" : "at least", show(info, budget.limit));
+  c.threshold =
+      fmt::format("budget: {} {}", lower ? "at most" : "at least", show(info, budget.limit));
   if (current.empty()) {
     c.status = CheckStatus::no_data;
     c.reason = "no valid run measured it";
@@ -154,8 +173,9 @@ Check gate_parts::check_budget(const MetricInfo& info, const GateBudget& budget,
   c.change = *c.current - budget.limit;
   const bool over = lower ? *c.current > budget.limit : *c.current < budget.limit;
   c.status = over ? CheckStatus::regressed : CheckStatus::pass;
-  c.reason = fmt::format("{} of its runs: {} is {} the budget", lower ? "the highest" : "the lowest",
-                         show(info, *c.current), over ? (lower ? "over" : "under") : "within");
+  c.reason =
+      fmt::format("{} of its runs: {} is {} the budget", lower ? "the highest" : "the lowest",
+                  show(info, *c.current), over ? (lower ? "over" : "under") : "within");
   return c;
 }
 
@@ -163,14 +183,22 @@ namespace {
 
 int rank(CheckStatus s) {
   switch (s) {
-    case CheckStatus::regressed: return 0;
-    case CheckStatus::inconclusive: return 1;
-    case CheckStatus::no_data: return 2;
-    case CheckStatus::no_baseline: return 3;
-    case CheckStatus::warning: return 4;
-    case CheckStatus::unjudged: return 5;
-    case CheckStatus::improved: return 6;
-    case CheckStatus::pass: return 7;
+    case CheckStatus::regressed:
+      return 0;
+    case CheckStatus::inconclusive:
+      return 1;
+    case CheckStatus::no_data:
+      return 2;
+    case CheckStatus::no_baseline:
+      return 3;
+    case CheckStatus::warning:
+      return 4;
+    case CheckStatus::unjudged:
+      return 5;
+    case CheckStatus::improved:
+      return 6;
+    case CheckStatus::pass:
+      return 7;
   }
   return 8;
 }
@@ -202,25 +230,28 @@ Unjudged unjudged_reasons(const GateInputs& in, const Baseline* base, Verdict& v
   Unjudged u;
   const GateSpec& spec = *in.spec;
   if (in.contention_pct && *in.contention_pct > spec.max_contention_pct) {
-    u.contention = fmt::format("other processes took {:.1f}% of the CPU in the load phase, more "
-                               "than gate.max_contention_pct ({:g}%)", *in.contention_pct,
-                               spec.max_contention_pct);
+    u.contention = fmt::format(
+        "other processes took {:.1f}% of the CPU in the load phase, more "
+        "than gate.max_contention_pct ({:g}%)",
+        *in.contention_pct, spec.max_contention_pct);
     v.notes.push_back(fmt::format("throughput and latency are not judged: {}", *u.contention));
   }
   const auto base_ms = base ? environment_speed(base->environment) : std::nullopt;
   if (base_ms && in.speed_ms && *in.speed_ms > 0) {
     const double diff_pct = std::fabs(*in.speed_ms / *base_ms - 1) * 100;
     if (diff_pct > spec.max_speed_diff_pct) {
-      u.speed = fmt::format("baseline host 1.00, this host {:.2f} (reference workload {:.1f} ms "
-                            "there, {:.1f} ms here): more than gate.max_speed_diff_pct ({:g}%) "
-                            "apart", *base_ms / *in.speed_ms, *base_ms, *in.speed_ms,
-                            spec.max_speed_diff_pct);
-      v.notes.push_back(fmt::format("throughput, latency and CPU per operation are not judged: {}",
-                                    *u.speed));
+      u.speed = fmt::format(
+          "baseline host 1.00, this host {:.2f} (reference workload {:.1f} ms "
+          "there, {:.1f} ms here): more than gate.max_speed_diff_pct ({:g}%) "
+          "apart",
+          *base_ms / *in.speed_ms, *base_ms, *in.speed_ms, spec.max_speed_diff_pct);
+      v.notes.push_back(
+          fmt::format("throughput, latency and CPU per operation are not judged: {}", *u.speed));
     }
   } else if (base && !base_ms) {
-    v.notes.push_back("the baseline has no speed index (made by an older memgate): remake it to "
-                      "have timing checks judged against this host's speed");
+    v.notes.push_back(
+        "the baseline has no speed index (made by an older memgate): remake it to "
+        "have timing checks judged against this host's speed");
   }
   return u;
 }
@@ -239,7 +270,8 @@ Verdict evaluate_gate(const GateInputs& in) {
   if (base && !v.same_machine) {
     v.notes.push_back(fmt::format(
         "the baseline was measured on another machine class ({}); throughput, latency and CPU "
-        "per operation checks only warn", cpu_model_of(base->environment)));
+        "per operation checks only warn",
+        cpu_model_of(base->environment)));
   }
   if (base && !stale && base->repetitions < 2) {
     v.notes.push_back("the baseline has a single repetition: its noise is unknown");
@@ -256,27 +288,43 @@ Verdict evaluate_gate(const GateInputs& in) {
       const auto& current = values_of(rule.metric);
       const auto series = base->metrics.find(rule.metric);
       if (current.empty()) {
-        v.checks.push_back({rule.metric, CheckStatus::no_data, false, {}, {}, {}, {}, {}, {},
+        v.checks.push_back({rule.metric,
+                            CheckStatus::no_data,
+                            false,
+                            {},
+                            {},
+                            {},
+                            {},
+                            {},
+                            {},
                             "no valid run measured it"});
       } else if (series == base->metrics.end()) {
-        v.checks.push_back({rule.metric, CheckStatus::no_baseline, false, {},
-                            *stats::median(current), {}, {}, {}, {},
+        v.checks.push_back({rule.metric,
+                            CheckStatus::no_baseline,
+                            false,
+                            {},
+                            *stats::median(current),
+                            {},
+                            {},
+                            {},
+                            {},
                             "the baseline has no value for it: refresh the baseline"});
       } else {
-        v.checks.push_back(compare(info, rule, series->second, current, spec.noise_mad_k,
-                                   v.same_machine));
+        v.checks.push_back(
+            compare(info, rule, series->second, current, spec.noise_mad_k, v.same_machine));
       }
     }
   }
   for (const GateBudget& budget : spec.budgets) {
-    v.checks.push_back(gate_parts::check_budget(*find_metric(budget.metric), budget,
-                                                values_of(budget.metric)));
+    v.checks.push_back(
+        gate_parts::check_budget(*find_metric(budget.metric), budget, values_of(budget.metric)));
   }
   for (Check& c : v.checks) {
     if (c.status == CheckStatus::no_data || c.status == CheckStatus::no_baseline) continue;
     // A budget is absolute: the host's speed does not excuse it; a busy machine does.
-    const auto why = c.budget ? (is_wall_clock_metric(c.metric) ? unjudged.contention : std::nullopt)
-                              : unjudged.why(c.metric);
+    const auto why = c.budget
+                         ? (is_wall_clock_metric(c.metric) ? unjudged.contention : std::nullopt)
+                         : unjudged.why(c.metric);
     if (!why) continue;
     c.status = CheckStatus::unjudged;
     c.reason = *why;
@@ -290,7 +338,8 @@ void gate_parts::settle(Verdict& v, bool no_baseline, bool stale, bool has_rules
   std::stable_sort(v.checks.begin(), v.checks.end(),
                    [](const Check& a, const Check& b) { return rank(a.status) < rank(b.status); });
   const auto any = [&](CheckStatus s) {
-    return std::any_of(v.checks.begin(), v.checks.end(), [&](const Check& c) { return c.status == s; });
+    return std::any_of(v.checks.begin(), v.checks.end(),
+                       [&](const Check& c) { return c.status == s; });
   };
   if (any(CheckStatus::regressed)) {
     v.status = VerdictStatus::regressed;
@@ -339,9 +388,12 @@ bool needs_rerun(const Verdict& verdict) {
 ExitCode exit_code_for(const Verdict& verdict) {
   switch (verdict.status) {
     case VerdictStatus::pass:
-    case VerdictStatus::improved: return ExitCode::ok;
-    case VerdictStatus::regressed: return ExitCode::regressed;
-    default: return ExitCode::no_verdict;
+    case VerdictStatus::improved:
+      return ExitCode::ok;
+    case VerdictStatus::regressed:
+      return ExitCode::regressed;
+    default:
+      return ExitCode::no_verdict;
   }
 }
 

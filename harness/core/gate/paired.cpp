@@ -42,9 +42,9 @@ Check compare_pairs(const MetricInfo& info, const GateRule& rule, const std::vec
   c.change = *stats::median(diff);
   if (*c.baseline != 0) c.change_pct = *c.change / std::fabs(*c.baseline) * 100;
   const double worse_by = lower ? *c.change : -*c.change;
-  const std::string moved = fmt::format("{} ({}) over {} pairs", gate_parts::show_change(info, *c.change),
-                                        c.change_pct ? fmt::format("{:+.1f}%", *c.change_pct)
-                                                     : std::string("from 0"), n);
+  const std::string moved =
+      fmt::format("{} ({}) over {} pairs", gate_parts::show_change(info, *c.change),
+                  c.change_pct ? fmt::format("{:+.1f}%", *c.change_pct) : std::string("from 0"), n);
   if (gate_parts::exceeds_rule(rule, worse_by, *c.baseline)) {
     c.p_value = stats::wilcoxon_signed_rank_greater_p(worse);
     const bool agreed = *c.p_value <= kRankTestAlpha;

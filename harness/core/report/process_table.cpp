@@ -8,12 +8,13 @@
 
 namespace memgate {
 
-std::vector<ProcessRow> top_processes(const std::vector<ProcessRecord>& processes, std::size_t top) {
+std::vector<ProcessRow> top_processes(const std::vector<ProcessRecord>& processes,
+                                      std::size_t top) {
   std::vector<const ProcessRecord*> sorted;
   for (const auto& p : processes) sorted.push_back(&p);
-  std::stable_sort(sorted.begin(), sorted.end(), [](const ProcessRecord* a, const ProcessRecord* b) {
-    return a->peak_bytes > b->peak_bytes;
-  });
+  std::stable_sort(
+      sorted.begin(), sorted.end(),
+      [](const ProcessRecord* a, const ProcessRecord* b) { return a->peak_bytes > b->peak_bytes; });
   if (top > 0 && sorted.size() > top) sorted.resize(top);
   std::vector<ProcessRow> rows;
   for (const ProcessRecord* p : sorted) {

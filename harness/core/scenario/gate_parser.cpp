@@ -13,8 +13,8 @@ namespace {
 std::optional<std::string> unmeasured_reason(const std::string& metric, const GateContext& c) {
   if (!c.traits) return std::nullopt;
   const DriverTraits& t = *c.traits;
-  const bool around_load = metric == "idle_bytes" || metric == "residual_bytes" ||
-                           metric == "retained_bytes";
+  const bool around_load =
+      metric == "idle_bytes" || metric == "residual_bytes" || metric == "retained_bytes";
   if (!t.has_operations && (metric == "throughput_per_s" || metric.rfind("latency_", 0) == 0 ||
                             metric == "cpu_us_per_op")) {
     return "a command scenario has no operations, so no throughput, latency or CPU per operation";
@@ -60,23 +60,24 @@ const MetricInfo* gate_metric(ObjectReader& r, const std::string& key, const Gat
   if (const auto service = split_service_metric(key)) {
     const MetricInfo* info = find_metric(service->metric);
     if (!info || !is_memory_metric(*info)) {
-      r.fail(key, fmt::format("'{}' is not a memory metric: a service is gated on its memory",
-                              service->metric),
+      r.fail(key,
+             fmt::format("'{}' is not a memory metric: a service is gated on its memory",
+                         service->metric),
              fmt::format("memory metrics: {}", fmt::join(memory_metric_names(), ", ")));
     }
     if (service->service == "sut") {
-      r.fail(key, "the SUT is not a service", fmt::format("name the metric alone: {}",
-                                                          service->metric));
+      r.fail(key, "the SUT is not a service",
+             fmt::format("name the metric alone: {}", service->metric));
     }
-    if (c.traits && std::find(c.services.begin(), c.services.end(), service->service) ==
-                        c.services.end()) {
+    if (c.traits &&
+        std::find(c.services.begin(), c.services.end(), service->service) == c.services.end()) {
       const auto guess = closest_word(service->service, c.services);
       r.fail(key, fmt::format("there is no service '{}'", service->service),
              guess ? fmt::format("did you mean services.{}.{}?", *guess, service->metric)
                    : "name one of the scenario's services");
     }
-    if (c.traits && std::find(c.gated_services.begin(), c.gated_services.end(),
-                              service->service) == c.gated_services.end()) {
+    if (c.traits && std::find(c.gated_services.begin(), c.gated_services.end(), service->service) ==
+                        c.gated_services.end()) {
       r.fail(key, fmt::format("the service '{}' is not gated", service->service),
              fmt::format("set services.{}.gate to true", service->service));
     }
@@ -95,7 +96,8 @@ void add_service_rules(GateSpec& gate, const GateContext& c) {
   std::vector<GateRule> added;
   for (const auto& service : c.gated_services) {
     for (const GateRule& rule : gate.rules) {
-      if (split_service_metric(rule.metric) || !is_memory_metric(*find_metric(rule.metric))) continue;
+      if (split_service_metric(rule.metric) || !is_memory_metric(*find_metric(rule.metric)))
+        continue;
       const std::string name = service_metric_name(service, rule.metric);
       const bool named = std::any_of(gate.rules.begin(), gate.rules.end(),
                                      [&](const GateRule& r) { return r.metric == name; });
@@ -119,10 +121,9 @@ void sort_rules(GateSpec& gate) {
   std::stable_sort(gate.rules.begin(), gate.rules.end(), [&](const GateRule& a, const GateRule& b) {
     return order(a.metric) < order(b.metric);
   });
-  std::stable_sort(gate.budgets.begin(), gate.budgets.end(),
-                   [&](const GateBudget& a, const GateBudget& b) {
-                     return order(a.metric) < order(b.metric);
-                   });
+  std::stable_sort(
+      gate.budgets.begin(), gate.budgets.end(),
+      [&](const GateBudget& a, const GateBudget& b) { return order(a.metric) < order(b.metric); });
 }
 
 GateSpec parse_gate(std::optional<ObjectReader> r, const GateContext& c) {
@@ -157,8 +158,8 @@ GateSpec parse_gate(std::optional<ObjectReader> r, const GateContext& c) {
                   rule_reader.opt_number(info->floor_key, 0, 1e18)};
     rule_reader.reject_unknown_keys();
     if (!rule.max_change_pct && !rule.min_change) {
-      rule_reader.fail_here(fmt::format("a rule needs '{}' and/or '{}'", info->tolerance_key,
-                                        info->floor_key));
+      rule_reader.fail_here(
+          fmt::format("a rule needs '{}' and/or '{}'", info->tolerance_key, info->floor_key));
     }
     gate.rules.push_back(std::move(rule));
   }

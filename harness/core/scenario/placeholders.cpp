@@ -14,7 +14,9 @@ namespace {
 constexpr const char* kKnown =
     "placeholders are {port}, {port:NAME}, {run_dir}, {bindir} and {scenario_dir}";
 
-bool is_name_char(char c) { return (c >= 'a' && c <= 'z') || c == '_'; }
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || c == '_';
+}
 bool is_port_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }

@@ -46,18 +46,17 @@ std::vector<ReadyProbe> parse_ready(ObjectReader& r) {
   if (!ready) return {};
   if (ready->is_object()) return {parse_probe(*r.opt_object("ready"))};
   if (!ready->is_array()) {
-    r.fail("ready", fmt::format("expected a probe object or a list of them, got {}",
-                                ready->type_name()));
+    r.fail("ready",
+           fmt::format("expected a probe object or a list of them, got {}", ready->type_name()));
   }
   if (ready->empty() || ready->size() > 16) {
-    r.fail("ready", "expected 1 to 16 probes", "remove 'ready' for a process that is ready at once");
+    r.fail("ready", "expected 1 to 16 probes",
+           "remove 'ready' for a process that is ready at once");
   }
   std::vector<ReadyProbe> probes;
   for (std::size_t i = 0; i < ready->size(); ++i) {
-    probes.push_back(parse_probe(ObjectReader((*ready)[i],
-                                              json_pointer_child(r.child_path("ready"),
-                                                                 std::to_string(i)),
-                                              r.file())));
+    probes.push_back(parse_probe(ObjectReader(
+        (*ready)[i], json_pointer_child(r.child_path("ready"), std::to_string(i)), r.file())));
   }
   return probes;
 }
@@ -112,8 +111,9 @@ RoleSpec parse_role(ObjectReader r, const std::string& name, const TemplateConte
   RoleSpec role;
   role.name = name;
   auto command = r.opt_string_array("command", 1, 4096);
-  if (!command) r.fail("command", "required key 'command' is missing (an argv array)",
-                       R"(for example ["redis-server", "--port", "{port}"])");
+  if (!command)
+    r.fail("command", "required key 'command' is missing (an argv array)",
+           R"(for example ["redis-server", "--port", "{port}"])");
   if ((*command)[0].empty()) {
     throw InputError(r.file(), json_pointer_child(r.child_path("command"), "0"),
                      "the program name is empty");

@@ -73,7 +73,8 @@ PhasesSpec parse_phases(ObjectReader r, bool is_command) {
       r.fail_here("expected exactly one of 'load_s' (seconds of load) and 'load_ops' (operations)");
     }
     if (timeout && !p.load_ops) {
-      r.fail("load_timeout_s", "load_timeout_s bounds a load_ops load; load_s already ends the load");
+      r.fail("load_timeout_s",
+             "load_timeout_s bounds a load_ops load; load_s already ends the load");
     }
   }
   p.load_timeout_s = timeout.value_or(600);
@@ -113,8 +114,7 @@ std::string first_path_with(const json& node, const std::string& text, const std
   }
   if (!node.is_structured()) return "";
   for (const auto& [key, child] : node.items()) {
-    const std::string found =
-        first_path_with(child, text, json_pointer_child(path, key));
+    const std::string found = first_path_with(child, text, json_pointer_child(path, key));
     if (!found.empty()) return found;
   }
   return "";
@@ -151,7 +151,8 @@ void check_port_names(const Scenario& s, const std::set<std::string>& names) {
 // (the run folder's marker, the processes' logs).
 void check_destinations(const Scenario& s) {
   std::map<std::string, std::string> taken;  // destination -> the role that writes it
-  for (const RoleSpec* role : s.roles()) taken[role->name + ".log"] = "memgate (" + role->name + "'s log)";
+  for (const RoleSpec* role : s.roles())
+    taken[role->name + ".log"] = "memgate (" + role->name + "'s log)";
   taken[kRunDirMarker] = "memgate (the run folder's marker)";
   for (const RoleSpec* role : s.roles()) {
     const std::string base = role->name == "sut" ? "/sut" : "/services/" + role->name;
@@ -189,15 +190,14 @@ Scenario parse_expanded(Scenario shell, const PlaceholderValues& values,
   }
   s.description = r.opt_string("description").value_or("");
   const std::string scenario_dir = folder_of(s.file);
-  TemplateContext templates{scenario_dir, &values, [&s](const std::string& path) -> const std::string& {
-                              auto it = s.template_texts.find(path);
-                              if (it == s.template_texts.end()) {
-                                it = s.template_texts
-                                         .emplace(path, read_input_file(path, kMaxTemplateFileBytes))
-                                         .first;
-                              }
-                              return it->second;
-                            }};
+  TemplateContext templates{
+      scenario_dir, &values, [&s](const std::string& path) -> const std::string& {
+        auto it = s.template_texts.find(path);
+        if (it == s.template_texts.end()) {
+          it = s.template_texts.emplace(path, read_input_file(path, kMaxTemplateFileBytes)).first;
+        }
+        return it->second;
+      }};
 
   DriverParseContext driver_context{scenario_dir, s.context.allow_remote, {}, {}};
   s.services.clear();
@@ -287,7 +287,8 @@ Scenario parse_scenario(json source, const std::string& file, const LoadOptions&
   shell.source = std::move(source);
   try {
     if (!shell.source.is_object()) {
-      throw InputError(file, "", fmt::format("expected an object, got {}", shell.source.type_name()));
+      throw InputError(file, "",
+                       fmt::format("expected an object, got {}", shell.source.type_name()));
     }
     shell.service_order = service_order(shell.source, key_order);
     // The first pass reads the templates (every service counts as having a port: a template may
@@ -349,7 +350,7 @@ std::string scenario_hash(const Scenario& scenario) {
   std::sort(texts.begin(), texts.end());
   for (auto& text : texts) shaping["templates"].push_back(std::move(text));
   const std::string canonical = shaping.dump();  // object keys are sorted: canonical
-  std::uint64_t hash = 0xcbf29ce484222325ULL;       // FNV-1a 64
+  std::uint64_t hash = 0xcbf29ce484222325ULL;    // FNV-1a 64
   for (unsigned char c : canonical) {
     hash ^= c;
     hash *= 0x100000001b3ULL;

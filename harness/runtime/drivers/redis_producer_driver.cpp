@@ -34,16 +34,18 @@ std::int64_t realtime_us() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
 }
 
-std::int64_t ticks(Clock::time_point t) { return t.time_since_epoch().count(); }
+std::int64_t ticks(Clock::time_point t) {
+  return t.time_since_epoch().count();
+}
 
 }  // namespace
 
 struct RedisProducerDriver::Producer {
   RedisConnection* connection = nullptr;
   Pacer pacer{0, Clock::now()};
-  std::int64_t next_op = 0;    // index in the connection's schedule
+  std::int64_t next_op = 0;  // index in the connection's schedule
   std::size_t next_queue = 0;
-  std::int64_t first_id = 0;   // the batch in flight: ids first_id .. first_id + sent - 1
+  std::int64_t first_id = 0;  // the batch in flight: ids first_id .. first_id + sent - 1
   std::int64_t sent = 0;
   std::int64_t answered = 0;
   std::string buffer;
@@ -59,33 +61,32 @@ struct RedisProducerDriver::Loop {
   std::int64_t pushed_ok = 0;
   std::int64_t pushed_warmup = 0, pushed_load = 0;
   std::int64_t push_errors_warmup = 0, push_errors_load = 0;
-  std::int64_t completed = 0;               // every job done, all phases
+  std::int64_t completed = 0;                             // every job done, all phases
   std::int64_t completed_warmup = 0, completed_load = 0;  // seen during each phase
   std::int64_t unmatched_acks = 0, duplicate_acks = 0;
-  LatencyHistogram latency;                 // jobs of the load phase
+  LatencyHistogram latency;  // jobs of the load phase
   // The completion connection.
   std::int64_t completion_in_flight = 0;
   std::int64_t llen_sum = 0;
-  std::int64_t pushed_at_poll = 0;          // drain: LPUSHes answered before the LLENs went out
+  std::int64_t pushed_at_poll = 0;  // drain: LPUSHes answered before the LLENs went out
   Clock::time_point next_poll;
-  std::string ack_round;                    // BRPOP + RPOPs on the ack queue
-  std::string llen_round;                   // LLEN of every queue
+  std::string ack_round;   // BRPOP + RPOPs on the ack queue
+  std::string llen_round;  // LLEN of every queue
 };
 
 RedisProducerDriver::RedisProducerDriver(RedisQueueDriverSpec spec)
     : spec_(std::move(spec)),
-      job_(spec_.job_template
-               ? *spec_.job_template
-               : JobTemplate::default_text(make_payload(spec_.payload_bytes),
-                                           spec_.completion.kind ==
-                                               RedisCompletion::Kind::ack_queue)),
+      job_(spec_.job_template ? *spec_.job_template
+                              : JobTemplate::default_text(
+                                    make_payload(spec_.payload_bytes),
+                                    spec_.completion.kind == RedisCompletion::Kind::ack_queue)),
       loop_(std::make_unique<Loop>()) {
   if (!spec_.password_env.empty()) {
     const char* value = std::getenv(spec_.password_env.c_str());
     if (!value) {
-      throw RunError(fmt::format("driver.password_env names ${}, which is not set",
-                                 spec_.password_env),
-                     fmt::format("export {}=... before running memgate", spec_.password_env));
+      throw RunError(
+          fmt::format("driver.password_env names ${}, which is not set", spec_.password_env),
+          fmt::format("export {}=... before running memgate", spec_.password_env));
     }
     password_ = value;
   }
@@ -210,8 +211,9 @@ void RedisProducerDriver::run() {
     if (load && l.first_load_id == 0) l.first_load_id = l.next_id;
     std::int64_t n = spec_.pipeline;
     if (load && limit) n = std::min(n, *limit - (l.next_id - l.first_load_id));
-    if (closed) n = std::min(n, max_outstanding - (l.next_id - 1 - l.completed - l.push_errors_warmup -
-                                                   l.push_errors_load));
+    if (closed)
+      n = std::min(n, max_outstanding - (l.next_id - 1 - l.completed - l.push_errors_warmup -
+                                         l.push_errors_load));
     if (n <= 0) return false;
     const auto due = p.pacer.due(p.next_op);
     if (p.pacer.open()) {
@@ -301,9 +303,10 @@ void RedisProducerDriver::run() {
         // BRPOP answers [key, ack] (or nil); RPOP with a count answers [ack, ...] (or nil).
         const bool blocking_pop = l.completion_in_flight == 1;
         if (reply->type == REDIS_REPLY_ERROR) {
-          set_fatal(fmt::format("Redis refused to pop the ack queue {}: {} (memgate needs Redis "
-                                "6.2 or later: RPOP with a count)",
-                                spec_.completion.ack_queue, std::string(reply->str, reply->len)));
+          set_fatal(
+              fmt::format("Redis refused to pop the ack queue {}: {} (memgate needs Redis "
+                          "6.2 or later: RPOP with a count)",
+                          spec_.completion.ack_queue, std::string(reply->str, reply->len)));
           return false;
         }
         for (std::size_t i = blocking_pop ? 1 : 0;
@@ -376,9 +379,10 @@ void RedisProducerDriver::run() {
     }
     if (fds.empty() && !going) break;
     if (drain_until && now >= *drain_until) {
-      set_fatal(fmt::format("replies from Redis did not come within {} s of stopping the load: "
-                            "the server stalls",
-                            std::chrono::duration_cast<std::chrono::seconds>(kReplyTimeout).count()));
+      set_fatal(
+          fmt::format("replies from Redis did not come within {} s of stopping the load: "
+                      "the server stalls",
+                      std::chrono::duration_cast<std::chrono::seconds>(kReplyTimeout).count()));
       break;
     }
     const auto wait_ns = std::max<std::int64_t>(
@@ -432,7 +436,8 @@ DriverReport RedisProducerDriver::stop() {
     if (l.unmatched_acks > 0) {
       r.problems.push_back(fmt::format(
           "{} ack(s) on {} named no job memgate pushed: the SUT must LPUSH the job's id (or the "
-          "job itself, with its \"id\")", l.unmatched_acks, spec_.completion.ack_queue));
+          "job itself, with its \"id\")",
+          l.unmatched_acks, spec_.completion.ack_queue));
     }
   }
   if (auto f = fatal()) r.problems.push_back(*f);

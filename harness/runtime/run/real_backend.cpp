@@ -40,20 +40,20 @@ class RealProcess : public RoleProcess {
     spec.inherit_output = launch.inherit_output;
     spec.pipe_stdin = spec.pipe_stdout = launch.stdin_channel;
     for (const auto& probe : launch.role->ready) {
-      if (const auto* log = std::get_if<ReadyLog>(&probe.how)) spec.watched_texts.push_back(log->text);
+      if (const auto* log = std::get_if<ReadyLog>(&probe.how))
+        spec.watched_texts.push_back(log->text);
     }
     if (cgroup_) spec.cgroup_procs_fd = cgroup_->procs_fd();
     process_ = std::make_unique<SutProcess>(spec);
     if (cgroup_ && process_->running() && !cgroup_->contains(process_->pid())) {
-      warnings_.push_back(fmt::format("{} could not join its memory cgroup: no cgroup peak",
-                                      who(role_)));
+      warnings_.push_back(
+          fmt::format("{} could not join its memory cgroup: no cgroup peak", who(role_)));
       cgroup_.reset();
     }
     // The registry may ask after this object is gone (the backend outlives it): the lambda
     // shares the cgroup rather than pointing at this object.
     const std::function<std::vector<int>()> cgroup_pids =
-        cgroup_ ? std::function<std::vector<int>()>(
-                      [cgroup = cgroup_] { return cgroup->pids(); })
+        cgroup_ ? std::function<std::vector<int>()>([cgroup = cgroup_] { return cgroup->pids(); })
                 : std::function<std::vector<int>()>();
     process_->set_extra_pids(cgroup_pids);
     process_->set_registry(&registry, role_);
@@ -127,16 +127,22 @@ std::int64_t RealBackend::self_cpu_us() {
   return rusage_cpu_us(usage);
 }
 
-RunBackend::Clock::time_point RealBackend::now() { return Clock::now(); }
+RunBackend::Clock::time_point RealBackend::now() {
+  return Clock::now();
+}
 
-void RealBackend::sleep_ms(double ms) { interrupt::sleep_for(ms); }
+void RealBackend::sleep_ms(double ms) {
+  interrupt::sleep_for(ms);
+}
 
 std::optional<std::string> RealBackend::interruption() {
   if (!interrupt::requested()) return std::nullopt;
   return fmt::format("interrupted by SIG{}", sigabbrev_np(interrupt::signal_number()));
 }
 
-bool RealBackend::hurry() { return interrupt::count() >= 2; }
+bool RealBackend::hurry() {
+  return interrupt::count() >= 2;
+}
 
 std::map<std::string, int> RealBackend::pick_ports(const std::set<std::string>& names) {
   std::map<std::string, int> ports;
@@ -165,9 +171,9 @@ void RealBackend::prepare_run_dir(const Scenario& scenario, const std::string& r
     for (const FileTemplate& file : role->files) {
       const fs::path path = fs::path(run_dir) / file.destination;
       if (const std::error_code ec = make_folders(path.parent_path().string())) {
-        throw RunError(fmt::format("cannot create the folder of {}: {}", path.string(),
-                                   ec.message()),
-                       "choose another report folder with --out");
+        throw RunError(
+            fmt::format("cannot create the folder of {}: {}", path.string(), ec.message()),
+            "choose another report folder with --out");
       }
       write_file_atomic(path.string(), file.text);
     }
@@ -182,9 +188,9 @@ void RealBackend::wait_ready(RoleProcess& process, const RoleSpec& role) {
   auto& real = static_cast<RealProcess&>(process);
   const std::string key = role.name == "sut" ? "sut.ready" : "services." + role.name + ".ready";
   for (std::size_t i = 0; i < role.ready.size(); ++i) {
-    wait_until_ready(real.process(), role.ready[i], who(role.name),
-                     role.ready.size() > 1 ? fmt::format("{}.{}.timeout_s", key, i)
-                                           : key + ".timeout_s");
+    wait_until_ready(
+        real.process(), role.ready[i], who(role.name),
+        role.ready.size() > 1 ? fmt::format("{}.{}.timeout_s", key, i) : key + ".timeout_s");
   }
 }
 
@@ -194,9 +200,9 @@ std::unique_ptr<MemoryWatch> RealBackend::watch(
   std::vector<WatchedTree> watched;
   for (const auto& [role, process] : trees) {
     auto& real = static_cast<RealProcess&>(*process);
-    watched.push_back({role, std::make_unique<ProcTreeSource>(real.pid(), spec.memory,
-                                                              real.launch_sequence(), &registry_,
-                                                              role)});
+    watched.push_back(
+        {role, std::make_unique<ProcTreeSource>(real.pid(), spec.memory, real.launch_sequence(),
+                                                &registry_, role)});
   }
   WatchOptions options;
   options.interval_ms = spec.interval_ms;

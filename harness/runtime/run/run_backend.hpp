@@ -43,8 +43,8 @@ class RoleProcess {
   // included (see SutProcess::cpu_us).
   virtual std::int64_t cpu_us() = 0;
   struct Stopped {
-    int killed = 0;               // processes that outlasted the grace and got SIGKILL
-    std::vector<int> survivors;   // processes that could not be stopped at all
+    int killed = 0;              // processes that outlasted the grace and got SIGKILL
+    std::vector<int> survivors;  // processes that could not be stopped at all
   };
   // Stops the whole tree (see stop_process_tree). Idempotent: a second call returns the first's.
   virtual Stopped stop(double grace_s) = 0;
@@ -80,9 +80,9 @@ class RunBackend {
 
   // Time, and memgate's own interruption (SIGINT, SIGTERM, ...).
   virtual Clock::time_point now() = 0;
-  virtual void sleep_ms(double ms) = 0;  // returns early when interrupted
+  virtual void sleep_ms(double ms) = 0;                   // returns early when interrupted
   virtual std::optional<std::string> interruption() = 0;  // "interrupted by SIGINT", or none
-  virtual bool hurry() = 0;  // interrupted twice: stop without grace
+  virtual bool hurry() = 0;                               // interrupted twice: stop without grace
 
   // A free loopback port for every name.
   virtual std::map<std::string, int> pick_ports(const std::set<std::string>& names) = 0;
@@ -95,8 +95,9 @@ class RunBackend {
   virtual void wait_ready(RoleProcess& process, const RoleSpec& role) = 0;
 
   // The watcher of the roles' trees, the SUT's first.
-  virtual std::unique_ptr<MemoryWatch> watch(const std::vector<std::pair<std::string, RoleProcess*>>& trees,
-                                             const WatchSpec& spec, Clock::time_point t0) = 0;
+  virtual std::unique_ptr<MemoryWatch> watch(
+      const std::vector<std::pair<std::string, RoleProcess*>>& trees, const WatchSpec& spec,
+      Clock::time_point t0) = 0;
   // The scenario's driver; throws RunError when it cannot be set up.
   virtual std::unique_ptr<Driver> make_driver(const Scenario& scenario) = 0;
   virtual std::unique_ptr<SideProbe> make_probe(const RedisTarget& target, int interval_ms,

@@ -82,7 +82,7 @@ class Session {
   DriverTraits traits_;
   RunRecord run_;
   Clock::time_point t0_;
-  std::optional<std::string> abort_;  // why the run stopped early
+  std::optional<std::string> abort_;                    // why the run stopped early
   std::vector<std::unique_ptr<RoleProcess>> services_;  // those started, in order
   std::unique_ptr<RoleProcess> sut_;
   std::unique_ptr<MemoryWatch> watch_;
@@ -125,8 +125,8 @@ void Session::record_cpu(const std::string& phase, const CpuMark& start, const C
   if (capacity_ms > 0) {
     const double steal_ms = ms(start.machine.steal_us, end.machine.steal_us);
     // The processes' share: the capacity less what was idle, stolen or the kernel's own.
-    const double busy_ms = capacity_ms - ms(start.machine.idle_us, end.machine.idle_us) -
-                           steal_ms - ms(start.machine.kernel_us, end.machine.kernel_us);
+    const double busy_ms = capacity_ms - ms(start.machine.idle_us, end.machine.idle_us) - steal_ms -
+                           ms(start.machine.kernel_us, end.machine.kernel_us);
     const double others_ms = busy_ms - c.sut_ms - c.services_ms - c.memgate_ms;
     c.others_pct = std::clamp(others_ms / capacity_ms * 100, 0.0, 100.0);
     c.steal_pct = std::clamp(steal_ms / capacity_ms * 100, 0.0, 100.0);
@@ -160,8 +160,8 @@ void Session::begin_phase(const char* phase, double planned_s) {
 // process (a refused connection) before the reaper records its exit, and the exit is the better
 // reason.
 std::optional<std::string> Session::exited_role(const std::string& fatal) {
-  const auto deadline = backend_.now() + std::chrono::microseconds(
-                                             static_cast<long long>(kExitWaitMs * 1000));
+  const auto deadline =
+      backend_.now() + std::chrono::microseconds(static_cast<long long>(kExitWaitMs * 1000));
   do {
     if (const auto exit = sut_->exit_info()) {
       return fmt::format("the SUT {} during the {} phase ({})", exit->describe(), phase_name(),
@@ -230,7 +230,8 @@ bool Session::hold(const char* phase, double seconds, const std::function<bool()
       e.bytes = watch_->last_bytes();
       emit(e);
     }
-    backend_.sleep_ms(std::min(5.0, std::chrono::duration<double, std::milli>(until - now).count()));
+    backend_.sleep_ms(
+        std::min(5.0, std::chrono::duration<double, std::milli>(until - now).count()));
   }
 }
 
@@ -247,8 +248,8 @@ void Session::start_processes() {
     backend_.wait_ready(*services_.back(), service);
     blame_ = "sut";
   }
-  sut_ = backend_.launch({&scenario_.sut, log_path("sut"), settings_.inherit_output,
-                          traits_.stdin_channel});
+  sut_ = backend_.launch(
+      {&scenario_.sut, log_path("sut"), settings_.inherit_output, traits_.stdin_channel});
   for (const auto& process : services_) {
     for (auto& w : process->launch_warnings()) run_.warnings.push_back(std::move(w));
   }
@@ -304,15 +305,19 @@ void Session::run_load_phases() {
   }
   bool load_ok;
   if (p.load_ops) {
-    load_ok = hold("load", p.load_timeout_s, [this] { return driver_->limit_reached_at().has_value(); });
+    load_ok =
+        hold("load", p.load_timeout_s, [this] { return driver_->limit_reached_at().has_value(); });
     if (!load_ok && !abort_) {
       abort_ = driver_->load_ops() >= *p.load_ops
-                   ? fmt::format("the {} operations completed, but the load did not settle (e.g. "
-                                 "the consumers did not drain the queues) within load_timeout_s "
-                                 "({} s)", *p.load_ops, p.load_timeout_s)
-                   : fmt::format("the load did not complete {} {}s within load_timeout_s ({} s): "
-                                 "{} done", *p.load_ops, traits_.op_unit, p.load_timeout_s,
-                                 driver_->load_ops());
+                   ? fmt::format(
+                         "the {} operations completed, but the load did not settle (e.g. "
+                         "the consumers did not drain the queues) within load_timeout_s "
+                         "({} s)",
+                         *p.load_ops, p.load_timeout_s)
+                   : fmt::format(
+                         "the load did not complete {} {}s within load_timeout_s ({} s): "
+                         "{} done",
+                         *p.load_ops, traits_.op_unit, p.load_timeout_s, driver_->load_ops());
     }
   } else {
     load_ok = hold("load", *p.load_s);
@@ -339,12 +344,13 @@ void Session::run_command_phases() {
   const double start_ms = now_ms();
   const CpuMark start = mark();
   run_.phases.push_back({"load", start_ms, start_ms});
-  const bool exited = hold("load", p.load_timeout_s, [this] { return sut_->exit_info().has_value(); });
+  const bool exited =
+      hold("load", p.load_timeout_s, [this] { return sut_->exit_info().has_value(); });
   const double end_ms = now_ms();
   record_cpu("load", start, mark());
   if (!exited && !abort_) {
-    abort_ = fmt::format("the command ran longer than its {} s limit and was stopped",
-                         p.load_timeout_s);
+    abort_ =
+        fmt::format("the command ran longer than its {} s limit and was stopped", p.load_timeout_s);
   }
   const double warmup_end_ms = std::min(start_ms + p.warmup_s * 1000, end_ms);
   run_.phases.back() = {"load", warmup_end_ms, end_ms};
@@ -415,7 +421,8 @@ void Session::collect_load() {
     // load_ops: the throughput is over the time the operations took, not the whole load phase.
     const double done_ms = ms_at(*driver_report_->ops_done_at);
     if (done_ms > load->start_ms) {
-      run_.metrics.throughput_per_s = static_cast<double>(ops) / ((done_ms - load->start_ms) / 1000);
+      run_.metrics.throughput_per_s =
+          static_cast<double>(ops) / ((done_ms - load->start_ms) / 1000);
     }
   }
   if (probe_) run_.metrics.backlog_jobs = backlog_summary(probe_->queue_lengths(), run_.phases);
@@ -436,8 +443,13 @@ void Session::collect_load() {
     if (!abort_ || problem != *abort_) run_.invalidate(problem);
   }
   if (!abort_) {
-    LoadFigures figures{ops, errors, base_.max_errors, driver_report_->target_rate_per_s,
-                        run_.metrics.throughput_per_s, traits_.op_unit, std::nullopt};
+    LoadFigures figures{ops,
+                        errors,
+                        base_.max_errors,
+                        driver_report_->target_rate_per_s,
+                        run_.metrics.throughput_per_s,
+                        traits_.op_unit,
+                        std::nullopt};
     if (run_.metrics.backlog_jobs) figures.backlog_jobs = run_.metrics.backlog_jobs->final;
     for (auto& problem : validity_problems(figures)) run_.invalidate(std::move(problem));
   }
@@ -454,8 +466,8 @@ void Session::collect() {
     run_.late_ticks = watched_.late_ticks;
     run_.processes = watched_.processes;
     if (sut.lost_at_ms && *sut.lost_at_ms < teardown_ms_ && traits_.has_operations && !sut_died_) {
-      run_.invalidate(fmt::format("the watcher lost the SUT's process tree at {:.0f} ms",
-                                  *sut.lost_at_ms));
+      run_.invalidate(
+          fmt::format("the watcher lost the SUT's process tree at {:.0f} ms", *sut.lost_at_ms));
     }
     bool hwm_complete = sut.hwm_complete;
     for (std::size_t i = 1; i < watched_.roles.size(); ++i) {
@@ -466,8 +478,8 @@ void Session::collect() {
       memory.samples = w.samples;
       memory.peak = {w.max_sample_bytes, w.hwm_peak_bytes, w.exit_peak_bytes, std::nullopt,
                      w.hwm_complete};
-      memory.metrics = compute_run_metrics(w.samples, run_.phases, w.peak_bytes, std::nullopt, 0,
-                                           std::nullopt);
+      memory.metrics =
+          compute_run_metrics(w.samples, run_.phases, w.peak_bytes, std::nullopt, 0, std::nullopt);
       memory.max_processes = w.max_processes;
       if (services_died_[i - 1]) memory.exit = services_died_[i - 1]->describe();
       memory.peak.cgroup_peak_bytes = services_[i - 1]->cgroup_peak_bytes();
@@ -476,15 +488,17 @@ void Session::collect() {
     }
     if (!hwm_complete) run_.warnings.push_back(kHwmIncompleteWarning);
     if (watched_.late_ticks > 0) {
-      run_.warnings.push_back(fmt::format("{} sampling ticks were late and skipped (the machine "
-                                          "is overloaded or the interval too short)",
-                                          watched_.late_ticks));
+      run_.warnings.push_back(
+          fmt::format("{} sampling ticks were late and skipped (the machine "
+                      "is overloaded or the interval too short)",
+                      watched_.late_ticks));
     }
   }
   if (sut_died_) {
     run_.sut_exit = sut_died_->describe();
     // Whatever the phases saw, a SUT that was gone before memgate stopped it is a failed run.
-    if (!abort_) abort_ = fmt::format("the SUT {} before memgate stopped it", sut_died_->describe());
+    if (!abort_)
+      abort_ = fmt::format("the SUT {} before memgate stopped it", sut_died_->describe());
   } else if (!traits_.has_operations && sut_ && sut_->exit_info()) {
     run_.sut_exit = sut_->exit_info()->describe();
   }
@@ -492,19 +506,22 @@ void Session::collect() {
   if (traits_.has_operations) {
     collect_load();
   } else {
-    run_.metrics = compute_run_metrics(run_.samples, run_.phases, run_.metrics.peak_bytes.value_or(0),
-                                       std::nullopt, 0, std::nullopt);
+    run_.metrics =
+        compute_run_metrics(run_.samples, run_.phases, run_.metrics.peak_bytes.value_or(0),
+                            std::nullopt, 0, std::nullopt);
     if (!run_.cpu.empty()) {
       run_.metrics.contention_pct = run_.cpu.back().others_pct + run_.cpu.back().steal_pct;
     }
     if (command_outlived_ > 0) {
-      run_.warnings.push_back(fmt::format(
-          "{} process(es) of the tree outlived the command; memgate stopped them",
-          command_outlived_));
+      run_.warnings.push_back(
+          fmt::format("{} process(es) of the tree outlived the command; memgate stopped them",
+                      command_outlived_));
     }
     if (run_.samples.size() < kFewSamples) {
-      run_.warnings.push_back(fmt::format("only {} samples: use a shorter interval for a short "
-                                          "command", run_.samples.size()));
+      run_.warnings.push_back(
+          fmt::format("only {} samples: use a shorter interval for a short "
+                      "command",
+                      run_.samples.size()));
     }
   }
   if (probe_) {
@@ -531,8 +548,8 @@ RunRecord Session::run() {
   run_.interval_ms = base_.watch.interval_ms;
   run_.memory_kind = base_.watch.memory == MemoryKind::pss ? "pss" : "rss";
   try {
-    scenario_ = instantiate(base_, {backend_.pick_ports(scenario_port_names(base_)),
-                                    settings_.run_dir});
+    scenario_ =
+        instantiate(base_, {backend_.pick_ports(scenario_port_names(base_)), settings_.run_dir});
     traits_ = driver_traits(scenario_.driver);
     if (!settings_.run_dir.empty()) backend_.prepare_run_dir(scenario_, settings_.run_dir);
     // Before any process: a driver that cannot be set up costs no run.

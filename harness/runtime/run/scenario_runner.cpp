@@ -71,7 +71,8 @@ Report run_scenario(const Scenario& scenario, const RunSettings& settings) {
   report.summary = summarize(report.runs);
   if (!settings.measure_speed) return report;
   const double speed_after_ms = reference_workload_ms();
-  report.environment[kSpeedKey] = std::round(std::min(speed_before_ms, speed_after_ms) * 1000) / 1000;
+  report.environment[kSpeedKey] =
+      std::round(std::min(speed_before_ms, speed_after_ms) * 1000) / 1000;
   report.environment[kSpeedRangeKey] = {std::round(speed_before_ms * 1000) / 1000,
                                         std::round(speed_after_ms * 1000) / 1000};
   return report;

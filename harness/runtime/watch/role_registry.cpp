@@ -33,8 +33,8 @@ std::string RoleRegistry::role_of_orphan(int pid) {
     for (const Role& role : roles_) {
       if (stat && (stat->pgrp == role.root_pid || stat->session == role.root_pid)) return role.name;
     }
-    const bool has_sut = std::any_of(roles_.begin(), roles_.end(),
-                                     [](const Role& r) { return r.name == "sut"; });
+    const bool has_sut =
+        std::any_of(roles_.begin(), roles_.end(), [](const Role& r) { return r.name == "sut"; });
     return has_sut ? "sut" : roles_.front().name;  // services started before the SUT
   };
   return seen_[pid] = decide();

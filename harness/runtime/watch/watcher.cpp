@@ -1,8 +1,8 @@
 #include "runtime/watch/watcher.hpp"
 
-#include <algorithm>
-
 #include <time.h>
+
+#include <algorithm>
 
 #include "runtime/process/interrupt.hpp"
 
@@ -25,11 +25,13 @@ Watcher::Watcher(std::vector<WatchedTree> trees, WatchOptions options, Clock::ti
 }
 
 Watcher::Watcher(std::unique_ptr<TreeSource> source, WatchOptions options, Clock::time_point t0)
-    : Watcher([&] {
-        std::vector<WatchedTree> trees;
-        trees.push_back({"sut", std::move(source)});
-        return trees;
-      }(), options, t0) {}
+    : Watcher(
+          [&] {
+            std::vector<WatchedTree> trees;
+            trees.push_back({"sut", std::move(source)});
+            return trees;
+          }(),
+          options, t0) {}
 
 Watcher::~Watcher() {
   if (thread_.joinable()) stop();
@@ -181,7 +183,8 @@ std::size_t Watcher::sample_count() const {
 
 bool Watcher::wait_for_samples(std::size_t n, double timeout_ms) const {
   std::unique_lock lock(mutex_);
-  return changed_.wait_for(lock, std::chrono::microseconds(static_cast<long long>(timeout_ms * 1000)),
+  return changed_.wait_for(lock,
+                           std::chrono::microseconds(static_cast<long long>(timeout_ms * 1000)),
                            [&] { return result_.roles.front().samples.size() >= n; });
 }
 
