@@ -175,8 +175,8 @@ void check_detect(int n) {
 }
 
 void ab_detect(int n, bool null_case) {
-  fmt::print(null_case ? "4. ab-null: memgate ab with identical sides, with the hog\n"
-                       : "3. ab-detect: memgate ab, B 30% costlier per text than A\n");
+  fmt::print("{}", null_case ? "4. ab-null: memgate ab with identical sides, with the hog\n"
+                             : "3. ab-detect: memgate ab, B 30% costlier per text than A\n");
   for (const bool busy : null_case ? std::vector<bool>{true} : std::vector<bool>{false, true}) {
     int exits_1 = 0, caught = 0;
     double seconds = 0;

@@ -81,7 +81,7 @@ WatcherCpu watcher_cpu(int pid, int interval_ms, bool busy) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   stop = true;
   for (auto& t : spinners) t.join();
-  return {r.samples.size(), 100 * r.thread_cpu_ms / wall_ms};
+  return {r.front().samples.size(), 100 * r.thread_cpu_ms / wall_ms};
 }
 
 // The floor: a thread that wakes every interval_ms and does nothing, over 3 s.
