@@ -26,6 +26,7 @@ constexpr const char* kBlockingPopTimeout = "0.01";  // s: bounds how long stopp
 // to this many more (Redis 6.2+: RPOP key count), so an idle queue costs 2 commands a round.
 constexpr int kAckBatch = 256;
 constexpr auto kDrainPoll = std::chrono::milliseconds(1);
+constexpr auto kSendAhead = std::chrono::milliseconds(1);  // open model: how early a job may go
 constexpr auto kReplyTimeout = std::chrono::seconds(5);  // for replies in flight at stop
 
 std::int64_t realtime_us() {
@@ -221,9 +222,10 @@ void RedisProducerDriver::run() {
         wake = std::min(wake, due);
         return false;
       }
-      // Only the jobs that are due go: a batch never leaves ahead of its schedule.
+      // The jobs due now and those due within kSendAhead go together: a batch leaves at most
+      // that early (one write per batch, not per job, at tens of thousands of jobs a second).
       std::int64_t ready = 1;
-      while (ready < n && p.pacer.due(p.next_op + ready) <= now) ++ready;
+      while (ready < n && p.pacer.due(p.next_op + ready) <= now + kSendAhead) ++ready;
       n = ready;
     }
     p.buffer.clear();
@@ -238,7 +240,8 @@ void RedisProducerDriver::run() {
                          : std::string_view());
       append_lpush(p.buffer, lpush_prefixes_[p.next_queue], body);
       p.next_queue = (p.next_queue + 1) % spec_.queue_names.size();
-      l.enqueued.push_back(p.pacer.open() ? p.pacer.due(p.next_op + k) : now);
+      // Latency counts from when the job was due, or was sent if that was earlier.
+      l.enqueued.push_back(p.pacer.open() ? std::min(p.pacer.due(p.next_op + k), now) : now);
       l.state.push_back(0);
     }
     p.next_op += n;

@@ -11,7 +11,8 @@
 //   left the queue (completed = jobs pushed before the LLEN - their lengths). No latency.
 // Closed model (rate 0): at most producers x pipeline jobs are pushed and not yet done (a new job
 // goes out when one completes). Open model: the producers keep the target rate whatever the
-// worker does; a worker that falls behind makes the run invalid (see validity.hpp).
+// worker does (a batch takes the jobs due within the next millisecond: it leaves at most that
+// early); a worker that falls behind makes the run invalid (see validity.hpp).
 // An operation is one completed job. With load_ops N the load phase pushes exactly N jobs and
 // ends when all N are done; with load_s it counts the completions seen during the load phase.
 // One event-loop thread drives every connection (ppoll), so per-job state needs no lock.
