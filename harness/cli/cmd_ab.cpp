@@ -1,7 +1,7 @@
-// memgate ab SCENARIO --a-set/--b-set/--a-env/--b-env ... [--pairs N] [--out DIR]: runs A and B
-// alternately (ABBA...) on this machine and judges B against A from the paired runs (see
-// core/gate/paired.hpp), with no stored baseline: "is my branch worse than main?". Exit codes and
-// reports as `check`: B's runs are the report's, A's the band and the grey line of each plot.
+// memgate ab SCENARIO [--set] --a-set/--b-set/--a-env/--b-env ... [--pairs N] [--out DIR]:
+// runs A and B alternately (ABBA...) on this machine and judges B against A from the paired runs
+// (see core/gate/paired.hpp), with no stored baseline: "is my branch worse than main?". Exit codes
+// and reports as `check`: B's runs are the report's, A's the band and the grey line of each plot.
 
 #include <fmt/format.h>
 
@@ -29,6 +29,7 @@ namespace {
 
 struct AbOptions {
   std::string file;
+  std::vector<std::string> sets;  // both sides' overrides, applied before each side's own
   std::vector<std::string> a_sets, b_sets, a_env, b_env;
   int pairs = 5;
   std::string out;
@@ -59,6 +60,7 @@ Scenario load_side(const AbOptions& o, const std::vector<std::string>& sets,
                    const std::vector<std::string>& env, const char* env_option) {
   LoadOptions load;
   load.context = {executable_dir(), o.allow_remote};
+  for (const auto& set : o.sets) load.overrides.push_back(parse_override(set));
   for (const auto& set : sets) load.overrides.push_back(parse_override(set));
   for (const auto& e : env) load.overrides.push_back(env_override(e, env_option));
   Scenario s = load_scenario_file(o.file, load);
@@ -108,6 +110,7 @@ ExitCode run_ab(const AbOptions& o) {
     for (const auto& run : report_a.runs) a_metrics.push_back(metrics_to_json(run.metrics));
     v["ab"] = {{"pairs", report_b.runs.size()},
                {"order", "ABBA"},
+               {"overrides", o.sets},
                {"a_overrides", o.a_sets},
                {"b_overrides", o.b_sets},
                {"a_env", o.a_env},
@@ -146,6 +149,7 @@ void add_ab_command(CLI::App& app, Selected& selected) {
   CLI::App* cmd = app.add_subcommand(
       "ab", "Run A and B alternately (ABBA...) and judge B against A from the pairs, no baseline");
   cmd->add_option("scenario", o->file, "Scenario file (JSON)")->required();
+  cmd->add_option("--set", o->sets, "An override of a scenario key for both A and B");
   cmd->add_option("--a-set", o->a_sets, "A's override of a scenario key (as --set of run)");
   cmd->add_option("--b-set", o->b_sets, "B's override of a scenario key");
   cmd->add_option("--a-env", o->a_env, "A's SUT environment variable: NAME=VALUE");

@@ -42,8 +42,15 @@ constexpr const char* kCostlier = "--cpu-us-per-text 43";
 struct Outcome {
   int exit_code = -1;
   double seconds = 0;
-  nlohmann::json json;  // --json output, when asked for
+  nlohmann::json json;      // --json output, when asked for
+  std::string output_tail;  // the last line memgate printed, to say why a run had no verdict
 };
+
+// ", N without a verdict" when memgate failed N times: such runs are neither alarms nor
+// detections, and a figure that hides them would look better than it is.
+std::string no_verdicts(int failed) {
+  return failed == 0 ? "" : fmt::format(", {} WITHOUT A VERDICT (exit not 0 or 1)", failed);
+}
 
 Outcome memgate(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
   const std::string log =
@@ -62,6 +69,11 @@ Outcome memgate(std::vector<std::string> args, const std::map<std::string, std::
   o.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   o.exit_code = exit && exit->exited_normally() ? exit->exit_code() : -1;
   const std::string out = read_text_file(log);
+  const auto last = out.find_last_not_of('\n');
+  if (last != std::string::npos) {
+    const auto begin = out.rfind('\n', last);
+    o.output_tail = out.substr(begin == std::string::npos ? 0 : begin + 1, last - begin);
+  }
   if (const auto brace = out.find("\n{"); brace != std::string::npos) {
     o.json = nlohmann::json::parse(out.substr(brace + 1), nullptr, false);
   } else if (!out.empty() && out[0] == '{') {
@@ -157,7 +169,7 @@ void check_detect(int n) {
     return;
   }
   for (const bool busy : {false, true}) {
-    int caught = 0;
+    int caught = 0, failed = 0;
     for (int i = 1; i <= n; ++i) {
       std::unique_ptr<Hog> hog = busy ? std::make_unique<Hog>() : nullptr;
       const Outcome o =
@@ -168,9 +180,10 @@ void check_detect(int n) {
       const bool hit = o.exit_code == 1 && !s.empty() &&
                        metrics_with(s[0]["verdict"], "regressed").count("cpu_us_per_op") > 0;
       caught += hit ? 1 : 0;
+      failed += o.exit_code != 0 && o.exit_code != 1 ? 1 : 0;
     }
-    fmt::print("   {}: caught {} of {}; target >= {}\n", busy ? "with the hog" : "quiet", caught, n,
-               (n * 9 + 9) / 10);
+    fmt::print("   {}: caught {} of {}; target >= {}{}\n", busy ? "with the hog" : "quiet", caught,
+               n, (n * 9 + 9) / 10, no_verdicts(failed));
   }
 }
 
@@ -178,7 +191,7 @@ void ab_detect(int n, bool null_case) {
   fmt::print("{}", null_case ? "4. ab-null: memgate ab with identical sides, with the hog\n"
                              : "3. ab-detect: memgate ab, B 30% costlier per text than A\n");
   for (const bool busy : null_case ? std::vector<bool>{true} : std::vector<bool>{false, true}) {
-    int exits_1 = 0, caught = 0;
+    int exits_1 = 0, caught = 0, failed = 0;
     double seconds = 0;
     for (int i = 1; i <= n; ++i) {
       std::unique_ptr<Hog> hog = busy ? std::make_unique<Hog>() : nullptr;
@@ -189,15 +202,21 @@ void ab_detect(int n, bool null_case) {
                    std::string("MG_TEXT_SERVICE_EXTRA=") + (null_case ? kCheaper : kCostlier)});
       seconds += o.seconds;
       exits_1 += o.exit_code == 1 ? 1 : 0;
+      if (o.exit_code != 0 && o.exit_code != 1) {
+        ++failed;
+        fmt::print("   run {}: exit {}, no verdict: {}\n", i, o.exit_code, o.output_tail);
+      }
       caught +=
           o.exit_code == 1 && metrics_with(o.json.value("verdict", nlohmann::json()), "regressed")
                                       .count("cpu_us_per_op") > 0;
     }
     if (null_case) {
-      fmt::print("   false alarms: {} of {}; target 0 ({:.0f} s each)\n", exits_1, n, seconds / n);
+      fmt::print("   false alarms: {} of {}; target 0 ({:.0f} s each){}\n", exits_1, n, seconds / n,
+                 no_verdicts(failed));
     } else {
-      fmt::print("   {}: caught {} of {}; target >= {} ({:.0f} s each)\n",
-                 busy ? "with the hog" : "quiet", caught, n, (n * 9 + 9) / 10, seconds / n);
+      fmt::print("   {}: caught {} of {}; target >= {} ({:.0f} s each){}\n",
+                 busy ? "with the hog" : "quiet", caught, n, (n * 9 + 9) / 10, seconds / n,
+                 no_verdicts(failed));
     }
   }
 }

@@ -144,13 +144,19 @@ TEST_CASE("timing: under contention latency is unjudged and the exit code follow
 
 TEST_CASE("timing: memgate ab with identical sides passes") {
   TempDir dir;
-  const std::string file = dir.write("timing.json", text_scenario(100).dump());
-  const auto r = run_memgate({"ab", file, "--out", dir.file("ab"), "--quiet"}, 170);
+  // The file's program does not exist: only --set, applied to both sides, makes them runnable.
+  json scenario = text_scenario(100);
+  scenario["sut"]["command"][0] = "{bindir}/no-such-program";
+  const std::string file = dir.write("timing.json", scenario.dump());
+  const auto r = run_memgate({"ab", file, "--out", dir.file("ab"), "--quiet", "--set",
+                              "sut.command.0=\"{bindir}/memgate-text-service\""},
+                             170);
   INFO(r.output);
   CHECK(r.exit_code == 0);
   const json report = report_of(dir, "ab");
   CHECK(report["runs"].size() == 5);
   CHECK(report["verdict"]["ab"]["a_runs"].size() == 5);
+  CHECK(report["verdict"]["ab"]["overrides"].size() == 1);
   CHECK(report["verdict"]["status"] == "pass");
 }
 
