@@ -294,8 +294,9 @@ inline DriverReport FakeDriver::stop() {
   stopped_at_ = backend_.now();
   r.ops_done_at = limit_reached_at();
   r.target_rate_per_s = script_.target_rate_per_s;
-  for (std::int64_t i = 0; i < std::min<std::int64_t>(r.ops, 1000); ++i)
+  for (std::int64_t i = 0; i < std::min<std::int64_t>(r.ops, 1000); ++i) {
     r.latency.record(1'000'000);
+  }
   return r;
 }
 

@@ -111,8 +111,9 @@ TEST_CASE("session: the phases follow each other at their planned times") {
   const auto& p = o.run.phases;
   // The services and the SUT were ready 100 ms each (the script) after their launch.
   CHECK(p[0].start_ms == Approx(300).margin(1));
-  for (std::size_t i = 1; i < p.size(); ++i)
+  for (std::size_t i = 1; i < p.size(); ++i) {
     CHECK(p[i].start_ms == Approx(p[i - 1].end_ms).margin(1));
+  }
   CHECK(p[0].end_ms - p[0].start_ms == Approx(1000).margin(6));
   CHECK(p[1].end_ms - p[1].start_ms == Approx(1000).margin(6));
   CHECK(p[2].end_ms - p[2].start_ms == Approx(2000).margin(6));

@@ -22,9 +22,10 @@ class TextBatchKind : public DriverKind {
     d.transport = r.opt_enum("transport", {"http", "stdin"}).value_or(d.transport);
     const auto url = r.opt_string("url");
     if (d.transport == "http") {
-      if (!url)
+      if (!url) {
         r.fail("url", "required key 'url' is missing (http transport)",
                R"(for example "http://127.0.0.1:{port}/embed")");
+      }
       const auto parsed = parse_http_url(*url);
       if (!parsed) {
         r.fail("url", fmt::format("expected an http://HOST:PORT/PATH URL, got '{}'", *url),

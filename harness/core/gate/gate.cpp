@@ -86,6 +86,17 @@ std::string show(const MetricInfo& info, double value) {
   return format_metric(info.name, value);
 }
 
+// A check with nothing to compare: no current value, or none in the baseline.
+Check unmeasured(const std::string& metric, CheckStatus status, std::optional<double> current,
+                 std::string reason) {
+  Check c;
+  c.metric = metric;
+  c.status = status;
+  c.current = current;
+  c.reason = std::move(reason);
+  return c;
+}
+
 Check compare(const MetricInfo& info, const GateRule& rule, const MetricSeries& base,
               const std::vector<double>& current, double k, bool same_machine) {
   const bool lower = info.direction == Direction::lower_is_better;
@@ -288,27 +299,11 @@ Verdict evaluate_gate(const GateInputs& in) {
       const auto& current = values_of(rule.metric);
       const auto series = base->metrics.find(rule.metric);
       if (current.empty()) {
-        v.checks.push_back({rule.metric,
-                            CheckStatus::no_data,
-                            false,
-                            {},
-                            {},
-                            {},
-                            {},
-                            {},
-                            {},
-                            "no valid run measured it"});
+        v.checks.push_back(unmeasured(rule.metric, CheckStatus::no_data, std::nullopt,
+                                      "no valid run measured it"));
       } else if (series == base->metrics.end()) {
-        v.checks.push_back({rule.metric,
-                            CheckStatus::no_baseline,
-                            false,
-                            {},
-                            *stats::median(current),
-                            {},
-                            {},
-                            {},
-                            {},
-                            "the baseline has no value for it: refresh the baseline"});
+        v.checks.push_back(unmeasured(rule.metric, CheckStatus::no_baseline, stats::median(current),
+                                      "the baseline has no value for it: refresh the baseline"));
       } else {
         v.checks.push_back(
             compare(info, rule, series->second, current, spec.noise_mad_k, v.same_machine));

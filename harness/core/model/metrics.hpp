@@ -15,8 +15,8 @@ enum class Direction { lower_is_better, higher_is_better };
 struct MetricInfo {
   std::string name;     // JSON name, e.g. "peak_bytes"
   Direction direction;  // memory and latency: lower is better; throughput: higher
-  std::string
-      tolerance_key;  // relative tolerance key of a gate rule: max_increase_pct | max_decrease_pct
+  // The relative tolerance key of a gate rule: max_increase_pct | max_decrease_pct.
+  std::string tolerance_key;
   std::string floor_key;  // absolute floor key, in the metric's unit, e.g. min_increase_bytes
   bool is_bytes;          // formatted as bytes in reports
 };

@@ -96,8 +96,9 @@ void add_service_rules(GateSpec& gate, const GateContext& c) {
   std::vector<GateRule> added;
   for (const auto& service : c.gated_services) {
     for (const GateRule& rule : gate.rules) {
-      if (split_service_metric(rule.metric) || !is_memory_metric(*find_metric(rule.metric)))
+      if (split_service_metric(rule.metric) || !is_memory_metric(*find_metric(rule.metric))) {
         continue;
+      }
       const std::string name = service_metric_name(service, rule.metric);
       const bool named = std::any_of(gate.rules.begin(), gate.rules.end(),
                                      [&](const GateRule& r) { return r.metric == name; });

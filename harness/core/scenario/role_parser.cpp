@@ -111,9 +111,10 @@ RoleSpec parse_role(ObjectReader r, const std::string& name, const TemplateConte
   RoleSpec role;
   role.name = name;
   auto command = r.opt_string_array("command", 1, 4096);
-  if (!command)
+  if (!command) {
     r.fail("command", "required key 'command' is missing (an argv array)",
            R"(for example ["redis-server", "--port", "{port}"])");
+  }
   if ((*command)[0].empty()) {
     throw InputError(r.file(), json_pointer_child(r.child_path("command"), "0"),
                      "the program name is empty");

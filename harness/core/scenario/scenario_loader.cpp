@@ -151,8 +151,9 @@ void check_port_names(const Scenario& s, const std::set<std::string>& names) {
 // (the run folder's marker, the processes' logs).
 void check_destinations(const Scenario& s) {
   std::map<std::string, std::string> taken;  // destination -> the role that writes it
-  for (const RoleSpec* role : s.roles())
+  for (const RoleSpec* role : s.roles()) {
     taken[role->name + ".log"] = "memgate (" + role->name + "'s log)";
+  }
   taken[kRunDirMarker] = "memgate (the run folder's marker)";
   for (const RoleSpec* role : s.roles()) {
     const std::string base = role->name == "sut" ? "/sut" : "/services/" + role->name;

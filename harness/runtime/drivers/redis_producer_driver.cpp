@@ -27,7 +27,7 @@ constexpr const char* kBlockingPopTimeout = "0.01";  // s: bounds how long stopp
 constexpr int kAckBatch = 256;
 constexpr auto kDrainPoll = std::chrono::milliseconds(1);
 constexpr auto kSendAhead = std::chrono::milliseconds(1);  // open model: how early a job may go
-constexpr auto kReplyTimeout = std::chrono::seconds(5);  // for replies in flight at stop
+constexpr auto kReplyTimeout = std::chrono::seconds(5);    // for replies in flight at stop
 
 std::int64_t realtime_us() {
   timespec ts{};
@@ -73,6 +73,11 @@ struct RedisProducerDriver::Loop {
   Clock::time_point next_poll;
   std::string ack_round;   // BRPOP + RPOPs on the ack queue
   std::string llen_round;  // LLEN of every queue
+
+  // Jobs pushed and neither done nor failed: what the closed model bounds.
+  std::int64_t outstanding() const {
+    return next_id - 1 - completed - push_errors_warmup - push_errors_load;
+  }
 };
 
 RedisProducerDriver::RedisProducerDriver(RedisQueueDriverSpec spec)
@@ -212,9 +217,7 @@ void RedisProducerDriver::run() {
     if (load && l.first_load_id == 0) l.first_load_id = l.next_id;
     std::int64_t n = spec_.pipeline;
     if (load && limit) n = std::min(n, *limit - (l.next_id - l.first_load_id));
-    if (closed)
-      n = std::min(n, max_outstanding - (l.next_id - 1 - l.completed - l.push_errors_warmup -
-                                         l.push_errors_load));
+    if (closed) n = std::min(n, max_outstanding - l.outstanding());
     if (n <= 0) return false;
     const auto due = p.pacer.due(p.next_op);
     if (p.pacer.open()) {

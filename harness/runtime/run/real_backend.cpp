@@ -40,8 +40,9 @@ class RealProcess : public RoleProcess {
     spec.inherit_output = launch.inherit_output;
     spec.pipe_stdin = spec.pipe_stdout = launch.stdin_channel;
     for (const auto& probe : launch.role->ready) {
-      if (const auto* log = std::get_if<ReadyLog>(&probe.how))
+      if (const auto* log = std::get_if<ReadyLog>(&probe.how)) {
         spec.watched_texts.push_back(log->text);
+      }
     }
     if (cgroup_) spec.cgroup_procs_fd = cgroup_->procs_fd();
     process_ = std::make_unique<SutProcess>(spec);

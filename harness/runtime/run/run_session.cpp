@@ -497,8 +497,9 @@ void Session::collect() {
   if (sut_died_) {
     run_.sut_exit = sut_died_->describe();
     // Whatever the phases saw, a SUT that was gone before memgate stopped it is a failed run.
-    if (!abort_)
+    if (!abort_) {
       abort_ = fmt::format("the SUT {} before memgate stopped it", sut_died_->describe());
+    }
   } else if (!traits_.has_operations && sut_ && sut_->exit_info()) {
     run_.sut_exit = sut_->exit_info()->describe();
   }
