@@ -19,7 +19,7 @@
 #include "core/model/text_file.hpp"
 #include "core/report/json_report.hpp"
 #include "core/scenario/scenario_loader.hpp"
-#include "runtime/drivers/text_corpus.hpp"
+#include "runtime/drivers/driver_factory.hpp"
 #include "runtime/process/interrupt.hpp"
 #include "runtime/run/scenario_runner.hpp"
 
@@ -64,7 +64,7 @@ Scenario load_side(const AbOptions& o, const std::vector<std::string>& sets,
   for (const auto& set : sets) load.overrides.push_back(parse_override(set));
   for (const auto& e : env) load.overrides.push_back(env_override(e, env_option));
   Scenario s = load_scenario_file(o.file, load);
-  check_texts(s);
+  check_run_inputs(s);
   return s;
 }
 

@@ -10,7 +10,7 @@
 #include "cli/report_output.hpp"
 #include "core/model/errors.hpp"
 #include "core/scenario/scenario_loader.hpp"
-#include "runtime/drivers/text_corpus.hpp"
+#include "runtime/drivers/driver_factory.hpp"
 #include "runtime/process/interrupt.hpp"
 #include "runtime/run/scenario_runner.hpp"
 
@@ -61,7 +61,7 @@ std::vector<Scenario> load_scenarios(const std::vector<std::string>& files,
   std::vector<Scenario> scenarios;
   for (const auto& file : files) {
     scenarios.push_back(load_scenario_file(file, load));
-    check_texts(scenarios.back());  // a bad texts file is exit 2 before anything runs
+    check_run_inputs(scenarios.back());  // a bad texts file is exit 2 before anything runs
   }
   return scenarios;
 }

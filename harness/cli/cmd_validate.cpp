@@ -8,7 +8,7 @@
 #include "core/drivers/driver_kind.hpp"
 #include "core/model/errors.hpp"
 #include "core/scenario/scenario_loader.hpp"
-#include "runtime/drivers/text_corpus.hpp"
+#include "runtime/drivers/driver_factory.hpp"
 
 namespace memgate::cli {
 
@@ -41,10 +41,11 @@ ExitCode run_validate(const ValidateOptions& options) {
   for (const auto& file : options.files) {
     try {
       const Scenario s = load_scenario_file(file, load);
-      check_texts(s);
+      const auto notes = check_run_inputs(s, false);
       fmt::print("ok     {}: '{}', {} driver{}, {}, repeat {}, {} gate rule(s)\n", file, s.name,
                  driver_type(s.driver), describe_services(s), describe_load(s), s.repeat,
                  s.gate.rules.size() + s.gate.budgets.size());
+      for (const auto& note : notes) fmt::print("  note: {}\n", note);
     } catch (const Error& e) {
       ++bad;
       print_error(e);

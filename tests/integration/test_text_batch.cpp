@@ -138,7 +138,7 @@ TEST_CASE("text-batch: unreachable URL, non-loopback URL, bad text files") {
   CHECK_THAT(r.output, Catch::Contains(dir.file("missing.txt") + ": cannot read"));
 }
 
-TEST_CASE("text-batch: statuses other than 2xx are failed batches, counted by status") {
+TEST_CASE("text-batch: statuses other than 2xx are failed batches, counted as mismatches") {
   TempDir dir;
   json s = service_scenario("failing", "http");
   s["sut"]["command"].push_back("--fail-every");
@@ -149,13 +149,18 @@ TEST_CASE("text-batch: statuses other than 2xx are failed batches, counted by st
   INFO(o.cli.output);
   CHECK(o.cli.exit_code == 0);  // within the scenario's error budget
   const json& run0 = o.report["runs"][0];
-  CHECK(run0["driver"]["load_outcomes"]["500"].get<int>() >= 4);
-  CHECK(run0["metrics"]["errors"].get<int>() == 64 * run0["driver"]["load_outcomes"]["500"].get<int>());
+  const int mismatches = run0["driver"]["load_outcomes"]["mismatch"].get<int>();
+  CHECK(mismatches >= 4);
+  CHECK(run0["metrics"]["errors"].get<int>() == 64 * mismatches);
   CHECK(run0["metrics"]["ops"].get<int>() + run0["metrics"]["errors"].get<int>() == 64 * 20);
+  CHECK(run0["driver"]["first_mismatch"]["status"] == 500);
+  CHECK(run0["driver"]["first_mismatch"]["problem"] == "status 500 is not 2xx");
+  CHECK(run0["driver"]["first_mismatch"]["body_start"] == R"({"error":"failing on purpose"})");
   s["max_errors"] = 0;
   o = run(dir, s);
   CHECK(o.cli.exit_code == 3);
-  CHECK_THAT(o.cli.output, Catch::Contains("text(s) failed, more than the scenario allows"));
+  CHECK_THAT(o.cli.output, Catch::Contains("text(s) failed, more than the scenario allows") &&
+                               Catch::Contains("the first: mismatch: status 500 is not 2xx"));
 }
 
 TEST_CASE("text-batch over stdin: a SUT that closes its stdout or stalls is an error, not a hang") {

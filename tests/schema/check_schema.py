@@ -72,7 +72,18 @@ EXPECTED_PATHS = {
     # what the driver cannot measure
     "invalid/drain-gate-latency.json": "/gate/budgets/latency_p99_ms",
     "invalid/open-model-throughput-rule.json": "/gate/throughput_per_s",
+    # HTTP requests and answers
+    "invalid/request-unknown-key.json": "/driver/request/verb",
+    "invalid/request-header-host.json": "/driver/request/headers/Host",
+    "invalid/response-status-not-number.json": "/driver/response/status/0",
+    "invalid/response-pointer-no-slash.json": "/driver/response/count_pointer",
+    "invalid/stdin-with-request.json": "/driver/request",
     # only memgate can tell
+    "memgate-only/body-without-texts.json": "/driver/request/body",
+    "memgate-only/body-two-placeholders.json": "/driver/request/body",
+    "memgate-only/body-one-text-batch.json": "/driver/request/body",
+    "memgate-only/env-outside-headers.json": "/sut/env/TOKEN",
+    "memgate-only/header-twice.json": "/driver/request/headers/x-key",
     "memgate-only/gate-service-not-gated.json": "/gate/services.redis.peak_bytes",
     "memgate-only/redis-unknown-service.json": "/driver/redis",
     "memgate-only/redis-service-without-port.json": "/driver/redis",

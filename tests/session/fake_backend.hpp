@@ -175,7 +175,7 @@ class FakeBackend : public RunBackend {
     processes_.push_back(process.get());
     return process;
   }
-  void wait_ready(RoleProcess& process, const RoleSpec& role) override {
+  std::vector<std::string> wait_ready(RoleProcess& process, const RoleSpec& role) override {
     const ProcessScript s =
         script_.processes.count(role.name) ? script_.processes[role.name] : ProcessScript{};
     if (s.never_ready) {
@@ -184,6 +184,7 @@ class FakeBackend : public RunBackend {
     }
     now_ += ms(s.ready_after_ms);
     log("ready " + role.name);
+    return {};
   }
   std::unique_ptr<MemoryWatch> watch(const std::vector<std::pair<std::string, RoleProcess*>>& trees,
                                      const WatchSpec&, Clock::time_point t0) override {

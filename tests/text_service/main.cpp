@@ -7,6 +7,12 @@
 //   --dim D, --cache-size N, --vocab-size N    the embedder's size and memory bounds
 //   --leak-bytes-per-text B                    keep B bytes per text forever (a leak)
 //   --cpu-us-per-text U                        spend U µs more of CPU on each text
+//   --http10              HTTP: answer as HTTP/1.0 and close the connection after each answer
+//   --api openai          HTTP: the OpenAI-compatible shape instead: POST /v1/embeddings
+//                         {"model": M, "input": [...]} -> {"object": "list", "data":
+//                         [{"object": "embedding", "index": i, "embedding": [...]}], ...}
+//   --token-env NAME      HTTP: require "Authorization: Bearer <$NAME>" (401 otherwise); the
+//                         token comes from the environment, never from the command line
 //   --fail-every N        HTTP: answer every N-th request with 500
 //   --crash-after-texts N die by SIGSEGV after N texts
 //   --exit-after-texts N  exit 0 after N texts, in the middle of the load
@@ -72,7 +78,17 @@ ServiceOptions parse(std::vector<std::string> args) {
     else if (a == "--fork-child") o.fork_child = true;
     else if (a == "--close-after") o.close_after = number();
     else if (a == "--stall-after") o.stall_after = number();
-    else if (a == "--record") {
+    else if (a == "--http10")
+      o.http10 = true;
+    else if (a == "--api") {
+      if (i + 1 >= args.size() || args[i + 1] != "openai") usage("--api takes 'openai'");
+      o.openai = true;
+      ++i;
+    } else if (a == "--token-env") {
+      if (i + 1 >= args.size()) usage("--token-env needs a variable name");
+      o.token_env = args[++i];
+      if (!std::getenv(o.token_env.c_str())) usage("--token-env: $" + o.token_env + " is not set");
+    } else if (a == "--record") {
       if (i + 1 >= args.size()) usage("--record needs a path");
       o.record_path = args[++i];
     } else if (a == "--version") {

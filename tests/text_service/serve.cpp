@@ -1,17 +1,18 @@
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <cmath>
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "service.hpp"
@@ -37,28 +38,38 @@ json vector_json(const std::vector<float>& v) {
 http::response<http::string_body> handle(const http::request<http::string_body>& request,
                                          const ServiceOptions& options, Embedder& embedder) {
   const auto reply = [&](http::status status, const json& body) {
-    http::response<http::string_body> response{status, request.version()};
+    http::response<http::string_body> response{status, options.http10 ? 10 : request.version()};
     response.set(http::field::content_type, "application/json");
-    response.keep_alive(request.keep_alive());
+    response.keep_alive(request.keep_alive() && !options.http10);
     response.body() = body.dump();
     response.prepare_payload();
     return response;
   };
   if (request.target() == "/health") return reply(http::status::ok, {{"status", "ok"}});
-  if (request.target() != "/embed" || request.method() != http::verb::post) {
-    return reply(http::status::not_found, {{"error", "POST /embed or GET /health"}});
+  const char* path = options.openai ? "/v1/embeddings" : "/embed";
+  const char* texts_key = options.openai ? "input" : "texts";
+  if (request.target() != path || request.method() != http::verb::post) {
+    return reply(http::status::not_found,
+                 {{"error", std::string("POST ") + path + " or GET /health"}});
+  }
+  if (!options.token_env.empty()) {
+    const std::string expected = std::string("Bearer ") + std::getenv(options.token_env.c_str());
+    if (request[http::field::authorization] != expected) {
+      return reply(http::status::unauthorized, {{"error", "missing or wrong bearer token"}});
+    }
   }
   const std::uint64_t number = ++g_requests;
   if (options.fail_every > 0 && number % static_cast<std::uint64_t>(options.fail_every) == 0) {
     return reply(http::status::internal_server_error, {{"error", "failing on purpose"}});
   }
   const json body = json::parse(request.body(), nullptr, false);
-  if (body.is_discarded() || !body.is_object() || !body.contains("texts") ||
-      !body["texts"].is_array()) {
-    return reply(http::status::bad_request, {{"error", "expected {\"texts\": [...]}"}});
+  if (body.is_discarded() || !body.is_object() || !body.contains(texts_key) ||
+      !body[texts_key].is_array()) {
+    return reply(http::status::bad_request,
+                 {{"error", std::string("expected {\"") + texts_key + "\": [...]}"}});
   }
   std::vector<std::string> texts;
-  for (const auto& t : body["texts"]) {
+  for (const auto& t : body[texts_key]) {
     if (!t.is_string()) return reply(http::status::bad_request, {{"error", "texts are strings"}});
     texts.push_back(t.get<std::string>());
   }
@@ -67,7 +78,21 @@ http::response<http::string_body> handle(const http::request<http::string_body>&
   for (const auto& text : texts) vectors.push_back(vector_json(embedder.embed(text)));
   ++g_batches;
   after_texts(options, texts, before);
-  return reply(http::status::ok, {{"vectors", vectors}});
+  if (!options.openai) return reply(http::status::ok, {{"vectors", vectors}});
+  json data = json::array();
+  for (std::size_t i = 0; i < vectors.size(); ++i) {
+    data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", std::move(vectors[i])}});
+  }
+  std::size_t words = 0;
+  for (const auto& t : texts) {
+    words += 1 + static_cast<std::size_t>(std::count(t.begin(), t.end(), ' '));
+  }
+  return reply(http::status::ok, {{"object", "list"},
+                                  {"data", std::move(data)},
+                                  {"model", body.contains("model") && body["model"].is_string()
+                                                ? body["model"].get<std::string>()
+                                                : std::string("memgate-text-service")},
+                                  {"usage", {{"prompt_tokens", words}, {"total_tokens", words}}}});
 }
 
 void serve_connection(tcp::socket socket, const ServiceOptions& options, Embedder& embedder) {

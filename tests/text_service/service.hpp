@@ -19,6 +19,9 @@ struct ServiceOptions {
   long close_after = 0;
   long stall_after = 0;
   std::string record_path;
+  bool http10 = false;    // answer HTTP/1.0 and close the connection after each response
+  bool openai = false;    // POST /v1/embeddings {"model", "input"} -> {"data": [{"embedding"}]}
+  std::string token_env;  // require "Authorization: Bearer $token_env"
 };
 
 extern std::atomic<std::uint64_t> g_batches;

@@ -5,6 +5,7 @@
 
 #include "core/drivers/driver_kind.hpp"
 #include "core/drivers/driver_parsing.hpp"
+#include "core/drivers/http_request_parser.hpp"
 #include "core/model/url.hpp"
 
 namespace memgate {
@@ -33,10 +34,21 @@ class TextBatchKind : public DriverKind {
       }
       require_allowed_host(r, "url", parsed->host, c.allow_remote);
       d.url = *url;
-    } else if (url) {
-      r.fail("url", "the stdin transport sends texts to the SUT's stdin: remove 'url'");
+    } else {
+      for (const char* key : {"url", "request", "response"}) {
+        if (r.has(key)) {
+          r.fail(key, fmt::format("the stdin transport sends texts to the SUT's stdin: remove '{}'",
+                                  key));
+        }
+      }
     }
     d.batch_size = static_cast<int>(r.opt_int("batch_size", 1, 100'000).value_or(d.batch_size));
+    if (d.transport == "http") {
+      const auto request = r.opt_object("request");
+      if (request) d.request = parse_http_request(*request, d.batch_size);
+      if (const auto response = r.opt_object("response"))
+        d.response = parse_http_response(*response);
+    }
     d.concurrency = static_cast<int>(r.opt_int("concurrency", 1, 1024).value_or(d.concurrency));
     if (d.transport == "stdin" && d.concurrency != 1) {
       r.fail("concurrency", "the stdin transport has one pipe: concurrency must be 1");

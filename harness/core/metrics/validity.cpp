@@ -10,8 +10,9 @@ std::vector<std::string> validity_problems(const LoadFigures& f) {
   if (f.errors > f.max_errors) {
     problems.push_back(
         fmt::format("{} {}(s) failed, more than the scenario allows "
-                    "(max_errors: {})",
-                    f.errors, f.op_unit, f.max_errors));
+                    "(max_errors: {}){}",
+                    f.errors, f.op_unit, f.max_errors,
+                    f.first_failure ? "; the first: " + *f.first_failure : std::string()));
   }
   if (f.target_rate_per_s && *f.target_rate_per_s > 0) {
     const double achieved = f.achieved_rate_per_s.value_or(0);

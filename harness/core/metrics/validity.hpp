@@ -19,8 +19,9 @@ struct LoadFigures {
   std::int64_t max_errors = 0;                    // the scenario's budget
   std::optional<double> target_rate_per_s;        // open model only
   std::optional<double> achieved_rate_per_s;
-  std::string op_unit = "operation";              // "job", "text", ... for the messages
-  std::optional<std::int64_t> backlog_jobs;       // work left waiting at the end, where known
+  std::string op_unit = "operation";         // "job", "text", ... for the messages
+  std::optional<std::int64_t> backlog_jobs;  // work left waiting at the end, where known
+  std::optional<std::string> first_failure;  // what the first failed operation met
 };
 
 // One message per problem; empty when the run is valid.

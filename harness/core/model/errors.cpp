@@ -20,11 +20,11 @@ std::size_t utf8_length(std::string_view text, std::size_t i) {
   return n;
 }
 
-// Input echoed in a message must not break the terminal or the line: control characters and
-// bytes that are not UTF-8 come out as \xNN (newlines and tabs stay), and a long echo is cut.
-std::string printable(std::string_view text) {
+}  // namespace
+
+std::string printable(std::string_view text, std::size_t max_bytes) {
   std::string out;
-  for (std::size_t i = 0; i < text.size() && out.size() < kMaxEchoBytes;) {
+  for (std::size_t i = 0; i < text.size() && out.size() < max_bytes;) {
     const auto b = static_cast<unsigned char>(text[i]);
     const std::size_t n = utf8_length(text, i);
     if (n == 0 || (b < 0x20 && b != '\n' && b != '\t') || b == 0x7f) {
@@ -35,15 +35,18 @@ std::string printable(std::string_view text) {
       i += n;
     }
   }
-  if (out.size() >= kMaxEchoBytes) out += " [...]";
+  if (out.size() >= max_bytes) out += " [...]";
   return out;
 }
 
+namespace {
+
 std::string describe(const std::string& file, const std::string& json_path,
                      const std::string& problem) {
-  return fmt::format("{}: {}{}", file.empty() ? std::string("<input>") : printable(file),
-                     json_path.empty() ? std::string() : printable(json_path) + ": ",
-                     printable(problem));
+  return fmt::format("{}: {}{}",
+                     file.empty() ? std::string("<input>") : printable(file, kMaxEchoBytes),
+                     json_path.empty() ? std::string() : printable(json_path, kMaxEchoBytes) + ": ",
+                     printable(problem, kMaxEchoBytes));
 }
 
 }  // namespace

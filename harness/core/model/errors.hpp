@@ -2,11 +2,17 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/model/exit_code.hpp"
 
 namespace memgate {
+
+// Text from outside (input, a server's answer) made safe to print and to store: control
+// characters and bytes that are not UTF-8 come out as \xNN (newlines and tabs stay); output past
+// max_bytes is cut and marked " [...]".
+std::string printable(std::string_view text, std::size_t max_bytes);
 
 // Base of memgate's typed errors. Each error knows the exit code it maps to and may carry a
 // hint that says how to fix it. Expected outcomes (a regression, a missing baseline) are values,

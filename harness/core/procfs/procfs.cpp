@@ -100,6 +100,19 @@ std::vector<int> parse_pid_list(std::string_view text) {
   return pids;
 }
 
+std::optional<BlockedSyscall> parse_syscall(std::string_view text) {
+  const auto number = to_int<long>(next_token(text));
+  if (!number || *number < 0) return std::nullopt;
+  const std::string_view argument = next_token(text);
+  if (argument.size() < 3 || argument.substr(0, 2) != "0x") return std::nullopt;
+  BlockedSyscall out;
+  out.number = *number;
+  const auto* end = argument.data() + argument.size();
+  const auto parsed = std::from_chars(argument.data() + 2, end, out.first_argument, 16);
+  if (parsed.ec != std::errc() || parsed.ptr != end) return std::nullopt;
+  return out;
+}
+
 std::optional<StatFields> parse_stat(std::string_view text) {
   const auto close = text.rfind(')');
   if (close == std::string_view::npos) return std::nullopt;

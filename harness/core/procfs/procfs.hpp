@@ -39,6 +39,14 @@ SmapsRollup parse_smaps_rollup(std::string_view text);
 // positive integers are skipped.
 std::vector<int> parse_pid_list(std::string_view text);
 
+// /proc/PID/task/TID/syscall of a blocked thread: "NR ARG1 ARG2 ... SP PC" (hex arguments);
+// "running" or "-1 SP PC" when it is in no system call. The syscall number and first argument.
+struct BlockedSyscall {
+  long number = -1;
+  unsigned long long first_argument = 0;
+};
+std::optional<BlockedSyscall> parse_syscall(std::string_view text);
+
 // The last field of /proc/loadavg: the most recently created pid (process or thread) of the
 // reader's pid namespace. It changes whenever any process or thread is created.
 std::optional<int> loadavg_last_pid(std::string_view text);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/model/env_refs.hpp"
 #include "core/model/errors.hpp"
 #include "core/scenario/json_reader.hpp"
 
@@ -11,6 +12,7 @@ using nlohmann::json;
 
 namespace {
 
+constexpr std::string_view kHeadersPath = "/driver/request/headers/";
 constexpr const char* kKnown =
     "placeholders are {port}, {port:NAME}, {run_dir}, {bindir} and {scenario_dir}";
 
@@ -35,6 +37,11 @@ void scan(const std::string& text, const std::string& file, const std::string& p
     }
     if (text[i] != '{') {
       on_text(text[i++]);
+      continue;
+    }
+    if (const std::size_t n = env_ref_length(text, i)) {  // {env:NAME}: kept for the run
+      on_placeholder("env", text.substr(i + 5, n - 6));
+      i += n;
       continue;
     }
     std::size_t j = i + 1;
@@ -99,7 +106,7 @@ void collect_ports(const json& node, const std::string& path, std::set<std::stri
 }  // namespace
 
 bool is_verbatim_path(const std::string& json_path) {
-  return json_path == "/driver/job/template";
+  return json_path == "/driver/job/template" || json_path == "/driver/request/body";
 }
 
 std::string expand_text(const std::string& text, const PlaceholderValues& values,
@@ -125,6 +132,16 @@ std::string expand_text(const std::string& text, const PlaceholderValues& values
           out += values.scenario_dir;
         } else if (name == "run_dir") {
           out += values.run_dir;
+        } else if (name == "env") {
+          if (path.rfind(kHeadersPath, 0) != 0) {
+            throw InputError(
+                file, path,
+                fmt::format("{{env:{}}} is allowed in driver.request.headers values only",
+                            argument),
+                "a secret goes in a header (Authorization); sut.env is passed on "
+                "as written, and the SUT inherits memgate's environment");
+          }
+          out += fmt::format("{{env:{}}}", argument);
         } else {
           throw InputError(file, path, fmt::format("unknown placeholder '{{{}}}'", name), kKnown);
         }

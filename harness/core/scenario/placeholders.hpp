@@ -15,6 +15,8 @@ namespace memgate {
 //   {run_dir}       the run's own folder inside the report folder
 //   {bindir}        the folder of the memgate executable (test SUTs are built there)
 //   {scenario_dir}  the folder of the scenario file (absolute)
+// and {env:NAME}, allowed in driver.request.headers values only and left there as it is: the
+// HTTP driver reads the variable when the run starts (core/model/env_refs.hpp).
 struct PlaceholderValues {
   std::map<std::string, int> ports;  // by NAME ("sut" for {port})
   std::optional<int> any_port;       // when set, every NAME gets it (validation)
@@ -24,7 +26,8 @@ struct PlaceholderValues {
 };
 
 // Strings memgate leaves as they are: a job template's own placeholders ({job_id}, ...) are
-// replaced per job at run time, and every other brace in it is literal JSON.
+// replaced per job at run time, a request body's "{texts}" per batch, and every other brace in
+// them is literal JSON.
 bool is_verbatim_path(const std::string& json_path);
 
 // Returns source with every placeholder in every string replaced (but the verbatim paths). A

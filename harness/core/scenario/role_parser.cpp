@@ -14,8 +14,9 @@ ReadyProbe parse_probe(ObjectReader r) {
   ReadyProbe probe;
   probe.timeout_s = r.opt_number("timeout_s", 0.001, 3600).value_or(10);
   const bool has_tcp = r.has("tcp"), has_log = r.has("log"), has_delay = r.has("delay_ms");
-  if (has_tcp + has_log + has_delay != 1) {
-    r.fail_here("expected exactly one of 'tcp', 'log', 'delay_ms'",
+  const bool has_stdin = r.has("stdin");
+  if (has_tcp + has_log + has_delay + has_stdin != 1) {
+    r.fail_here("expected exactly one of 'tcp', 'log', 'delay_ms', 'stdin'",
                 R"(for example {"tcp": "127.0.0.1:{port}"} or {"log": "Ready to accept"})");
   }
   if (has_tcp) {
@@ -34,8 +35,11 @@ ReadyProbe parse_probe(ObjectReader r) {
     const std::string text = r.get_string("log");
     if (text.empty()) r.fail("log", "expected a non-empty text to look for in the output");
     probe.how = ReadyLog{text};
-  } else {
+  } else if (has_delay) {
     probe.how = ReadyDelay{static_cast<int>(r.get_int("delay_ms", 0, 3'600'000))};
+  } else {
+    if (r.opt_bool("stdin") != true) r.fail("stdin", "expected true (or no 'stdin' probe)");
+    probe.how = ReadyStdin{};
   }
   r.reject_unknown_keys();
   return probe;

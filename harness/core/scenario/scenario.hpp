@@ -28,9 +28,14 @@ struct ReadyLog {
 struct ReadyDelay {
   int delay_ms = 0;
 };
+// {"stdin": true}: a process of the tree waits in read() on the stdin memgate writes to, so it
+// has started up and takes texts. The default of a stdin text-batch SUT without `ready`.
+struct ReadyStdin {};
 struct ReadyProbe {
-  std::variant<ReadyTcp, ReadyLog, ReadyDelay> how;
+  std::variant<ReadyTcp, ReadyLog, ReadyDelay, ReadyStdin> how;
   double timeout_s = 10;
+  // memgate's default, not the scenario's: when it cannot tell, the run goes on with a warning.
+  bool implicit = false;
 };
 
 // The marker memgate leaves in each run folder it creates (only such folders are ever removed

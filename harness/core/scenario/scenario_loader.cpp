@@ -174,6 +174,24 @@ void check_destinations(const Scenario& s) {
   }
 }
 
+// Only a stdin text-batch SUT reads its stdin from memgate: a {"stdin": true} probe elsewhere
+// would wait for nothing.
+void check_stdin_probes(const Scenario& s, bool sut_reads_texts) {
+  const auto check = [&](const RoleSpec& role, const std::string& path) {
+    for (std::size_t i = 0; i < role.ready.size(); ++i) {
+      if (!std::holds_alternative<ReadyStdin>(role.ready[i].how)) continue;
+      if (&role == &s.sut && sut_reads_texts) continue;
+      throw InputError(s.file, role.ready.size() > 1 ? path + "/" + std::to_string(i) : path,
+                       "only the SUT of a stdin text-batch reads its stdin from memgate",
+                       R"(use {"tcp": ...}, {"log": ...} or {"delay_ms": ...})");
+    }
+  };
+  check(s.sut, "/sut/ready");
+  for (const auto& service : s.services) {
+    check(service, json_pointer_child("/services/" + service.name, "ready"));
+  }
+}
+
 // Parses the scenario with placeholders replaced by `values`. `shell` carries what does not come
 // from the JSON (file, source, context, service order, template texts); templates it lacks are
 // read here into it.
@@ -232,6 +250,8 @@ Scenario parse_expanded(Scenario shell, const PlaceholderValues& values,
                      "a command scenario has no readiness probe: its whole life is the load",
                      "remove sut.ready");
   }
+  check_stdin_probes(s, traits.stdin_channel);
+  if (traits.stdin_channel && s.sut.ready.empty()) s.sut.ready.push_back({ReadyStdin{}, 10, true});
   s.watch = parse_watch(r.opt_object("watch"));
   s.phases = parse_phases(r.get_object("phases"), !traits.has_operations);
   s.repeat = static_cast<int>(r.opt_int("repeat", 1, 100).value_or(1));

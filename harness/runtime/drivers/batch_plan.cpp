@@ -45,13 +45,16 @@ void BatchPlan::completed(const Batch& batch, Clock::time_point done) {
   count_done(batch);
 }
 
-void BatchPlan::failed(const Batch& batch, const std::string& reason) {
+void BatchPlan::failed(const Batch& batch, const std::string& reason, const std::string& what) {
   {
     std::lock_guard lock(mutex_);
     Phase& p = batch.load ? load_ : warmup_;
     p.failed_texts += static_cast<std::int64_t>(batch.count);
     ++p.failed_batches;
-    if (batch.load) ++outcomes_[reason];
+    if (batch.load) {
+      ++outcomes_[reason];
+      if (!first_failure_) first_failure_ = what.empty() ? reason : reason + ": " + what;
+    }
   }
   count_done(batch);
 }
@@ -68,6 +71,7 @@ DriverReport BatchPlan::report(int connections) const {
   r.ops = load_.texts;
   r.errors = load_.failed_texts;
   r.latency = latency_;
+  r.first_failure = first_failure_;
   if (open_model()) r.target_rate_per_s = rate_per_s_ * batch_size_;  // texts per second
   nlohmann::json outcomes = outcomes_;
   outcomes["ok"] = load_.batches;

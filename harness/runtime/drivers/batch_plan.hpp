@@ -42,10 +42,11 @@ class BatchPlan {
   // The next batch, or nothing once a load_ops load has handed out all its texts.
   std::optional<Batch> next();
 
-  // A batch came back: ok (2xx / all replies) with the batch's latency, or failed with a
-  // reason ("500", "timeout", "closed", ...).
+  // A batch came back: ok (the answer expected) with the batch's latency, or failed with a
+  // reason ("mismatch", "timeout", "closed", ...) counted under load_outcomes. `what` describes
+  // the failure; the load phase's first one is reported (DriverReport::first_failure).
   void completed(const Batch& batch, Clock::time_point done);
-  void failed(const Batch& batch, const std::string& reason);
+  void failed(const Batch& batch, const std::string& reason, const std::string& what = {});
 
   std::int64_t load_texts_done() const { return load_done_.load(); }
   std::optional<Clock::time_point> limit_reached_at() const;
@@ -70,7 +71,8 @@ class BatchPlan {
   struct Phase {
     std::int64_t texts = 0, batches = 0, failed_texts = 0, failed_batches = 0;
   } warmup_, load_;
-  std::map<std::string, std::int64_t> outcomes_;  // "200", "500", "timeout", ... (load phase)
+  std::map<std::string, std::int64_t> outcomes_;  // "mismatch", "timeout", ... (load phase)
+  std::optional<std::string> first_failure_;      // load phase
   LatencyHistogram latency_;                      // per batch, load phase
 };
 

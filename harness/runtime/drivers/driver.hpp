@@ -28,8 +28,9 @@ struct SutChannel {
 
 // What a driver reports about the load phase (the warm-up is counted apart, in details).
 struct DriverReport {
-  std::int64_t ops = 0;     // completed operations (texts for text-batch)
-  std::int64_t errors = 0;  // failed operations
+  std::int64_t ops = 0;                      // completed operations (texts for text-batch)
+  std::int64_t errors = 0;                   // failed operations
+  std::optional<std::string> first_failure;  // what went wrong with the first failed one
   LatencyHistogram latency;  // per operation (per batch for text-batch), from the intended send
   std::optional<double> target_rate_per_s;  // open model: the rate asked for
   // With an op limit, when the last operation completed: the throughput's window ends there,

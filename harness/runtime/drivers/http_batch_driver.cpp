@@ -1,21 +1,26 @@
 #include "runtime/drivers/http_batch_driver.hpp"
 
+#include <fmt/format.h>
+
+#include <array>
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
-
-#include <array>
-#include <atomic>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/drivers/http_request_parser.hpp"
+#include "core/model/env_refs.hpp"
 #include "core/model/errors.hpp"
+#include "core/model/json_array_count.hpp"
 #include "core/model/url.hpp"
 #include "runtime/drivers/batch_plan.hpp"
+#include "runtime/env/environment.hpp"
 #include "runtime/process/interrupt.hpp"
 
 namespace memgate {
@@ -28,6 +33,33 @@ using tcp = asio::ip::tcp;
 namespace {
 constexpr auto kConnectTimeout = std::chrono::seconds(5);
 constexpr auto kDrainTimeout = std::chrono::seconds(5);  // for requests in flight at stop
+constexpr std::size_t kQuoteBytes = 200;                 // of a mismatching answer's body
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
+constexpr std::size_t kMaxCountedBodyBytes = 64 * 1024 * 1024;  // kept to count its entries
+// Beast 1.74 compares the Content-Length with an *empty* body limit as if the limit were 0
+// (basic_parser.ipp, finish_header): "body limit exceeded" whenever the header and the body
+// arrive in separate reads, as from Python's http.server. So the limit is a number, never none.
+constexpr std::uint64_t kBodyLimitBytes = 1ULL << 30;
+
+bool is_success(unsigned status, const std::vector<int>& accepted) {
+  if (accepted.empty()) return status >= 200 && status < 300;
+  return std::find(accepted.begin(), accepted.end(), static_cast<int>(status)) != accepted.end();
+}
+
+// The peer closed (or reset) the connection: on a reused connection before any byte of the
+// answer, the usual end of an idle keep-alive connection.
+bool is_closed(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+}
+
+// How a transport failure is counted under load_outcomes.
+std::string failure_kind(const beast::error_code& ec) {
+  if (ec == beast::error::timeout) return "timeout";
+  if (is_closed(ec) || ec == http::error::partial_message) return "closed";  // FIN mid-answer
+  return "malformed";
+}
+
 }  // namespace
 
 struct HttpBatchDriver::State {
@@ -36,6 +68,11 @@ struct HttpBatchDriver::State {
   int worker_threads;
   HttpUrl url;
   std::string host_header;
+  http::verb method;
+  std::vector<std::pair<std::string, std::string>> headers;  // {env:NAME} resolved
+  std::vector<std::pair<std::string, std::string>> secrets;  // value -> "{env:NAME}"
+  std::size_t quote_source_bytes = kQuoteBytes;  // of a body, to quote it with secrets masked
+  std::optional<JsonArrayCounter> counter;
   asio::io_context io;
   tcp::resolver::results_type endpoints;
   BatchPlan plan;
@@ -43,8 +80,11 @@ struct HttpBatchDriver::State {
   Clock::time_point deadline;
   std::atomic<bool> stop{false};
   std::atomic<int> active{0};  // connections still working
+  std::atomic<std::int64_t> resent{0};
+  std::atomic<std::int64_t> connections_opened{0};
   std::mutex mutex;
   std::optional<std::string> fatal;
+  std::optional<nlohmann::json> first_mismatch;
   struct Connection;
   std::vector<std::shared_ptr<Connection>> connections;
 
@@ -53,10 +93,12 @@ struct HttpBatchDriver::State {
         corpus(std::move(c)),
         worker_threads(workers),
         url(*parse_http_url(spec.url)),
+        method(http::string_to_verb(spec.request.method)),
         plan(spec.batch_size, spec.rate_per_s) {
     host_header = url.host.find(':') != std::string::npos
                       ? fmt::format("[{}]:{}", url.host, url.port)
                       : fmt::format("{}:{}", url.host, url.port);
+    if (spec.response.count_pointer) counter.emplace(*spec.response.count_pointer);
   }
 
   bool keep_going() const { return !stop.load() && Clock::now() < deadline; }
@@ -65,39 +107,109 @@ struct HttpBatchDriver::State {
     std::lock_guard lock(mutex);
     if (!fatal) fatal = what;
   }
+
+  // Resolves the headers' {env:NAME} from the environment (DESIGN.md: read at run time).
+  void resolve_headers() {
+    for (const auto& [name, value] : spec.request.headers) {
+      std::string missing;
+      std::string resolved = expand_env_refs(value, getenv_value, &missing);
+      if (!missing.empty()) {
+        throw RunError(
+            fmt::format("driver.request.headers.{} names ${}, which is not set", name, missing),
+            fmt::format("export {}=... before running memgate", missing));
+      }
+      if (!is_header_value(resolved)) {
+        throw RunError(
+            fmt::format("driver.request.headers.{}: the environment variable it "
+                        "names makes a value HTTP cannot carry (a control character, "
+                        "or over {} bytes)",
+                        name, kMaxHeaderValueBytes));
+      }
+      for (const auto& env : env_ref_names(value)) {
+        const auto secret = getenv_value(env);
+        if (!secret || secret->empty()) continue;
+        // As sent, and as a server may write it back in JSON (escapes, "\/" for "/").
+        std::string escaped = nlohmann::json(*secret).dump();
+        escaped = escaped.substr(1, escaped.size() - 2);
+        std::string slashes;
+        for (char c : escaped) slashes += c == '/' ? std::string("\\/") : std::string(1, c);
+        for (const auto& form : {*secret, escaped, slashes}) {
+          secrets.emplace_back(form, "{env:" + env + "}");
+          quote_source_bytes = std::max(quote_source_bytes, kQuoteBytes + form.size());
+        }
+      }
+      headers.emplace_back(name, std::move(resolved));
+    }
+  }
+
+  // The start of a server's answer, made safe to keep: a server may echo the request's headers
+  // (a token included) in an error, so every secret's value is masked.
+  // Masks over kQuoteBytes plus the longest secret, then cuts: a secret that starts within the
+  // quote is whole in what is masked.
+  std::string quote(std::string_view body) const {
+    std::string text(body.substr(0, quote_source_bytes));
+    for (const auto& [value, name] : secrets) {
+      for (std::size_t at = text.find(value); at != std::string::npos;
+           at = text.find(value, at + name.size())) {
+        text.replace(at, value.size(), name);
+      }
+    }
+    text.resize(std::min(text.size(), kQuoteBytes));
+    return printable(text, 4 * kQuoteBytes);
+  }
+
+  // Keeps the load phase's first mismatch for the report; returns what to say of this one (with
+  // the start of the body, for the first one: what the run's message quotes).
+  std::string note_mismatch(unsigned status, const std::string& problem, std::string_view body) {
+    std::lock_guard lock(mutex);
+    if (first_mismatch) return problem;
+    const std::string start = quote(body);
+    first_mismatch = {{"status", status}, {"problem", problem}, {"body_start", start}};
+    return start.empty() ? problem : fmt::format("{}; the body starts: {}", problem, start);
+  }
 };
 
-// One keep-alive connection: claim a batch, wait until it is due, POST it, read the answer,
-// again. Its handlers run one after another (one operation in flight), so it needs no strand.
+// One connection: claim a batch, wait until it is due, send it, read the answer, again. Its
+// handlers run one after another (one operation in flight), so it needs no strand.
 struct HttpBatchDriver::State::Connection : std::enable_shared_from_this<Connection> {
   State& s;
   beast::tcp_stream stream;
   asio::steady_timer timer;
   beast::flat_buffer buffer;
   http::request<http::string_body> request;
-  // The answer's body is read through a scratch buffer and dropped: only the status counts,
-  // and copying vectors the driver never looks at would take CPU from the SUT.
+  // The answer's body goes through a scratch buffer: only what the checks need is kept (the
+  // first bytes to quote, all of it to count the entries), since copying vectors the driver
+  // never looks at would take CPU from the SUT.
   std::optional<http::response_parser<http::buffer_body>> parser;
   std::array<char, 16384> scratch{};
+  std::string body;
+  bool body_over_limit = false;
   BatchPlan::Batch batch;
   bool connected = false;
+  int answers_here = 0;  // answers read on this connection since it was opened
+  bool resent = false;   // the current batch was sent again on a new connection
 
   explicit Connection(State& state) : s(state), stream(state.io), timer(state.io) {
+    // Beast reads max(512, free capacity) bytes at a time: without room, a 30 KB answer takes
+    // 60 recvmsg() calls and as many timer updates, several times wrk's CPU per request.
+    buffer.reserve(kReadBufferBytes);
     // The headers are the same for every request: set once, only the body changes.
-    request = {http::verb::post, s.url.target, 11};
+    request = {s.method, s.url.target, 11};
     request.set(http::field::host, s.host_header);
     request.set(http::field::user_agent, "memgate/" MEMGATE_VERSION);
-    request.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : s.headers) request.set(name, value);
     request.keep_alive(true);
   }
 
   void open(std::function<void(beast::error_code)> then) {
     stream.expires_after(kConnectTimeout);
-    stream.async_connect(s.endpoints, [self = shared_from_this(), then](
-                                          beast::error_code ec, const tcp::endpoint&) {
-      self->connected = !ec;
-      then(ec);
-    });
+    stream.async_connect(
+        s.endpoints, [self = shared_from_this(), then](beast::error_code ec, const tcp::endpoint&) {
+          self->connected = !ec;
+          self->answers_here = 0;
+          if (!ec) ++self->s.connections_opened;
+          then(ec);
+        });
   }
 
   void finish() { --s.active; }
@@ -107,6 +219,7 @@ struct HttpBatchDriver::State::Connection : std::enable_shared_from_this<Connect
     const auto b = s.plan.next();
     if (!b) return finish();
     batch = *b;
+    resent = false;
     if (s.plan.open_model() && batch.intended > Clock::now()) {
       timer.expires_at(batch.intended);
       timer.async_wait([self = shared_from_this()](beast::error_code) {
@@ -118,28 +231,44 @@ struct HttpBatchDriver::State::Connection : std::enable_shared_from_this<Connect
     send();
   }
 
+  void render_body() {
+    std::string& out = request.body();
+    out.clear();
+    out += s.spec.request.body_before;
+    if (s.spec.request.one_text) {
+      out += s.corpus->json_text(batch.first_text);
+    } else {
+      s.corpus->append_json_array(out, batch.first_text, batch.count);
+    }
+    out += s.spec.request.body_after;
+    request.prepare_payload();
+  }
+
   void send() {
     if (!connected) {
       open([self = shared_from_this()](beast::error_code ec) {
         if (ec) {
-          self->s.set_fatal(fmt::format("cannot connect to {} again: {}", self->s.spec.url,
-                                        ec.message()));
-          self->s.plan.failed(self->batch, "connect");
+          const std::string what =
+              fmt::format("cannot connect to {} again: {}", self->s.spec.url, ec.message());
+          self->s.set_fatal(what);
+          self->s.plan.failed(self->batch, "connect", what);
           return self->finish();
         }
         self->send();
       });
       return;
     }
-    request.body() = s.corpus->json_body(batch.first_text, batch.count);
-    request.prepare_payload();
-    stream.expires_after(std::chrono::microseconds(
-        static_cast<long long>(s.spec.request_timeout_s * 1e6)));
+    render_body();
+    parser.reset();  // until the write is done, no byte of an answer came (fail() asks)
+    stream.expires_after(
+        std::chrono::microseconds(static_cast<long long>(s.spec.request_timeout_s * 1e6)));
     http::async_write(stream, request,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
                         if (ec) return self->fail(ec);
                         self->parser.emplace();
-                        self->parser->body_limit(boost::none);
+                        self->parser->body_limit(kBodyLimitBytes);
+                        self->body.clear();
+                        self->body_over_limit = false;
                         self->read_more();
                       });
   }
@@ -147,35 +276,72 @@ struct HttpBatchDriver::State::Connection : std::enable_shared_from_this<Connect
   void read_more() {
     parser->get().body().data = scratch.data();
     parser->get().body().size = scratch.size();
-    http::async_read(stream, buffer, *parser, [self = shared_from_this()](beast::error_code ec,
-                                                                          std::size_t) {
-      if (ec == http::error::need_buffer) ec = {};  // the scratch buffer is full: read on
-      if (ec) return self->fail(ec);
-      if (!self->parser->is_done()) return self->read_more();
-      self->on_response();
-    });
+    http::async_read(stream, buffer, *parser,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec == http::error::need_buffer)
+                         ec = {};  // the scratch buffer is full: read on
+                       if (ec) return self->fail(ec);
+                       self->keep_body();
+                       if (!self->parser->is_done()) return self->read_more();
+                       self->on_response();
+                     });
+  }
+
+  // Keeps what the checks need of the bytes just read into scratch: all of them to count the
+  // entries (up to kMaxCountedBodyBytes), else enough to quote the start with secrets masked.
+  void keep_body() {
+    const std::size_t got = scratch.size() - parser->get().body().size;
+    const std::size_t limit = s.counter ? kMaxCountedBodyBytes : s.quote_source_bytes;
+    if (s.counter && body.size() + got > limit) body_over_limit = true;
+    body.append(scratch.data(), std::min(got, limit - std::min(limit, body.size())));
   }
 
   void on_response() {
+    ++answers_here;
     const auto& response = parser->get();
     const unsigned status = response.result_int();
-    if (status >= 200 && status < 300) {
+    std::string problem;
+    if (!is_success(status, s.spec.response.statuses)) {
+      problem = s.spec.response.statuses.empty()
+                    ? fmt::format("status {} is not 2xx", status)
+                    : fmt::format("status {} is not in response.status [{}]", status,
+                                  fmt::join(s.spec.response.statuses, ", "));
+    } else if (s.counter && body_over_limit) {
+      problem = fmt::format("the body is over {} MiB: its entries were not counted",
+                            kMaxCountedBodyBytes >> 20);
+    } else if (s.counter) {
+      const auto counted = s.counter->count(body);
+      if (!counted.entries) {
+        problem = counted.problem;
+      } else if (*counted.entries != batch.count) {
+        problem = fmt::format("'{}' holds {} entries for {} texts", *s.spec.response.count_pointer,
+                              *counted.entries, batch.count);
+      }
+    }
+    if (problem.empty()) {
       s.plan.completed(batch, Clock::now());
     } else {
-      s.plan.failed(batch, std::to_string(status));
+      s.plan.failed(batch, "mismatch",
+                    batch.load ? s.note_mismatch(status, problem, body) : problem);
     }
     if (!response.keep_alive()) close();
     next();
   }
 
   void fail(beast::error_code ec) {
-    const std::string reason = ec == beast::error::timeout            ? "timeout"
-                               : ec == http::error::end_of_stream ||
-                                         ec == asio::error::eof ||
-                                         ec == asio::error::connection_reset
-                                   ? "closed"
-                                   : "malformed";
-    s.plan.failed(batch, reason);
+    const bool nothing_answered = !parser || !parser->got_some();
+    if (is_closed(ec) && nothing_answered && answers_here > 0 && !resent) {
+      // The server had closed this kept-alive connection before the request reached it.
+      resent = true;
+      ++s.resent;
+      close();
+      return send();
+    }
+    const std::string reason = failure_kind(ec);
+    s.plan.failed(batch, reason,
+                  reason == "timeout" ? fmt::format("no answer within request_timeout_s ({} s)",
+                                                    s.spec.request_timeout_s)
+                                      : ec.message());
     close();
     next();
   }
@@ -185,6 +351,7 @@ struct HttpBatchDriver::State::Connection : std::enable_shared_from_this<Connect
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream.close();
     buffer.consume(buffer.size());
+    parser.reset();
     connected = false;
   }
 };
@@ -199,6 +366,7 @@ HttpBatchDriver::~HttpBatchDriver() {
 
 void HttpBatchDriver::connect() {
   State& s = *state_;
+  s.resolve_headers();
   beast::error_code ec;
   tcp::resolver resolver(s.io);
   s.endpoints = resolver.resolve(s.url.host, std::to_string(s.url.port), ec);
@@ -266,8 +434,11 @@ DriverReport HttpBatchDriver::stop() {
   s.threads.clear();
   DriverReport r = s.plan.report(s.spec.concurrency);
   r.details["transport"] = "http";
+  r.details["connections_opened"] = s.connections_opened.load();
+  r.details["resent_batches"] = s.resent.load();
   if (s.active.load() > 0) r.details["abandoned_connections"] = s.active.load();
   std::lock_guard lock(s.mutex);
+  if (s.first_mismatch) r.details["first_mismatch"] = *s.first_mismatch;
   if (s.fatal) r.problems.push_back(*s.fatal);
   return r;
 }

@@ -1,10 +1,19 @@
 #pragma once
 
-// The text-batch driver over HTTP (Boost.Beast): `concurrency` keep-alive connections, each with
-// one POST of {"texts": [...]} in flight, driven asynchronously by a few threads (one less than
-// the cores). Any 2xx answer is a success; another status, a timeout (request_timeout_s), a
-// closed or malformed response is a failed batch, counted by kind. A connection that fails is
-// opened again; one that cannot be is fatal (the SUT stopped listening).
+// The text-batch driver over HTTP (Boost.Beast): `concurrency` connections, each with one request
+// in flight, driven asynchronously by a few threads (one less than the cores).
+// - A request is the scenario's method, headers ({env:NAME} read at connect(), never written
+//   anywhere: a server's answer quoted in the report has the values masked) and body template.
+// - A good answer has an accepted status and, with count_pointer, one entry per text there;
+//   another is a failed batch counted as "mismatch", the first one quoted (status, problem, the
+//   body's first 200 bytes) under details.first_mismatch.
+// - Connections are kept alive while the server allows it. An answer without keep-alive
+//   (HTTP/1.0, Connection: close) closes it, and the next batch opens a new one. A server may
+//   close an idle kept-alive connection at any time: a batch that finds its reused connection
+//   closed before any byte of the answer is sent once more on a new connection (counted under
+//   details.resent_batches), never counted as failed. Other failures (a timeout,
+//   request_timeout_s, a connection closed mid-answer, a malformed answer) fail the batch by kind.
+// - A connection that cannot be opened again is fatal (the SUT stopped listening).
 
 #include <memory>
 

@@ -24,8 +24,30 @@ int ms_until(std::chrono::steady_clock::time_point until) {
 
 }  // namespace
 
-StdinBatchDriver::StdinBatchDriver(TextBatchDriverSpec spec, std::shared_ptr<const TextCorpus> corpus)
-    : spec_(std::move(spec)), corpus_(std::move(corpus)), plan_(spec_.batch_size, spec_.rate_per_s) {}
+std::string StdinBatchDriver::no_answer_message(std::size_t answered) const {
+  // A program whose stdout is a pipe rather than a terminal usually holds its output in a
+  // buffer (4 to 64 KiB) until it is full: the answers exist but never come back.
+  constexpr const char* kBuffering =
+      "it probably buffers its output when stdout is a pipe; make it write each line at once: "
+      "mawk -W interactive, gawk: fflush() after print, python3 -u (or PYTHONUNBUFFERED=1), "
+      "jq --unbuffered, grep --line-buffered, sed -u, or stdbuf -oL before a C program";
+  if (answered == 0) {
+    return fmt::format(
+        "the SUT answered no line within request_timeout_s ({} s) of the first "
+        "batch: {}",
+        spec_.request_timeout_s, kBuffering);
+  }
+  return fmt::format(
+      "the SUT answered no line within request_timeout_s ({} s) after {} texts: "
+      "it stalls, or {}",
+      spec_.request_timeout_s, answered, kBuffering);
+}
+
+StdinBatchDriver::StdinBatchDriver(TextBatchDriverSpec spec,
+                                   std::shared_ptr<const TextCorpus> corpus)
+    : spec_(std::move(spec)),
+      corpus_(std::move(corpus)),
+      plan_(spec_.batch_size, spec_.rate_per_s) {}
 
 StdinBatchDriver::~StdinBatchDriver() {
   stop_ = true;
@@ -116,9 +138,7 @@ StdinBatchDriver::Io StdinBatchDriver::read_lines(std::size_t lines, Clock::time
       return Io::failed;
     }
     if (Clock::now() >= until) {
-      set_fatal(fmt::format("the SUT answered no line within request_timeout_s ({} s) after "
-                            "{} texts: it stalls",
-                            spec_.request_timeout_s, answered_before + seen));
+      set_fatal(no_answer_message(answered_before + seen));
       return Io::failed;
     }
     if (stop_.load()) return Io::stopped;

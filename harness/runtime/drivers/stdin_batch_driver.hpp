@@ -39,6 +39,8 @@ class StdinBatchDriver : public Driver {
   // Reads until `lines` more newlines arrived, before `until`.
   Io read_lines(std::size_t lines, Clock::time_point until, std::size_t answered_before);
   void set_fatal(std::string what);
+  // Why a batch got no answer in time: a stall, or (most often) a SUT buffering its output.
+  std::string no_answer_message(std::size_t answered) const;
 
   TextBatchDriverSpec spec_;
   std::shared_ptr<const TextCorpus> corpus_;

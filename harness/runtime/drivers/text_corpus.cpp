@@ -3,17 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/model/text_file.hpp"
-#include "core/scenario/scenario.hpp"
 #include "core/texts/text_source.hpp"
 
 namespace memgate {
-
-void check_texts(const Scenario& scenario) {
-  std::optional<TextsSpec> texts;
-  if (const auto* text = std::get_if<TextBatchDriverSpec>(&scenario.driver)) texts = text->texts;
-  if (const auto* redis = std::get_if<RedisQueueDriverSpec>(&scenario.driver)) texts = redis->job_texts;
-  if (texts && std::holds_alternative<TextFileSource>(*texts)) TextCorpus corpus(*texts);
-}
 
 namespace {
 constexpr std::int64_t kMaxTextFileBytes = 1024LL * 1024 * 1024;
@@ -29,18 +21,13 @@ TextCorpus::TextCorpus(const TextsSpec& spec) {
   for (const auto& t : texts_) escaped_.push_back(nlohmann::json(t).dump());
 }
 
-std::string TextCorpus::json_body(std::uint64_t first, std::size_t count) const {
-  std::size_t bytes = 16;
-  for (std::size_t k = 0; k < count; ++k) bytes += json_text(first + k).size() + 1;
-  std::string body;
-  body.reserve(bytes);
-  body += "{\"texts\":[";
+void TextCorpus::append_json_array(std::string& out, std::uint64_t first, std::size_t count) const {
+  out += '[';
   for (std::size_t k = 0; k < count; ++k) {
-    if (k > 0) body += ',';
-    body += json_text(first + k);
+    if (k > 0) out += ',';
+    out += json_text(first + k);
   }
-  body += "]}";
-  return body;
+  out += ']';
 }
 
 }  // namespace memgate

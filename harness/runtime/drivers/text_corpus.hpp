@@ -11,8 +11,6 @@
 
 namespace memgate {
 
-struct Scenario;
-
 class TextCorpus {
  public:
   // Reads the file or generates the texts. A missing, unreadable or empty file, or one that is
@@ -24,16 +22,12 @@ class TextCorpus {
   const std::string& text(std::uint64_t i) const { return texts_[i % texts_.size()]; }
   const std::string& json_text(std::uint64_t i) const { return escaped_[i % escaped_.size()]; }
 
-  // {"texts":[...]} for `count` texts from `first`.
-  std::string json_body(std::uint64_t first, std::size_t count) const;
+  // Appends the JSON array of `count` texts from `first` to out.
+  void append_json_array(std::string& out, std::uint64_t first, std::size_t count) const;
 
  private:
   std::vector<std::string> texts_;
   std::vector<std::string> escaped_;
 };
-
-// Reads every texts file the scenario's driver names (text batches, job texts): a missing,
-// unreadable, empty or non-UTF-8 file is an InputError naming it, before anything runs.
-void check_texts(const Scenario& scenario);
 
 }  // namespace memgate

@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <sstream>
 #include <thread>
 
@@ -63,6 +64,11 @@ std::vector<std::string> environment_warnings(const nlohmann::json& env) {
     warnings.push_back("fewer than 2 CPU cores: the load generator competes with the SUT");
   }
   return warnings;
+}
+
+std::optional<std::string> getenv_value(const std::string& name) {
+  if (const char* value = std::getenv(name.c_str())) return std::string(value);
+  return std::nullopt;
 }
 
 }  // namespace memgate

@@ -185,14 +185,17 @@ std::unique_ptr<RoleProcess> RealBackend::launch(const RoleLaunch& launch) {
   return std::make_unique<RealProcess>(launch, registry_);
 }
 
-void RealBackend::wait_ready(RoleProcess& process, const RoleSpec& role) {
+std::vector<std::string> RealBackend::wait_ready(RoleProcess& process, const RoleSpec& role) {
   auto& real = static_cast<RealProcess&>(process);
   const std::string key = role.name == "sut" ? "sut.ready" : "services." + role.name + ".ready";
+  std::vector<std::string> warnings;
   for (std::size_t i = 0; i < role.ready.size(); ++i) {
-    wait_until_ready(
+    auto warning = wait_until_ready(
         real.process(), role.ready[i], who(role.name),
         role.ready.size() > 1 ? fmt::format("{}.{}.timeout_s", key, i) : key + ".timeout_s");
+    if (warning) warnings.push_back(std::move(*warning));
   }
+  return warnings;
 }
 
 std::unique_ptr<MemoryWatch> RealBackend::watch(

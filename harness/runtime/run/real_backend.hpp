@@ -23,7 +23,7 @@ class RealBackend : public RunBackend {
   std::map<std::string, int> pick_ports(const std::set<std::string>& names) override;
   void prepare_run_dir(const Scenario& scenario, const std::string& run_dir) override;
   std::unique_ptr<RoleProcess> launch(const RoleLaunch& launch) override;
-  void wait_ready(RoleProcess& process, const RoleSpec& role) override;
+  std::vector<std::string> wait_ready(RoleProcess& process, const RoleSpec& role) override;
   std::unique_ptr<MemoryWatch> watch(const std::vector<std::pair<std::string, RoleProcess*>>& trees,
                                      const WatchSpec& spec, Clock::time_point t0) override;
   std::unique_ptr<Driver> make_driver(const Scenario& scenario) override;

@@ -92,7 +92,8 @@ class RunBackend {
   virtual std::unique_ptr<RoleProcess> launch(const RoleLaunch& launch) = 0;
   // Waits until every readiness probe of the role holds, in order; throws RunError with the
   // role's log tail when it exits first, is not ready in time, or memgate is interrupted.
-  virtual void wait_ready(RoleProcess& process, const RoleSpec& role) = 0;
+  // Returns warnings (a default probe that could not tell, and was passed over).
+  virtual std::vector<std::string> wait_ready(RoleProcess& process, const RoleSpec& role) = 0;
 
   // The watcher of the roles' trees, the SUT's first.
   virtual std::unique_ptr<MemoryWatch> watch(

@@ -245,7 +245,9 @@ void Session::start_processes() {
     emit(e);
     blame_ = service.name;  // until it is ready, a failure is its
     services_.push_back(backend_.launch({&service, log_path(service.name), false, false}));
-    backend_.wait_ready(*services_.back(), service);
+    for (auto& w : backend_.wait_ready(*services_.back(), service)) {
+      run_.warnings.push_back(std::move(w));
+    }
     blame_ = "sut";
   }
   sut_ = backend_.launch(
@@ -270,7 +272,7 @@ void Session::run_load_phases() {
   ready.phase = "ready";
   for (const auto& probe : scenario_.sut.ready) ready.planned_s += probe.timeout_s;
   emit(ready);
-  backend_.wait_ready(*sut_, scenario_.sut);
+  for (auto& w : backend_.wait_ready(*sut_, scenario_.sut)) run_.warnings.push_back(std::move(w));
   if (traits_.redis) {
     probe_ = backend_.make_probe(*traits_.redis,
                                  std::max(kMinProbeIntervalMs, scenario_.watch.interval_ms), t0_);
@@ -449,7 +451,8 @@ void Session::collect_load() {
                         driver_report_->target_rate_per_s,
                         run_.metrics.throughput_per_s,
                         traits_.op_unit,
-                        std::nullopt};
+                        std::nullopt,
+                        driver_report_->first_failure};
     if (run_.metrics.backlog_jobs) figures.backlog_jobs = run_.metrics.backlog_jobs->final;
     for (auto& problem : validity_problems(figures)) run_.invalidate(std::move(problem));
   }
