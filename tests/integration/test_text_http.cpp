@@ -278,7 +278,9 @@ TEST_CASE("text over HTTP: a connection refused mid-run ends the run, with its r
   const auto o = run(dir, s);
   INFO(o.cli.output);
   CHECK(o.cli.exit_code == 3);
-  CHECK_THAT(o.cli.output, Catch::Contains("/embed again: Connection refused"));
+  // Refused; or reset, for a connection that sat in the listen queue when the socket closed.
+  CHECK_THAT(o.cli.output, Catch::Contains("/embed again: Connection refused") ||
+                               Catch::Contains("/embed again: Connection reset by peer"));
   CHECK_THAT(o.cli.output, Catch::Contains("stopped listening"));  // the SUT's last lines
   const json& driver = o.report["runs"][0]["driver"];
   CHECK(driver["load_outcomes"]["ok"].get<int>() < 100);  // 50, and those already in flight

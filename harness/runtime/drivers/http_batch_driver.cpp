@@ -129,7 +129,8 @@ struct HttpBatchDriver::State {
         const auto secret = getenv_value(env);
         if (!secret || secret->empty()) continue;
         // As sent, and as a server may write it back in JSON (escapes, "\/" for "/").
-        std::string escaped = nlohmann::json(*secret).dump();
+        std::string escaped = nlohmann::json(*secret).dump(
+            -1, ' ', false, nlohmann::json::error_handler_t::replace);
         escaped = escaped.substr(1, escaped.size() - 2);
         std::string slashes;
         for (char c : escaped) slashes += c == '/' ? std::string("\\/") : std::string(1, c);
@@ -143,9 +144,9 @@ struct HttpBatchDriver::State {
   }
 
   // The start of a server's answer, made safe to keep: a server may echo the request's headers
-  // (a token included) in an error, so every secret's value is masked.
-  // Masks over kQuoteBytes plus the longest secret, then cuts: a secret that starts within the
-  // quote is whole in what is masked.
+  // (a token included) in an error, so every secret's value is masked. Masks over kQuoteBytes
+  // plus the longest secret, then cuts: a secret that starts within the quote is whole in what
+  // is masked.
   std::string quote(std::string_view body) const {
     std::string text(body.substr(0, quote_source_bytes));
     for (const auto& [value, name] : secrets) {
@@ -278,8 +279,9 @@ struct HttpBatchDriver::State::Connection : std::enable_shared_from_this<Connect
     parser->get().body().size = scratch.size();
     http::async_read(stream, buffer, *parser,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       if (ec == http::error::need_buffer)
+                       if (ec == http::error::need_buffer) {
                          ec = {};  // the scratch buffer is full: read on
+                       }
                        if (ec) return self->fail(ec);
                        self->keep_body();
                        if (!self->parser->is_done()) return self->read_more();
