@@ -84,6 +84,7 @@ EXPECTED_PATHS = {
     "memgate-only/body-one-text-batch.json": "/driver/request/body",
     "memgate-only/env-outside-headers.json": "/sut/env/TOKEN",
     "memgate-only/header-twice.json": "/driver/request/headers/x-key",
+    "memgate-only/stdin-probe-on-service.json": "/services/cache/ready",
     "memgate-only/gate-service-not-gated.json": "/gate/services.redis.peak_bytes",
     "memgate-only/redis-unknown-service.json": "/driver/redis",
     "memgate-only/redis-service-without-port.json": "/driver/redis",
