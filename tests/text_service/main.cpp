@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -62,7 +63,14 @@ ServiceOptions parse(std::vector<std::string> args) {
     const std::string& a = args[i];
     const auto number = [&]() -> long {
       if (i + 1 >= args.size()) usage(a + " needs a value");
-      return std::atol(args[++i].c_str());
+      const std::string& text = args[++i];
+      char* end = nullptr;
+      errno = 0;
+      const long value = std::strtol(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0' || errno != 0 || value < 0) {
+        usage(a + " needs a whole number of at least 0, got '" + text + "'");
+      }
+      return value;
     };
     if (a == "--port") o.port = static_cast<int>(number());
     else if (a == "--stdin") o.use_stdin = true;
