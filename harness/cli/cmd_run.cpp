@@ -61,7 +61,8 @@ std::vector<Scenario> load_scenarios(const std::vector<std::string>& files,
   std::vector<Scenario> scenarios;
   for (const auto& file : files) {
     scenarios.push_back(load_scenario_file(file, load));
-    check_run_inputs(scenarios.back());  // a bad texts file is exit 2 before anything runs
+    // A bad texts file or an unset {env:NAME} is exit 2 before anything runs.
+    check_run_inputs(scenarios.back());
   }
   return scenarios;
 }

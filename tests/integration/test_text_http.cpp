@@ -50,20 +50,26 @@ Outcome run(const TempDir& dir, const json& scenario,
   return o;
 }
 
+// Runs `batches` batches of one text and requires them all answered: exit 0, none failed.
+// Returns the run's driver figures.
+json run_without_failures(const TempDir& dir, json scenario, int batches) {
+  scenario["phases"]["load_ops"] = batches;
+  const auto o = run(dir, scenario);
+  INFO(o.cli.output);
+  REQUIRE(o.cli.exit_code == 0);
+  const json driver = o.report["runs"][0]["driver"];
+  CHECK(driver["failed_batches"]["load"] == 0);
+  CHECK(driver["batches"]["load"] == batches);
+  return driver;
+}
+
 }  // namespace
 
 TEST_CASE(
     "text over HTTP: Python's http.server (HTTP/1.0, a connection per request) fails nothing") {
   require_tool("python3", "python3");
   TempDir dir;
-  json s = python_scenario("http10", {});
-  s["phases"]["load_ops"] = 1000;
-  const auto o = run(dir, s);
-  INFO(o.cli.output);
-  REQUIRE(o.cli.exit_code == 0);
-  const json& driver = o.report["runs"][0]["driver"];
-  CHECK(driver["failed_batches"]["load"] == 0);
-  CHECK(driver["batches"]["load"] == 1000);
+  const json driver = run_without_failures(dir, python_scenario("http10", {}), 1000);
   CHECK(driver["load_outcomes"] == json{{"ok", 1000}});
   CHECK(driver["connections_opened"].get<int>() >= 1000);  // the server closed every one
 }
@@ -73,14 +79,8 @@ TEST_CASE("text over HTTP: a server closing kept-alive connections without notic
   TempDir dir;
   // HTTP/1.1 keep-alive, but after every 10th answer the server closes the connection without a
   // "Connection: close": the next request on it finds it closed and is sent again.
-  json s = python_scenario("closing", {"--http11", "--close-every", "10"});
-  s["phases"]["load_ops"] = 1000;
-  const auto o = run(dir, s);
-  INFO(o.cli.output);
-  REQUIRE(o.cli.exit_code == 0);
-  const json& driver = o.report["runs"][0]["driver"];
-  CHECK(driver["failed_batches"]["load"] == 0);
-  CHECK(driver["batches"]["load"] == 1000);
+  const json driver = run_without_failures(
+      dir, python_scenario("closing", {"--http11", "--close-every", "10"}), 1000);
   CHECK(driver["resent_batches"].get<int>() >= 1);
   CHECK(driver["connections_opened"].get<int>() >= 50);
 }

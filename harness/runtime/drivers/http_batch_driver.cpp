@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -135,6 +136,9 @@ struct HttpBatchDriver::State {
         std::string slashes;
         for (char c : escaped) slashes += c == '/' ? std::string("\\/") : std::string(1, c);
         for (const auto& form : {*secret, escaped, slashes}) {
+          const bool known = std::any_of(secrets.begin(), secrets.end(),
+                                         [&](const auto& s) { return s.first == form; });
+          if (known) continue;  // most tokens read the same in all three forms
           secrets.emplace_back(form, "{env:" + env + "}");
           quote_source_bytes = std::max(quote_source_bytes, kQuoteBytes + form.size());
         }

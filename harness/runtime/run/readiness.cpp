@@ -58,7 +58,7 @@ StdinWait tree_waits_on_stdin(int root) {
   for (std::size_t seen = 0; !pending.empty() && seen < 4096; ++seen) {
     const int pid = pending.back();
     pending.pop_back();
-    const bool same_stdin = stdin_of(pid) == pipe;
+    const bool same_stdin = pid == root || stdin_of(pid) == pipe;
     std::error_code ec;
     for (const auto& task :
          std::filesystem::directory_iterator(fmt::format("/proc/{}/task", pid), ec)) {
