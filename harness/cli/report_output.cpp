@@ -87,8 +87,9 @@ void print_summary(const Report& report) {
                m.errors);
   }
   if (m.latency_ms) {
-    fmt::print(stderr, "  latency p50 {} p99 {} max {}", format_duration_ms(m.latency_ms->p50_ms),
-               format_duration_ms(m.latency_ms->p99_ms), format_duration_ms(m.latency_ms->max_ms));
+    fmt::print(stderr, "  latency p50 {} p99 {}", format_duration_ms(m.latency_ms->p50_ms),
+               format_duration_ms(m.latency_ms->p99_ms));
+    if (m.latency_ms->max_ms) fmt::print(stderr, " max {}", format_duration_ms(*m.latency_ms->max_ms));
   }
   fmt::print(stderr, "\n");
   if (m.cpu_us_per_op || m.contention_pct) {
@@ -111,8 +112,7 @@ void print_invalid_runs(const Report& report) {
                  problem);
     }
     if (!run.log_tail.empty()) {
-      fmt::print(stderr, "  last lines of {}'s output:\n",
-                 run.log_tail_role == "sut" ? "the SUT" : "the service " + run.log_tail_role);
+      fmt::print(stderr, "  last lines of {}'s output:\n", who(run.log_tail_role));
       for (const auto& line : run.log_tail) fmt::print(stderr, "  | {}\n", line);
     }
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/model/errors.hpp"
+#include "runtime/drivers/load_command_driver.hpp"
 #include "runtime/run/run_backend.hpp"
 
 namespace memgate::test {
@@ -27,6 +28,7 @@ inline Clock::duration ms(double v) {
 // What happens to one role's process.
 struct ProcessScript {
   std::optional<double> exit_at_ms;  // since the run began; the root exits then
+  std::optional<double> exit_after_ms;  // or this long after it started (a load command's)
   int wait_status = 0;               // as wait4 reports it (exit code N: N << 8; signal: sig)
   bool fails_to_start = false;
   bool never_ready = false;
@@ -172,6 +174,7 @@ class FakeBackend : public RunBackend {
     if (s.fails_to_start) throw RunError("cannot start '" + role + "': No such file");
     auto process = std::make_unique<FakeProcess>(*this, role, s, next_pid_++);
     process->started_at_ms_ = elapsed_ms();
+    if (s.exit_after_ms) process->script_.exit_at_ms = elapsed_ms() + *s.exit_after_ms;
     processes_.push_back(process.get());
     return process;
   }
@@ -193,8 +196,14 @@ class FakeBackend : public RunBackend {
     t0_ = t0;
     return std::make_unique<FakeWatch>(*this, roles, t0);
   }
-  std::unique_ptr<Driver> make_driver(const Scenario&) override {
+  void watch_more(MemoryWatch&, const std::string& role, RoleProcess&, const WatchSpec&) override {
+    log("watch " + role);
+  }
+  std::unique_ptr<Driver> make_driver(const Scenario& scenario) override {
     log("make driver");
+    if (const auto* load = std::get_if<LoadCommandDriverSpec>(&scenario.driver)) {
+      return std::make_unique<LoadCommandDriver>(*load, scenario.phases);  // the real one
+    }
     return std::make_unique<FakeDriver>(*this, script_.driver);
   }
   std::unique_ptr<SideProbe> make_probe(const RedisTarget& target, int,

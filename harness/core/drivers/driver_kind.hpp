@@ -31,9 +31,18 @@ struct RedisTarget {
 struct DriverTraits {
   bool has_operations = true;         // ops, throughput; false: the SUT's life is the load
   bool has_latency = true;            // latency per operation
+  std::string no_latency_reason;      // why not, for people (when has_latency is false)
+  bool has_latency_p95 = true;        // of which a 95th percentile (wrk prints 50, 75, 90, 99)
+  // Operations are counted (ops, throughput, CPU per operation); false for a load command that
+  // does not say what it did (no parser).
+  bool counts_ops = true;
+  // Operations are known as they complete; false: only when the load is over (a load command
+  // prints what it did when it ends).
+  bool live_ops = true;
   bool has_idle_and_cooldown = true;  // phases around the load
   bool open_model = false;            // a target rate: throughput is not a result
   bool stdin_channel = false;         // the SUT's stdin and stdout are the driver's channel
+  bool runs_load_processes = false;   // the driver starts processes (role `load`) to watch
   std::string op_unit = "operation";  // what one operation is, for people ("text", "job", ...)
   std::optional<RedisTarget> redis;   // a Redis whose own figures memgate samples
 };
@@ -71,5 +80,6 @@ DriverTraits driver_traits(const DriverSpec& spec);
 const DriverKind& redis_queue_kind();
 const DriverKind& text_batch_kind();
 const DriverKind& command_kind();
+const DriverKind& load_command_kind();
 
 }  // namespace memgate

@@ -4,7 +4,7 @@ namespace memgate {
 
 const std::vector<const DriverKind*>& driver_kinds() {
   static const std::vector<const DriverKind*> kKinds = {&redis_queue_kind(), &text_batch_kind(),
-                                                        &command_kind()};
+                                                        &command_kind(), &load_command_kind()};
   return kKinds;
 }
 
@@ -28,6 +28,7 @@ const DriverKind& kind_of(const DriverSpec& spec) {
         if constexpr (std::is_same_v<T, RedisQueueDriverSpec>) return redis_queue_kind();
         if constexpr (std::is_same_v<T, TextBatchDriverSpec>) return text_batch_kind();
         if constexpr (std::is_same_v<T, CommandDriverSpec>) return command_kind();
+        if constexpr (std::is_same_v<T, LoadCommandDriverSpec>) return load_command_kind();
       },
       spec);
 }

@@ -4,6 +4,7 @@
 
 #include <variant>
 
+#include "core/drivers/load_command_spec.hpp"
 #include "core/drivers/redis_queue_spec.hpp"
 #include "core/drivers/text_batch_spec.hpp"
 
@@ -12,6 +13,7 @@ namespace memgate {
 // `command`: no driver; the SUT runs to completion and its whole life is the load phase.
 struct CommandDriverSpec {};
 
-using DriverSpec = std::variant<RedisQueueDriverSpec, TextBatchDriverSpec, CommandDriverSpec>;
+using DriverSpec = std::variant<RedisQueueDriverSpec, TextBatchDriverSpec, CommandDriverSpec,
+                                LoadCommandDriverSpec>;
 
 }  // namespace memgate

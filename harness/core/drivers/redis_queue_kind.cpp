@@ -202,6 +202,9 @@ class RedisQueueKind : public DriverKind {
     t.op_unit = d.producer_only() ? "job" : "LPUSH";
     // Drain completion sees jobs leave the queue, not finish: no latency per job.
     t.has_latency = d.completion.kind != RedisCompletion::Kind::drain;
+    t.no_latency_reason =
+        "drain completion sees a job leave the queue, not finish: there is no latency per job "
+        "(use completion.ack_queue to measure it)";
     t.redis = RedisTarget{d.redis_service.empty() ? "sut" : d.redis_service, d.host, d.port,
                           d.password_env, d.queue_names};
     return t;

@@ -14,11 +14,18 @@
 
 namespace memgate {
 
+// A role for people: "the SUT", "the service 'redis'", "the load command".
+inline std::string who(const std::string& role) {
+  if (role == "sut") return "the SUT";
+  if (role == "load") return "the load command";
+  return "the service '" + role + "'";
+}
+
 struct LatencySummary {
   double p50_ms = 0;
-  double p95_ms = 0;
+  std::optional<double> p95_ms;  // absent when the load generator does not say (wrk)
   double p99_ms = 0;
-  double max_ms = 0;
+  std::optional<double> max_ms;  // absent when the load generator does not say
   std::int64_t count = 0;
 };
 
@@ -67,6 +74,7 @@ struct PhaseCpu {
   int cpus = 1;
   double sut_ms = 0;
   double services_ms = 0;
+  double load_ms = 0;  // the load command's processes
   double memgate_ms = 0;
   double others_pct = 0;  // busy CPU of the machine nobody of the run used
   double steal_pct = 0;   // time the hypervisor gave other guests
@@ -74,7 +82,7 @@ struct PhaseCpu {
 
 // The memory of one role's process tree: a service's (the SUT's is the run's own figures).
 struct RoleMemory {
-  std::string role;   // the service's name
+  std::string role;   // the service's name, or "load"
   bool gated = false;  // its metrics are gated (services.NAME.<metric>)
   Series samples;
   PeakDetail peak;
@@ -103,6 +111,7 @@ struct RunRecord {
   Series samples;  // the SUT's tree
   PeakDetail peak;
   std::vector<RoleMemory> services;
+  std::optional<RoleMemory> load;  // a load command's processes (role "load"), never gated
   std::vector<ProcessRecord> processes;
   std::vector<PhaseCpu> cpu;  // per phase, in order
   int interval_ms = 0;

@@ -37,7 +37,7 @@ svg.plot { width: 100%; height: auto; background: #fff; }
 .phase-idle { fill: #e8f0fe; } .phase-warmup { fill: #fff4e0; } .phase-load { fill: #fde9e7; } .phase-cooldown { fill: #e7f6ec; }
 .phase { opacity: 0.7; } .phase-label { fill: #5b6475; font-size: 11px; }
 .series { fill: none; stroke-width: 1.6; stroke-linejoin: round; } .memory { stroke: #1f5fbf; } .reference-memory { stroke: #9aa5b1; stroke-dasharray: 4 2; } .own-figure { stroke: #8a5cd1; stroke-dasharray: 5 3; }
-.service-memory { stroke-width: 1.3; } .service-0 { stroke: #d9822b; } .service-1 { stroke: #2f9e8f; } .service-2 { stroke: #b5487a; } .service-3 { stroke: #6b7d1f; }
+.load-memory { stroke: #888; stroke-width: 1.1; stroke-dasharray: 2 2; } .service-memory { stroke-width: 1.3; } .service-0 { stroke: #d9822b; } .service-1 { stroke: #2f9e8f; } .service-2 { stroke: #b5487a; } .service-3 { stroke: #6b7d1f; }
 .level { stroke-width: 1.2; stroke-dasharray: 6 3; } .level-idle { stroke: #2b7bd8; } .level-plateau { stroke: #c0392b; } .level-residual { stroke: #1e8f4e; }
 .level-label { fill: #3d4554; font-size: 11px; }
 .baseline-band { fill: #9aa5b1; opacity: 0.28; } .baseline-peak { stroke: #6b7684; stroke-dasharray: 2 3; }
@@ -219,9 +219,11 @@ void latency_section(XmlWriter& xml, const Report& r) {
   for (const auto& run : r.runs) {
     if (!run.metrics.latency_ms) continue;
     const auto& l = *run.metrics.latency_ms;
-    row(xml, {fmt::format("run {}", run.index), fmt::format("{:.3f}", l.p50_ms),
-              fmt::format("{:.3f}", l.p95_ms), fmt::format("{:.3f}", l.p99_ms),
-              fmt::format("{:.3f}", l.max_ms), std::to_string(l.count)});
+    const auto ms = [](std::optional<double> v) {
+      return v ? fmt::format("{:.3f}", *v) : std::string("–");
+    };
+    row(xml, {fmt::format("run {}", run.index), ms(l.p50_ms), ms(l.p95_ms), ms(l.p99_ms),
+              ms(l.max_ms), std::to_string(l.count)});
   }
   xml.end().end().newline();
 }
@@ -244,8 +246,7 @@ void problems_section(XmlWriter& xml, const Report& r) {
   for (const auto& run : r.runs) {
     if (run.valid || run.log_tail.empty()) continue;
     xml.element("h3", fmt::format("Run {}: the last lines of {}'s output", run.index,
-                                  run.log_tail_role == "sut" ? "the SUT"
-                                                             : "the service " + run.log_tail_role));
+                                  who(run.log_tail_role)));
     std::string tail;
     for (const auto& line : run.log_tail) tail += line + "\n";
     xml.element("pre", tail);
@@ -292,7 +293,7 @@ class HtmlFormat : public ReportFormat {
     xml.start("section").attr("id", "runs").element("h2", "Memory over time");
     xml.start("p").attr("class", "legend")
         .start("span").text("— memory of the SUT's process tree").end()
-        .start("span").text("— each service's, in its own colour").end()
+        .start("span").text("— each service's, in its own colour (a load command's grey, dotted)").end()
         .start("span").text("- - idle / plateau / residual").end()
         .start("span").text("● peak").end()
         .start("span").text("▒ baseline plateau (min to max; memgate ab: A's, with A's runs grey)").end()

@@ -31,11 +31,11 @@ json metrics_to_json(const RunMetrics& m) {
   if (m.cpu_us_per_op) out["cpu_us_per_op"] = round3(*m.cpu_us_per_op);
   if (m.contention_pct) out["contention_pct"] = round3(*m.contention_pct);
   if (m.latency_ms) {
-    out["latency_ms"] = {{"p50", round_ms(m.latency_ms->p50_ms)},
-                         {"p95", round_ms(m.latency_ms->p95_ms)},
-                         {"p99", round_ms(m.latency_ms->p99_ms)},
-                         {"max", round_ms(m.latency_ms->max_ms)},
-                         {"count", m.latency_ms->count}};
+    const LatencySummary& l = *m.latency_ms;
+    out["latency_ms"] = {{"p50", round_ms(l.p50_ms)}, {"p99", round_ms(l.p99_ms)}};
+    if (l.p95_ms) out["latency_ms"]["p95"] = round_ms(*l.p95_ms);
+    if (l.max_ms) out["latency_ms"]["max"] = round_ms(*l.max_ms);
+    out["latency_ms"]["count"] = l.count;
   }
   if (m.backlog_jobs) {
     out["backlog_jobs"] = {{"max", m.backlog_jobs->max},
@@ -64,24 +64,29 @@ json peak_to_json(const PeakDetail& p) {
   return peak;
 }
 
-// runs[].roles: the SUT's memory (its samples are the run's own) and each service's.
+json role_to_json(const RoleMemory& s) {
+  json role = {{"gated", s.gated},
+               {"metrics", metrics_to_json(s.metrics)},
+               {"peak", peak_to_json(s.peak)},
+               {"max_processes", s.max_processes},
+               {"samples", samples_to_json(s.samples)}};
+  if (s.exit) role["exit"] = *s.exit;
+  if (!s.figures.empty()) role["figures"] = s.figures;
+  return role;
+}
+
+// runs[].roles: the SUT's memory (its samples are the run's own), each service's, and the load
+// command's.
 json roles_to_json(const RunRecord& run) {
   json sut = {{"metrics", metrics_to_json(run.metrics)},
               {"peak", peak_to_json(run.peak)},
               {"max_processes", run.max_processes}};
   if (!run.sut_figures.empty()) sut["figures"] = run.sut_figures;
   json services = json::object();
-  for (const RoleMemory& s : run.services) {
-    json role = {{"gated", s.gated},
-                 {"metrics", metrics_to_json(s.metrics)},
-                 {"peak", peak_to_json(s.peak)},
-                 {"max_processes", s.max_processes},
-                 {"samples", samples_to_json(s.samples)}};
-    if (s.exit) role["exit"] = *s.exit;
-    if (!s.figures.empty()) role["figures"] = s.figures;
-    services[s.role] = role;
-  }
-  return {{"sut", sut}, {"services", services}};
+  for (const RoleMemory& s : run.services) services[s.role] = role_to_json(s);
+  json roles = {{"sut", sut}, {"services", services}};
+  if (run.load) roles["load"] = role_to_json(*run.load);
+  return roles;
 }
 
 json cpu_to_json(const std::vector<PhaseCpu>& phases) {
@@ -92,6 +97,7 @@ json cpu_to_json(const std::vector<PhaseCpu>& phases) {
                    {"cpus", c.cpus},
                    {"sut_ms", round3(c.sut_ms)},
                    {"services_ms", round3(c.services_ms)},
+                   {"load_ms", round3(c.load_ms)},
                    {"memgate_ms", round3(c.memgate_ms)},
                    {"others_pct", round3(c.others_pct)},
                    {"steal_pct", round3(c.steal_pct)}});

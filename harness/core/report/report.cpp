@@ -63,7 +63,7 @@ RunMetrics summarize(const std::vector<RunRecord>& runs) {
               .value_or(0);
   s.errors = median_of<I>(chosen, [](const RunMetrics& m) { return std::optional<I>(m.errors); })
                  .value_or(0);
-  const auto latency = [&](double LatencySummary::*field) {
+  const auto latency = [&](auto LatencySummary::*field) {
     return median_of<double>(chosen, [&](const RunMetrics& m) -> std::optional<double> {
       if (!m.latency_ms) return std::nullopt;
       return (*m.latency_ms).*field;
@@ -85,9 +85,9 @@ RunMetrics summarize(const std::vector<RunRecord>& runs) {
   if (auto p50 = latency(&LatencySummary::p50_ms)) {
     LatencySummary l;
     l.p50_ms = *p50;
-    l.p95_ms = latency(&LatencySummary::p95_ms).value_or(0);
+    l.p95_ms = latency(&LatencySummary::p95_ms);
     l.p99_ms = latency(&LatencySummary::p99_ms).value_or(0);
-    l.max_ms = latency(&LatencySummary::max_ms).value_or(0);
+    l.max_ms = latency(&LatencySummary::max_ms);
     l.count = median_of<I>(chosen, [](const RunMetrics& m) -> std::optional<I> {
                 if (!m.latency_ms) return std::nullopt;
                 return m.latency_ms->count;

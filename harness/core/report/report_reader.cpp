@@ -41,9 +41,9 @@ RunMetrics read_metrics(ObjectReader m) {
   if (auto l = m.opt_object("latency_ms")) {
     LatencySummary s;
     s.p50_ms = l->get_number("p50", 0, kBig);
-    s.p95_ms = l->get_number("p95", 0, kBig);
+    s.p95_ms = l->opt_number("p95", 0, kBig);
     s.p99_ms = l->get_number("p99", 0, kBig);
-    s.max_ms = l->get_number("max", 0, kBig);
+    s.max_ms = l->opt_number("max", 0, kBig);
     s.count = l->opt_int("count", 0, INT64_MAX).value_or(0);
     l->reject_unknown_keys();
     out.latency_ms = s;

@@ -1,7 +1,8 @@
 #pragma once
 
-// Memory per role over a report's runs: the SUT's and each service's metrics, medians over the
-// valid runs (summarize()). The HTML page and summary.md render the same rows.
+// Memory per role over a report's runs: the SUT's, each service's and the load command's
+// metrics, medians over the valid runs (summarize()). The HTML page and summary.md render the
+// same rows.
 
 #include <string>
 #include <vector>
@@ -11,14 +12,17 @@
 namespace memgate {
 
 struct RoleSummary {
-  std::string role;  // "sut", or a service's name
+  std::string role;  // "sut", a service's name, or "load" (a load command's)
   bool gated = false;
   RunMetrics metrics;
 };
 
-// The SUT first, then the services in the order of their first run. Empty when the report has
-// no service (the SUT's figures are the report's own).
+// The SUT first, then the services in the order of their first run, then the load command.
+// Empty when the report has no other role (the SUT's figures are the report's own).
 std::vector<RoleSummary> role_summaries(const Report& report);
+
+// A run's roles besides the SUT: its services, then the load command's.
+std::vector<const RoleMemory*> other_roles(const RunRecord& run);
 
 // The memory metrics a role table shows.
 const std::vector<std::string>& role_table_metrics();

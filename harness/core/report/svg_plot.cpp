@@ -7,6 +7,7 @@
 
 #include "core/metrics/run_metrics.hpp"
 #include "core/model/units.hpp"
+#include "core/report/role_summary.hpp"
 
 namespace memgate {
 
@@ -109,8 +110,9 @@ void write_memory_plot(XmlWriter& xml, const RunRecord& run, const Baseline* bas
   const Series other = reference ? reduce_for_plot(reference->samples, kColumns) : Series();
   std::vector<OwnFigure> figures = own_figures(run);
   for (auto& f : figures) f.series = reduce_for_plot(f.series, kColumns);
+  const std::vector<const RoleMemory*> roles = other_roles(run);  // services, the load command
   std::vector<Series> services;
-  for (const auto& service : run.services) services.push_back(reduce_for_plot(service.samples, kColumns));
+  for (const RoleMemory* role : roles) services.push_back(reduce_for_plot(role->samples, kColumns));
   const std::int64_t peak = run.metrics.peak_bytes.value_or(run.peak.max_sample_bytes);
   double t_max = 1, y_max = static_cast<double>(peak);
   for (const auto& s : run.samples) t_max = std::max(t_max, s.t_ms);
@@ -191,11 +193,12 @@ void write_memory_plot(XmlWriter& xml, const RunRecord& run, const Baseline* bas
     xml.end();
   }
   for (std::size_t i = 0; i < services.size(); ++i) {
+    const bool is_load = run.load && roles[i] == &*run.load;
     xml.start("polyline")
-        .attr("class", fmt::format("series service-memory service-{}", i % 4))
+        .attr("class", is_load ? std::string("series load-memory")
+                               : fmt::format("series service-memory service-{}", i % 4))
         .attr("points", points(services[i], f));
-    xml.element("title", fmt::format("memory of the service '{}' ({})", run.services[i].role,
-                                      run.memory_kind));
+    xml.element("title", fmt::format("memory of {} ({})", who(roles[i]->role), run.memory_kind));
     xml.end();
   }
   if (!other.empty()) {

@@ -22,9 +22,15 @@ std::optional<std::string> unmeasured_reason(const std::string& metric, const Ga
   if (!t.has_idle_and_cooldown && around_load) {
     return "a command scenario has no idle or cool-down phase";
   }
-  if (!t.has_latency && metric.rfind("latency_", 0) == 0) {
-    return "drain completion sees a job leave the queue, not finish: there is no latency per "
-           "job (use completion.ack_queue to measure it)";
+  if (!t.counts_ops && (metric == "throughput_per_s" || metric.rfind("latency_", 0) == 0 ||
+                        metric == "cpu_us_per_op")) {
+    return "a load command without a parser reports no operations, so no throughput, latency "
+           "or CPU per operation: set driver.parser (wrk, redis-benchmark or json-line)";
+  }
+  if (!t.has_latency && metric.rfind("latency_", 0) == 0) return t.no_latency_reason;
+  if (!t.has_latency_p95 && metric == "latency_p95_ms") {
+    return "wrk prints the 50th, 75th, 90th and 99th percentiles, not the 95th: gate "
+           "latency_p99_ms";
   }
   if (c.cooldown_s <= 0 && (metric == "residual_bytes" || metric == "retained_bytes")) {
     return "residual memory is measured in the cool-down: set phases.cooldown_s above 0";

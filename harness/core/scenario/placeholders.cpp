@@ -13,6 +13,7 @@ using nlohmann::json;
 namespace {
 
 constexpr std::string_view kHeadersPath = "/driver/request/headers/";
+constexpr std::string_view kLoadCommandPath = "/driver/command/";
 constexpr const char* kKnown =
     "placeholders are {port}, {port:NAME}, {run_dir}, {bindir} and {scenario_dir}";
 
@@ -142,6 +143,14 @@ std::string expand_text(const std::string& text, const PlaceholderValues& values
                 "as written, and the SUT inherits memgate's environment");
           }
           out += fmt::format("{{env:{}}}", argument);
+        } else if (name == "ops" || name == "load_s") {
+          if (path.rfind(kLoadCommandPath, 0) != 0) {
+            throw InputError(file, path,
+                             fmt::format("{{{}}} is allowed in driver.command only", name),
+                             "it is the phase's figure, given to a load-command driver's "
+                             "command when it starts");
+          }
+          out += fmt::format("{{{}}}", name);
         } else {
           throw InputError(file, path, fmt::format("unknown placeholder '{{{}}}'", name), kKnown);
         }

@@ -16,7 +16,9 @@ namespace memgate {
 //   {bindir}        the folder of the memgate executable (test SUTs are built there)
 //   {scenario_dir}  the folder of the scenario file (absolute)
 // and {env:NAME}, allowed in driver.request.headers values only and left there as it is: the
-// HTTP driver reads the variable when the run starts (core/model/env_refs.hpp).
+// HTTP driver reads the variable when the run starts (core/model/env_refs.hpp); and {ops} and
+// {load_s}, allowed in driver.command only and left there: a load-command driver replaces them
+// with the phase's figures when its command starts.
 struct PlaceholderValues {
   std::map<std::string, int> ports;  // by NAME ("sut" for {port})
   std::optional<int> any_port;       // when set, every NAME gets it (validation)

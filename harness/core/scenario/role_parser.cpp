@@ -4,6 +4,7 @@
 
 #include "core/model/errors.hpp"
 #include "core/model/url.hpp"
+#include "core/scenario/process_keys.hpp"
 #include "core/scenario/scenario_parts.hpp"
 
 namespace memgate::scenario_parts {
@@ -114,37 +115,9 @@ std::vector<FileTemplate> parse_files(ObjectReader& r, const TemplateContext& t)
 RoleSpec parse_role(ObjectReader r, const std::string& name, const TemplateContext& templates) {
   RoleSpec role;
   role.name = name;
-  auto command = r.opt_string_array("command", 1, 4096);
-  if (!command) {
-    r.fail("command", "required key 'command' is missing (an argv array)",
-           R"(for example ["redis-server", "--port", "{port}"])");
-  }
-  if ((*command)[0].empty()) {
-    throw InputError(r.file(), json_pointer_child(r.child_path("command"), "0"),
-                     "the program name is empty");
-  }
-  for (std::size_t i = 0; i < command->size(); ++i) {
-    if ((*command)[i].find('\0') != std::string::npos) {
-      throw InputError(r.file(), json_pointer_child(r.child_path("command"), std::to_string(i)),
-                       "the argument contains a NUL byte", "an argv string cannot hold one");
-    }
-  }
-  role.command = std::move(*command);
-  role.env = r.opt_string_map("env").value_or(std::map<std::string, std::string>{});
-  for (const auto& [key, value] : role.env) {
-    if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos ||
-        value.find('\0') != std::string::npos) {
-      throw InputError(r.file(), json_pointer_child(r.child_path("env"), key),
-                       fmt::format("'{}' is not a valid environment variable", key),
-                       "names are not empty and hold no '=' or NUL; values hold no NUL");
-    }
-  }
-  const std::string cwd = r.opt_string("cwd").value_or(".");
-  if (cwd.empty()) r.fail("cwd", "expected a folder, got an empty string");
-  auto resolved = std::filesystem::path(cwd).is_absolute()
-                      ? std::filesystem::path(cwd)
-                      : (std::filesystem::path(templates.scenario_dir) / cwd).lexically_normal();
-  role.cwd = resolved.has_filename() ? resolved.string() : resolved.parent_path().string();
+  role.command = read_command(r);
+  role.env = read_env(r);
+  role.cwd = read_cwd(r, templates.scenario_dir);
   role.ready = parse_ready(r);
   role.stop_grace_s = r.opt_number("stop_grace_s", 0, 600).value_or(5);
   role.files = parse_files(r, templates);

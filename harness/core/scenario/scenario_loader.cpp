@@ -192,6 +192,19 @@ void check_stdin_probes(const Scenario& s, bool sut_reads_texts) {
   }
 }
 
+// A load command's {ops} is the load phase's operation count: it needs phases.load_ops.
+void check_load_command(const Scenario& s) {
+  const auto* load = std::get_if<LoadCommandDriverSpec>(&s.driver);
+  if (!load || s.phases.load_ops) return;
+  for (std::size_t i = 0; i < load->command.size(); ++i) {
+    if (load->command[i].find("{ops}") == std::string::npos) continue;
+    throw InputError(s.file, "/driver/command/" + std::to_string(i),
+                     "{ops} is phases.load_ops, which this scenario does not set",
+                     "set phases.load_ops (the command's work) instead of load_s, or use "
+                     "{load_s}");
+  }
+}
+
 // Parses the scenario with placeholders replaced by `values`. `shell` carries what does not come
 // from the JSON (file, source, context, service order, template texts); templates it lacks are
 // read here into it.
@@ -254,6 +267,7 @@ Scenario parse_expanded(Scenario shell, const PlaceholderValues& values,
   if (traits.stdin_channel && s.sut.ready.empty()) s.sut.ready.push_back({ReadyStdin{}, 10, true});
   s.watch = parse_watch(r.opt_object("watch"));
   s.phases = parse_phases(r.get_object("phases"), !traits.has_operations);
+  check_load_command(s);
   s.repeat = static_cast<int>(r.opt_int("repeat", 1, 100).value_or(1));
   s.max_errors = r.opt_int("max_errors", 0, 1'000'000'000'000).value_or(0);
   GateContext gate{traits, s.phases.cooldown_s, {}, {}};

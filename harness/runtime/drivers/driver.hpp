@@ -16,15 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "core/model/run_record.hpp"
 #include "core/stats/histogram.hpp"
+#include "runtime/process/role_process.hpp"
 
 namespace memgate {
-
-// The SUT's standard streams, when they are the driver's channel (DriverTraits::stdin_channel).
-struct SutChannel {
-  int stdin_fd = -1;   // memgate writes the SUT's stdin here
-  int stdout_fd = -1;  // and reads its stdout here
-};
 
 // What a driver reports about the load phase (the warm-up is counted apart, in details).
 struct DriverReport {
@@ -38,6 +34,14 @@ struct DriverReport {
   std::optional<std::chrono::steady_clock::time_point> ops_done_at;
   nlohmann::json details = nlohmann::json::object();  // driver-specific figures
   std::vector<std::string> problems;  // what makes the run invalid (a lost connection, ...)
+  // Latency as the load generator summarised it (a load command's parser), instead of `latency`.
+  std::optional<LatencySummary> latency_summary;
+  // Operations are not counted at all (a load command without a parser): no ops, throughput,
+  // latency or CPU per operation, and no run is invalid for having none.
+  bool ops_unknown = false;
+  // When the figures cover more than the load phase (a load command run once for the warm-up
+  // and the load): the throughput's window starts here.
+  std::optional<std::chrono::steady_clock::time_point> ops_started_at;
 };
 
 class Driver {
@@ -47,6 +51,8 @@ class Driver {
 
   // The SUT has started: drivers that talk to its stdin/stdout take its pipes here.
   virtual void attach(const SutChannel& /*channel*/) {}
+  // Drivers that run processes of their own (a load command) start them through launcher.
+  virtual void attach_launcher(ProcessLauncher& /*launcher*/) {}
 
   // Connects to the target. Throws RunError (exit 3) naming it when it is unreachable or
   // refuses (e.g. AUTH).
@@ -62,8 +68,17 @@ class Driver {
   // Operations of the load phase completed so far.
   virtual std::int64_t load_ops() const = 0;
 
-  // When the op_limit-th operation of the load phase completed (empty before, or without limit).
+  // When the op_limit-th operation of the load phase completed (empty before, or without
+  // limit); for a load command, when it finished its work (exited 0), limit or not.
   virtual std::optional<Clock::time_point> limit_reached_at() const = 0;
+
+  // The warm-up's work is done before its time is up (a load command that exited 0): the
+  // load phase may begin.
+  virtual bool warmup_done() const { return false; }
+
+  // How long the load phase may outlast its time for the driver's work to end by itself (a
+  // load command that prints its summary when it ends); 0: the phase ends at its time.
+  virtual double overrun_s() const { return 0; }
 
   // A problem that ends the run early (a lost connection), as soon as one happened.
   virtual std::optional<std::string> fatal() const = 0;

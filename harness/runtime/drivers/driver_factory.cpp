@@ -10,6 +10,7 @@
 #include "core/model/errors.hpp"
 #include "core/scenario/json_reader.hpp"
 #include "runtime/drivers/http_batch_driver.hpp"
+#include "runtime/drivers/load_command_driver.hpp"
 #include "runtime/drivers/redis_producer_driver.hpp"
 #include "runtime/drivers/redis_queue_driver.hpp"
 #include "runtime/drivers/stdin_batch_driver.hpp"
@@ -34,11 +35,16 @@ std::unique_ptr<Driver> make_text_batch(const Scenario& s) {
   return std::make_unique<HttpBatchDriver>(spec, corpus);
 }
 
+std::unique_ptr<Driver> make_load_command(const Scenario& s) {
+  return std::make_unique<LoadCommandDriver>(std::get<LoadCommandDriverSpec>(s.driver), s.phases);
+}
+
 // The runtime half of the driver registry (core/drivers/driver_kind.hpp): kind name -> factory.
 const std::map<std::string, Factory>& factories() {
   static const std::map<std::string, Factory> kFactories = {
       {"redis-queue", make_redis_queue},
       {"text-batch", make_text_batch},
+      {"load-command", make_load_command},
   };
   return kFactories;
 }

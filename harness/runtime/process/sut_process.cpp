@@ -127,7 +127,8 @@ SutProcess::SutProcess(const LaunchSpec& spec) {
   Pipe output;
   std::optional<Pipe> in, out;
   if (spec.pipe_stdin) in.emplace();
-  if (spec.pipe_stdout) out.emplace();
+  const bool stdout_apart = spec.stdout_lines > 0 && !spec.inherit_output;
+  if (spec.pipe_stdout || stdout_apart) out.emplace();
   const int stdout_target = out ? out->write : output.write;
   const int stdin_source = in ? in->read : -1;
   const bool inherit = spec.inherit_output;
@@ -193,14 +194,22 @@ SutProcess::SutProcess(const LaunchSpec& spec) {
   } else {
     try {
       pump_ = std::make_unique<OutputPump>(output.read, spec.log_path, spec.watched_texts);
+      output.read = -1;
+      if (stdout_apart) {
+        stdout_pump_ = std::make_unique<OutputPump>(out->read, spec.stdout_log_path,
+                                                    std::vector<std::string>{},
+                                                    spec.stdout_lines);
+        out->read = -1;
+      }
     } catch (...) {
       close_fd(output.read);
+      if (out) close_fd(out->read);
       stop(0);  // the destructor will not run: stop the SUT here
       throw;
     }
   }
   if (in) stdin_fd_ = in->write;
-  if (out) stdout_fd_ = out->read;
+  if (out && !stdout_apart) stdout_fd_ = out->read;
 }
 
 SutProcess::~SutProcess() {
@@ -210,7 +219,17 @@ SutProcess::~SutProcess() {
 }
 
 std::vector<std::string> SutProcess::log_tail() const {
-  return pump_ ? pump_->tail() : std::vector<std::string>{};
+  constexpr std::size_t kStdoutLines = 10;
+  std::vector<std::string> lines = stdout_tail();
+  if (lines.size() > kStdoutLines) lines.erase(lines.begin(), lines.end() - kStdoutLines);
+  if (pump_) {
+    for (auto& line : pump_->tail()) lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+std::vector<std::string> SutProcess::stdout_tail() const {
+  return stdout_pump_ ? stdout_pump_->tail() : std::vector<std::string>{};
 }
 
 void SutProcess::close_stdin() { close_fd(stdin_fd_); }
@@ -267,6 +286,7 @@ std::optional<ExitInfo> SutProcess::stop(double grace_s) {
     survivors_ = std::move(result.survivors);
     killed_ = result.killed;
     if (pump_) pump_->stop();
+    if (stdout_pump_) stdout_pump_->stop();
   }
   return stop_result_ ? stop_result_ : exit_info();
 }

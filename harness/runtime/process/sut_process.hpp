@@ -28,6 +28,10 @@ struct LaunchSpec {
   std::string log_path;                    // otherwise: its output goes here ("" : tail only)
   bool pipe_stdin = false;                 // the driver writes the SUT's stdin
   bool pipe_stdout = false;                // the driver reads the SUT's stdout; stderr -> log
+  // stdout read apart from stderr (which goes to log_path): into this file, its last
+  // stdout_lines kept (a load command's summary). Not with pipe_stdout or inherit_output.
+  std::string stdout_log_path;
+  std::size_t stdout_lines = 0;
   std::vector<std::string> watched_texts;  // lines containing these are counted (readiness)
   int cgroup_procs_fd = -1;                // the SUT joins this cgroup before exec
 };
@@ -55,7 +59,10 @@ class SutProcess {
   }
 
   OutputPump* output() { return pump_.get(); }  // null when the output is inherited
+  // The last lines of its output (with stdout apart: of stdout, then of stderr).
   std::vector<std::string> log_tail() const;
+  // With stdout apart: its last stdout_lines lines of stdout.
+  std::vector<std::string> stdout_tail() const;
   int stdin_fd() const { return stdin_fd_; }    // -1 unless pipe_stdin
   int stdout_fd() const { return stdout_fd_; }  // -1 unless pipe_stdout
   void close_stdin();
@@ -89,6 +96,7 @@ class SutProcess {
   std::uint64_t launch_sequence_ = 0;
   std::string program_;
   std::unique_ptr<OutputPump> pump_;
+  std::unique_ptr<OutputPump> stdout_pump_;  // with stdout apart
   int stdin_fd_ = -1;
   int stdout_fd_ = -1;
   bool stopped_ = false;

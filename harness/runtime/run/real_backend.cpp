@@ -39,6 +39,8 @@ class RealProcess : public RoleProcess {
     spec.log_path = launch.log_path;
     spec.inherit_output = launch.inherit_output;
     spec.pipe_stdin = spec.pipe_stdout = launch.stdin_channel;
+    spec.stdout_lines = launch.stdout_lines;
+    spec.stdout_log_path = launch.stdout_log_path;
     for (const auto& probe : launch.role->ready) {
       if (const auto* log = std::get_if<ReadyLog>(&probe.how)) {
         spec.watched_texts.push_back(log->text);
@@ -64,6 +66,7 @@ class RealProcess : public RoleProcess {
   int pid() const override { return process_->pid(); }
   std::optional<ExitInfo> exit_info() const override { return process_->exit_info(); }
   std::vector<std::string> log_tail() const override { return process_->log_tail(); }
+  std::vector<std::string> stdout_tail() const override { return process_->stdout_tail(); }
   SutChannel channel() const override { return {process_->stdin_fd(), process_->stdout_fd()}; }
   std::vector<int> tree_pids() override { return process_->tree_pids(); }
   std::int64_t cpu_us() override { return process_->cpu_us(); }
@@ -203,15 +206,24 @@ std::unique_ptr<MemoryWatch> RealBackend::watch(
     Clock::time_point t0) {
   std::vector<WatchedTree> watched;
   for (const auto& [role, process] : trees) {
-    auto& real = static_cast<RealProcess&>(*process);
-    watched.push_back(
-        {role, std::make_unique<ProcTreeSource>(real.pid(), spec.memory, real.launch_sequence(),
-                                                &registry_, role)});
+    watched.push_back({role, process ? tree_source(*process, role, spec) : nullptr});
   }
   WatchOptions options;
   options.interval_ms = spec.interval_ms;
   options.memory = spec.memory;
   return std::make_unique<Watcher>(std::move(watched), options, t0);
+}
+
+void RealBackend::watch_more(MemoryWatch& watch, const std::string& role, RoleProcess& process,
+                             const WatchSpec& spec) {
+  static_cast<Watcher&>(watch).add_source(role, tree_source(process, role, spec));
+}
+
+std::unique_ptr<TreeSource> RealBackend::tree_source(RoleProcess& process, const std::string& role,
+                                                     const WatchSpec& spec) {
+  auto& real = static_cast<RealProcess&>(process);
+  return std::make_unique<ProcTreeSource>(real.pid(), spec.memory, real.launch_sequence(),
+                                          &registry_, role);
 }
 
 std::unique_ptr<Driver> RealBackend::make_driver(const Scenario& scenario) {

@@ -26,12 +26,16 @@ class RealBackend : public RunBackend {
   std::vector<std::string> wait_ready(RoleProcess& process, const RoleSpec& role) override;
   std::unique_ptr<MemoryWatch> watch(const std::vector<std::pair<std::string, RoleProcess*>>& trees,
                                      const WatchSpec& spec, Clock::time_point t0) override;
+  void watch_more(MemoryWatch& watch, const std::string& role, RoleProcess& process,
+                  const WatchSpec& spec) override;
   std::unique_ptr<Driver> make_driver(const Scenario& scenario) override;
   std::unique_ptr<SideProbe> make_probe(const RedisTarget& target, int interval_ms,
                                         Clock::time_point t0) override;
 
  private:
   std::int64_t kernel_threads_ticks();
+  std::unique_ptr<TreeSource> tree_source(RoleProcess& process, const std::string& role,
+                                          const WatchSpec& spec);
 
   RoleRegistry registry_;
   std::map<int, std::int64_t> kernel_threads_;  // pid -> CPU ticks at the last reading

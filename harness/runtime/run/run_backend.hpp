@@ -19,44 +19,10 @@
 #include "core/scenario/scenario.hpp"
 #include "runtime/drivers/driver.hpp"
 #include "runtime/drivers/side_probe.hpp"
-#include "runtime/process/reaper.hpp"
+#include "runtime/process/role_process.hpp"
 #include "runtime/watch/watcher.hpp"
 
 namespace memgate {
-
-// A process the run started: the SUT or a service, with its whole tree.
-class RoleProcess {
- public:
-  virtual ~RoleProcess() = default;
-  virtual int pid() const = 0;
-  // How its root process ended, once it has (without waiting).
-  virtual std::optional<ExitInfo> exit_info() const = 0;
-  virtual std::vector<std::string> log_tail() const = 0;
-  virtual SutChannel channel() const { return {}; }
-  // The kernel's peak charge of its memory cgroup, where it runs in one.
-  virtual std::optional<std::int64_t> cgroup_peak_bytes() const { return std::nullopt; }
-  // What makes its figures doubtful (it could not join its memory cgroup, ...).
-  virtual std::vector<std::string> launch_warnings() const { return {}; }
-  // Pids of its tree now.
-  virtual std::vector<int> tree_pids() = 0;
-  // CPU time (user + system) its tree used since it started, in µs, members that exited
-  // included (see SutProcess::cpu_us).
-  virtual std::int64_t cpu_us() = 0;
-  struct Stopped {
-    int killed = 0;              // processes that outlasted the grace and got SIGKILL
-    std::vector<int> survivors;  // processes that could not be stopped at all
-  };
-  // Stops the whole tree (see stop_process_tree). Idempotent: a second call returns the first's.
-  virtual Stopped stop(double grace_s) = 0;
-};
-
-// How a role's process is started.
-struct RoleLaunch {
-  const RoleSpec* role = nullptr;
-  std::string log_path;         // "" : no log file (the tail is kept)
-  bool inherit_output = false;  // writes to memgate's own stdout/stderr (memgate watch)
-  bool stdin_channel = false;   // stdin and stdout are the driver's pipes (stderr -> the log)
-};
 
 // The machine's CPU time so far, in µs summed over its CPUs (from /proc/stat and the kernel's
 // threads): what nobody used (idle), what the hypervisor gave other guests (steal), and what
@@ -95,10 +61,14 @@ class RunBackend {
   // Returns warnings (a default probe that could not tell, and was passed over).
   virtual std::vector<std::string> wait_ready(RoleProcess& process, const RoleSpec& role) = 0;
 
-  // The watcher of the roles' trees, the SUT's first.
+  // The watcher of the roles' trees, the SUT's first. A role given with a null process (the load
+  // command's) has its trees added later by watch_more.
   virtual std::unique_ptr<MemoryWatch> watch(
       const std::vector<std::pair<std::string, RoleProcess*>>& trees, const WatchSpec& spec,
       Clock::time_point t0) = 0;
+  // Watches process's tree under role (one given to watch()) from now on.
+  virtual void watch_more(MemoryWatch& watch, const std::string& role, RoleProcess& process,
+                          const WatchSpec& spec) = 0;
   // The scenario's driver; throws RunError when it cannot be set up.
   virtual std::unique_ptr<Driver> make_driver(const Scenario& scenario) = 0;
   virtual std::unique_ptr<SideProbe> make_probe(const RedisTarget& target, int interval_ms,

@@ -35,7 +35,7 @@ LatencySummary summarize_latency(const LatencyHistogram& h) {
           h.max_ns() / 1e6, h.count()};
 }
 
-class Session {
+class Session : private ProcessLauncher {
  public:
   Session(const Scenario& scenario, RunBackend& backend, const SessionSettings& settings)
       : base_(scenario), backend_(backend), settings_(settings) {}
@@ -43,10 +43,16 @@ class Session {
   RunRecord run();
 
  private:
+  // The driver's own processes (a load command's), started as the role "load".
+  RoleProcess& launch(const RoleSpec& role, const std::string& log_name,
+                      std::size_t stdout_lines) override;
+  Clock::time_point now() override { return backend_.now(); }
   void start_processes();
   void run_load_phases();
   void run_command_phases();
-  bool hold(const char* phase, double seconds, const std::function<bool()>& done = {});
+  bool hold(const char* phase, double seconds, const std::function<bool()>& done = {},
+            bool done_required = true);
+  bool hold_load(double seconds);
   std::optional<std::string> why_stop();
   std::optional<std::string> exited_role(const std::string& fatal);
   void begin_phase(const char* phase, double planned_s);
@@ -54,7 +60,7 @@ class Session {
   // CPU time so far: the SUT's tree, the services', memgate's, the machine's.
   struct CpuMark {
     Clock::time_point t;
-    std::int64_t sut_us = 0, services_us = 0, self_us = 0;
+    std::int64_t sut_us = 0, services_us = 0, load_us = 0, self_us = 0;
     MachineCpuTime machine;
   };
   CpuMark mark();
@@ -67,8 +73,10 @@ class Session {
     return run_.phases.empty() ? "first" : run_.phases.back().name.c_str();
   }
   void emit(ProgressEvent event) const;
-  std::string log_path(const std::string& role) const {
-    return settings_.run_dir.empty() ? "" : fmt::format("{}/{}.log", settings_.run_dir, role);
+  std::string log_path(const std::string& role, const char* extension = "log") const {
+    return settings_.run_dir.empty()
+               ? ""
+               : fmt::format("{}/{}.{}", settings_.run_dir, role, extension);
   }
   void stop_role(RoleProcess& process, const RoleSpec& role);
   void teardown();
@@ -85,6 +93,8 @@ class Session {
   std::optional<std::string> abort_;                    // why the run stopped early
   std::vector<std::unique_ptr<RoleProcess>> services_;  // those started, in order
   std::unique_ptr<RoleProcess> sut_;
+  // The driver's own processes, with the spec each was started from (the driver's).
+  std::vector<std::pair<const RoleSpec*, std::unique_ptr<RoleProcess>>> load_processes_;
   std::unique_ptr<MemoryWatch> watch_;
   std::unique_ptr<Driver> driver_;
   std::unique_ptr<SideProbe> probe_;
@@ -103,6 +113,7 @@ Session::CpuMark Session::mark() {
   m.t = backend_.now();
   m.sut_us = sut_ ? sut_->cpu_us() : 0;
   for (const auto& service : services_) m.services_us += service->cpu_us();
+  for (const auto& [role, process] : load_processes_) m.load_us += process->cpu_us();
   m.self_us = backend_.self_cpu_us();
   m.machine = backend_.machine_cpu();
   return m;
@@ -120,6 +131,7 @@ void Session::record_cpu(const std::string& phase, const CpuMark& start, const C
   };
   c.sut_ms = ms(start.sut_us, end.sut_us);
   c.services_ms = ms(start.services_us, end.services_us);
+  c.load_ms = ms(start.load_us, end.load_us);
   c.memgate_ms = ms(start.self_us, end.self_us);
   const double capacity_ms = c.elapsed_ms * c.cpus;
   if (capacity_ms > 0) {
@@ -127,7 +139,7 @@ void Session::record_cpu(const std::string& phase, const CpuMark& start, const C
     // The processes' share: the capacity less what was idle, stolen or the kernel's own.
     const double busy_ms = capacity_ms - ms(start.machine.idle_us, end.machine.idle_us) - steal_ms -
                            ms(start.machine.kernel_us, end.machine.kernel_us);
-    const double others_ms = busy_ms - c.sut_ms - c.services_ms - c.memgate_ms;
+    const double others_ms = busy_ms - c.sut_ms - c.services_ms - c.load_ms - c.memgate_ms;
     c.others_pct = std::clamp(others_ms / capacity_ms * 100, 0.0, 100.0);
     c.steal_pct = std::clamp(steal_ms / capacity_ms * 100, 0.0, 100.0);
   }
@@ -195,6 +207,7 @@ std::optional<std::string> Session::why_stop() {
   if (driver_) {
     if (auto fatal = driver_->fatal()) {
       if (auto exited = exited_role(*fatal)) return exited;
+      if (!load_processes_.empty()) blame_ = "load";  // its own process failed
       return fatal;
     }
   }
@@ -206,8 +219,9 @@ std::optional<std::string> Session::why_stop() {
 
 // Holds the current phase for `seconds` (or until done() says it is over), watching for
 // anything that ends the run. Returns false when the run must stop (abort_ says why) or a
-// done() phase ran out of time.
-bool Session::hold(const char* phase, double seconds, const std::function<bool()>& done) {
+// done() phase ran out of time while done_required.
+bool Session::hold(const char* phase, double seconds, const std::function<bool()>& done,
+                   bool done_required) {
   const auto start = backend_.now();
   const auto until = start + std::chrono::microseconds(static_cast<long long>(seconds * 1e6));
   auto next_tick = start + std::chrono::seconds(1);
@@ -218,7 +232,7 @@ bool Session::hold(const char* phase, double seconds, const std::function<bool()
     }
     if (done && done()) return true;
     const auto now = backend_.now();
-    if (now >= until) return !done;
+    if (now >= until) return !done || !done_required;
     if (now >= next_tick) {
       next_tick += std::chrono::seconds(1);
       ProgressEvent e;
@@ -244,14 +258,21 @@ void Session::start_processes() {
     for (const auto& probe : service.ready) e.planned_s += probe.timeout_s;
     emit(e);
     blame_ = service.name;  // until it is ready, a failure is its
-    services_.push_back(backend_.launch({&service, log_path(service.name), false, false}));
+    RoleLaunch how;
+    how.role = &service;
+    how.log_path = log_path(service.name);
+    services_.push_back(backend_.launch(how));
     for (auto& w : backend_.wait_ready(*services_.back(), service)) {
       run_.warnings.push_back(std::move(w));
     }
     blame_ = "sut";
   }
-  sut_ = backend_.launch(
-      {&scenario_.sut, log_path("sut"), settings_.inherit_output, traits_.stdin_channel});
+  RoleLaunch how;
+  how.role = &scenario_.sut;
+  how.log_path = log_path("sut");
+  how.inherit_output = settings_.inherit_output;
+  how.stdin_channel = traits_.stdin_channel;
+  sut_ = backend_.launch(how);
   for (const auto& process : services_) {
     for (auto& w : process->launch_warnings()) run_.warnings.push_back(std::move(w));
   }
@@ -260,13 +281,38 @@ void Session::start_processes() {
   for (std::size_t i = 0; i < services_.size(); ++i) {
     trees.emplace_back(scenario_.services[i].name, services_[i].get());
   }
+  if (traits_.runs_load_processes) trees.emplace_back("load", nullptr);  // see launch()
   watch_ = backend_.watch(trees, scenario_.watch, t0_);
   watch_->start();
+}
+
+RoleProcess& Session::launch(const RoleSpec& role, const std::string& log_name,
+                             std::size_t stdout_lines) {
+  RoleLaunch how;
+  how.role = &role;
+  how.log_path = log_path(log_name);
+  how.stdout_lines = stdout_lines;
+  how.stdout_log_path = log_path(log_name, "out");
+  load_processes_.emplace_back(&role, backend_.launch(how));
+  RoleProcess& process = *load_processes_.back().second;
+  for (auto& w : process.launch_warnings()) run_.warnings.push_back(std::move(w));
+  backend_.watch_more(*watch_, role.name, process, scenario_.watch);
+  return process;
+}
+
+// The load phase of load_s: over at its time, or earlier when the driver's work is done (a load
+// command that exited 0); a driver whose work must end by itself gets its overrun past the time.
+bool Session::hold_load(double seconds) {
+  const auto done = [this] { return driver_->limit_reached_at().has_value(); };
+  if (!hold("load", seconds, done, false)) return false;
+  if (done() || driver_->overrun_s() <= 0) return true;
+  return hold("load", driver_->overrun_s(), done, false);
 }
 
 void Session::run_load_phases() {
   const PhasesSpec& p = scenario_.phases;
   driver_->attach(sut_->channel());
+  driver_->attach_launcher(*this);
   // Waiting for readiness is not a phase of the report: idle starts when the SUT is ready.
   ProgressEvent ready;
   ready.phase = "ready";
@@ -295,7 +341,8 @@ void Session::run_load_phases() {
   if (p.warmup_s > 0) {
     begin_phase("warmup", p.warmup_s);
     driver_->start(deadline);
-    const bool warm_ok = hold("warmup", p.warmup_s);
+    const bool warm_ok =
+        hold("warmup", p.warmup_s, [this] { return driver_->warmup_done(); }, false);
     end_phase();
     if (!warm_ok) return;
     begin_phase("load", p.load_s.value_or(0));
@@ -309,7 +356,10 @@ void Session::run_load_phases() {
   if (p.load_ops) {
     load_ok =
         hold("load", p.load_timeout_s, [this] { return driver_->limit_reached_at().has_value(); });
-    if (!load_ok && !abort_) {
+    if (!load_ok && !abort_ && !traits_.live_ops) {
+      abort_ = fmt::format("the load command did not finish its work within load_timeout_s ({} s)",
+                           p.load_timeout_s);
+    } else if (!load_ok && !abort_) {
       abort_ = driver_->load_ops() >= *p.load_ops
                    ? fmt::format(
                          "the {} operations completed, but the load did not settle (e.g. "
@@ -322,7 +372,7 @@ void Session::run_load_phases() {
                          *p.load_ops, traits_.op_unit, p.load_timeout_s, driver_->load_ops());
     }
   } else {
-    load_ok = hold("load", *p.load_s);
+    load_ok = hold_load(*p.load_s);
   }
   end_phase();
   if (const auto reached = driver_->limit_reached_at()) {
@@ -383,6 +433,9 @@ void Session::stop_role(RoleProcess& process, const RoleSpec& role) {
 
 void Session::teardown() {
   teardown_ms_ = sut_ ? now_ms() : 0;
+  // The driver's own processes first (stopped already when the load ended normally; a second
+  // stop returns the first's outcome, for the warnings).
+  for (auto& [role, process] : load_processes_) stop_role(*process, *role);
   if (driver_ && !driver_report_) driver_report_ = driver_->stop();
   if (probe_) {
     const RoleProcess* target = traits_.redis->role == "sut" ? sut_.get() : nullptr;
@@ -411,20 +464,26 @@ void Session::teardown() {
 }
 
 void Session::collect_load() {
-  const auto latency = driver_report_ && driver_report_->latency.count() > 0
-                           ? std::optional(summarize_latency(driver_report_->latency))
-                           : std::nullopt;
+  auto latency = driver_report_ && driver_report_->latency.count() > 0
+                     ? std::optional(summarize_latency(driver_report_->latency))
+                     : std::nullopt;
+  if (driver_report_ && driver_report_->latency_summary) latency = driver_report_->latency_summary;
+  const bool ops_unknown = driver_report_ && driver_report_->ops_unknown;
   const std::int64_t ops = driver_report_ ? driver_report_->ops : 0;
   const std::int64_t errors = driver_report_ ? driver_report_->errors : 0;
   run_.metrics = compute_run_metrics(run_.samples, run_.phases, run_.metrics.peak_bytes.value_or(0),
-                                     ops, errors, latency);
+                                     ops_unknown ? std::nullopt : std::optional(ops), errors,
+                                     latency);
   const PhaseSpan* load = find_phase(run_.phases, "load");
   if (driver_report_ && driver_report_->ops_done_at && load) {
-    // load_ops: the throughput is over the time the operations took, not the whole load phase.
+    // load_ops: the throughput is over the time the operations took, not the whole load phase
+    // (from the warm-up on when the figures cover it too).
     const double done_ms = ms_at(*driver_report_->ops_done_at);
-    if (done_ms > load->start_ms) {
-      run_.metrics.throughput_per_s =
-          static_cast<double>(ops) / ((done_ms - load->start_ms) / 1000);
+    const double from_ms = driver_report_->ops_started_at
+                               ? ms_at(*driver_report_->ops_started_at)
+                               : load->start_ms;
+    if (done_ms > from_ms) {
+      run_.metrics.throughput_per_s = static_cast<double>(ops) / ((done_ms - from_ms) / 1000);
     }
   }
   if (probe_) run_.metrics.backlog_jobs = backlog_summary(probe_->queue_lengths(), run_.phases);
@@ -444,7 +503,8 @@ void Session::collect_load() {
   for (const auto& problem : driver_report_->problems) {
     if (!abort_ || problem != *abort_) run_.invalidate(problem);
   }
-  if (!abort_) {
+  if (!driver_report_->problems.empty() && !load_processes_.empty() && !abort_) blame_ = "load";
+  if (!abort_ && !ops_unknown) {
     LoadFigures figures{ops,
                         errors,
                         base_.max_errors,
@@ -473,22 +533,28 @@ void Session::collect() {
           fmt::format("the watcher lost the SUT's process tree at {:.0f} ms", *sut.lost_at_ms));
     }
     bool hwm_complete = sut.hwm_complete;
-    for (std::size_t i = 1; i < watched_.roles.size(); ++i) {
-      const RoleWatch& w = watched_.roles[i];
+    const auto memory_of = [this](const RoleWatch& w) {
       RoleMemory memory;
       memory.role = w.role;
-      memory.gated = scenario_.services[i - 1].gate;
       memory.samples = w.samples;
       memory.peak = {w.max_sample_bytes, w.hwm_peak_bytes, w.exit_peak_bytes, std::nullopt,
                      w.hwm_complete};
       memory.metrics =
           compute_run_metrics(w.samples, run_.phases, w.peak_bytes, std::nullopt, 0, std::nullopt);
       memory.max_processes = w.max_processes;
-      if (services_died_[i - 1]) memory.exit = services_died_[i - 1]->describe();
-      memory.peak.cgroup_peak_bytes = services_[i - 1]->cgroup_peak_bytes();
+      return memory;
+    };
+    for (std::size_t i = 0; i < services_.size(); ++i) {
+      const RoleWatch& w = watched_.roles[i + 1];
+      RoleMemory memory = memory_of(w);
+      memory.gated = scenario_.services[i].gate;
+      if (services_died_[i]) memory.exit = services_died_[i]->describe();
+      memory.peak.cgroup_peak_bytes = services_[i]->cgroup_peak_bytes();
       hwm_complete = hwm_complete && w.hwm_complete;
       run_.services.push_back(std::move(memory));
     }
+    // The load command's memory: reported, never gated, and in no figure of the SUT's.
+    if (const RoleWatch* load = watched_.role("load")) run_.load = memory_of(*load);
     if (!hwm_complete) run_.warnings.push_back(kHwmIncompleteWarning);
     if (watched_.late_ticks > 0) {
       run_.warnings.push_back(
@@ -543,6 +609,9 @@ void Session::collect() {
       if (scenario_.services[i].name == blame_) run_.log_tail = services_[i]->log_tail();
     }
     if (blame_ == "sut" && sut_) run_.log_tail = sut_->log_tail();
+    if (blame_ == "load" && !load_processes_.empty()) {
+      run_.log_tail = load_processes_.back().second->log_tail();
+    }
   }
   run_.log_tail_role = blame_;
 }

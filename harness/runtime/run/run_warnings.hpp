@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "core/model/run_record.hpp"
+
 namespace memgate {
 
 // When some process refused to let memgate read and reset its kernel high-water mark.
@@ -12,10 +14,6 @@ inline constexpr const char* kHwmIncompleteWarning =
     "peak counts the samples and the peaks of processes memgate reaped, so a spike between two "
     "samples may be missed";
 
-// A role for people: "the SUT", "the service 'redis'".
-inline std::string who(const std::string& role) {
-  return role == "sut" ? "the SUT" : fmt::format("the service '{}'", role);
-}
 
 // When `killed` processes of a role outlasted the stop's grace and needed SIGKILL.
 inline std::string killed_warning(const std::string& role, int killed, double grace_s) {

@@ -16,12 +16,22 @@ const RoleWatch* WatchResult::role(const std::string& name) const {
 }
 
 Watcher::Watcher(std::vector<WatchedTree> trees, WatchOptions options, Clock::time_point t0)
-    : trees_(std::move(trees)), options_(options), t0_(t0) {
-  for (const auto& tree : trees_) {
+    : options_(options), t0_(t0) {
+  for (auto& tree : trees) {
     RoleWatch role;
     role.role = tree.role;
     result_.roles.push_back(std::move(role));
+    roles_.push_back(tree.role);
+    sources_.emplace_back();
+    if (tree.source) sources_.back().push_back(std::move(tree.source));
   }
+}
+
+void Watcher::add_source(const std::string& role, std::unique_ptr<TreeSource> source) {
+  const auto it = std::find(roles_.begin(), roles_.end(), role);
+  if (it == roles_.end()) throw std::logic_error("Watcher::add_source: unknown role " + role);
+  std::lock_guard lock(sources_mutex_);
+  sources_[it - roles_.begin()].push_back(std::move(source));
 }
 
 Watcher::Watcher(std::unique_ptr<TreeSource> source, WatchOptions options, Clock::time_point t0)
@@ -81,14 +91,26 @@ void Watcher::note_exit(const std::string& role, const ExitPeak& exit, double t_
 void Watcher::take_sample(bool with_hwm) {
   // The sources are only ever used by one thread at a time: the sampling thread, or the caller
   // of start()/stop() while that thread is not running.
-  std::vector<TreeSnapshot> snapshots;
-  snapshots.reserve(trees_.size());
-  for (auto& tree : trees_) snapshots.push_back(tree.source->read(with_hwm));
+  std::vector<TreeSnapshot> snapshots(sources_.size());
+  {
+    std::lock_guard sources_lock(sources_mutex_);
+    for (std::size_t i = 0; i < sources_.size(); ++i) {
+      TreeSnapshot& merged = snapshots[i];
+      merged.hwm_complete = true;
+      for (auto& source : sources_[i]) {
+        TreeSnapshot one = source->read(with_hwm);
+        // A tree that is gone says nothing of the marks of the others.
+        if (!one.processes.empty()) merged.hwm_complete = merged.hwm_complete && one.hwm_complete;
+        for (auto& p : one.processes) merged.processes.push_back(std::move(p));
+        for (auto& e : one.exits) merged.exits.push_back(e);
+      }
+    }
+  }
   const auto now = Clock::now();
   const double t_ms = std::chrono::duration<double, std::milli>(now - t0_).count();
   std::lock_guard lock(mutex_);
   ++tick_;
-  for (std::size_t i = 0; i < trees_.size(); ++i) {
+  for (std::size_t i = 0; i < snapshots.size(); ++i) {
     const TreeSnapshot& snapshot = snapshots[i];
     RoleWatch& r = result_.roles[i];
     std::int64_t bytes = 0, hwm_sum = 0;

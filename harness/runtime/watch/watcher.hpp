@@ -70,10 +70,11 @@ class MemoryWatch {
   virtual std::int64_t last_bytes() const = 0;  // the SUT's latest sample
 };
 
-// One tree to watch.
+// One tree to watch. A role without a source yet (the load command's, started per phase) gets
+// its trees through add_source; a role with several sums them.
 struct WatchedTree {
   std::string role;
-  std::unique_ptr<TreeSource> source;
+  std::unique_ptr<TreeSource> source;  // may be null
 };
 
 class Watcher : public MemoryWatch {
@@ -88,6 +89,10 @@ class Watcher : public MemoryWatch {
   void start() override;        // takes the first sample before returning
   WatchResult stop() override;  // takes a last sample (with high-water marks) and joins
 
+  // Watches one more tree under role (one of the trees given at construction), from the next
+  // sample on. Thread-safe.
+  void add_source(const std::string& role, std::unique_ptr<TreeSource> source);
+
   // Number of samples so far; wait_for_samples blocks until there are at least n (or timeout).
   std::size_t sample_count() const;
   bool wait_for_samples(std::size_t n, double timeout_ms) const;
@@ -100,7 +105,11 @@ class Watcher : public MemoryWatch {
   void note_process(const std::string& role, const ProcessMemory& p, double t_ms);
   void note_exit(const std::string& role, const ExitPeak& exit, double t_ms);
 
-  std::vector<WatchedTree> trees_;
+  std::vector<std::string> roles_;  // in the order given
+  // Per role, its trees. Read by one thread at a time (the sampling thread, or start()/stop()'s
+  // caller while it does not run), under sources_mutex_, which add_source takes too.
+  std::mutex sources_mutex_;
+  std::vector<std::vector<std::unique_ptr<TreeSource>>> sources_;
   WatchOptions options_;
   Clock::time_point t0_;
   mutable std::mutex mutex_;

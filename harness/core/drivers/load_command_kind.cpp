@@ -1,0 +1,102 @@
+// The load-command driver kind: its parser and traits (the load itself is
+// runtime/drivers/load_command_driver; its output is read by core/drivers/load_output).
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/drivers/driver_kind.hpp"
+#include "core/scenario/process_keys.hpp"
+
+namespace memgate {
+
+namespace {
+
+bool has_arg(const std::vector<std::string>& argv, std::initializer_list<const char*> names) {
+  return std::any_of(argv.begin() + 1, argv.end(), [&](const std::string& a) {
+    return std::any_of(names.begin(), names.end(), [&](const char* n) { return a == n; });
+  });
+}
+
+LoadParser parse_parser(ObjectReader& r) {
+  const auto name = r.opt_enum("parser", {"wrk", "redis-benchmark", "json-line"});
+  if (!name) return LoadParser::none;
+  if (*name == "wrk") return LoadParser::wrk;
+  if (*name == "redis-benchmark") return LoadParser::redis_benchmark;
+  return LoadParser::json_line;
+}
+
+class LoadCommandKind : public DriverKind {
+ public:
+  std::string_view name() const override { return "load-command"; }
+
+  DriverSpec parse(ObjectReader& r, const DriverParseContext& c) const override {
+    LoadCommandDriverSpec d;
+    d.command = read_command(r);
+    d.env = read_env(r);
+    d.cwd = read_cwd(r, c.scenario_dir);
+    d.stop_grace_s = r.opt_number("stop_grace_s", 0, 600).value_or(d.stop_grace_s);
+    d.once = r.opt_bool("once").value_or(false);
+    d.parser = parse_parser(r);
+    if (const auto overrun = r.opt_number("overrun_s", 0, 3600)) {
+      if (d.parser == LoadParser::none) {
+        r.fail("overrun_s", "overrun_s lets a command finish printing what it did: it needs a "
+                            "parser",
+               "set driver.parser, or remove overrun_s (a command without a parser is stopped "
+               "at the end of its phase)");
+      }
+      d.overrun_s = *overrun;
+    }
+    if (d.parser == LoadParser::redis_benchmark) {
+      if (!has_arg(d.command, {"--csv"})) {
+        r.fail("parser", "the redis-benchmark parser reads its --csv output",
+               R"(add "--csv" to driver.command)");
+      }
+      if (has_arg(d.command, {"-l"})) {
+        r.fail("parser", "redis-benchmark -l loops forever and never prints its summary",
+               R"(give a request count instead: "-n", "{ops}")");
+      }
+    }
+    return d;
+  }
+
+  DriverTraits traits(const DriverSpec& spec) const override {
+    const auto& d = std::get<LoadCommandDriverSpec>(spec);
+    DriverTraits t;
+    t.live_ops = false;
+    t.runs_load_processes = true;
+    t.counts_ops = d.parser != LoadParser::none;
+    t.has_latency = t.counts_ops;
+    t.no_latency_reason =
+        "a load command without a parser reports no latency: set driver.parser";
+    if (d.parser == LoadParser::wrk && !has_arg(d.command, {"--latency", "-L"})) {
+      t.has_latency = false;
+      t.no_latency_reason = "wrk prints latency percentiles only with --latency: add it to "
+                            "driver.command";
+    }
+    t.has_latency_p95 = d.parser != LoadParser::wrk;
+    t.op_unit = d.parser == LoadParser::wrk || d.parser == LoadParser::redis_benchmark
+                    ? "request"
+                    : "operation";
+    return t;
+  }
+};
+
+}  // namespace
+
+const char* load_parser_name(LoadParser parser) {
+  switch (parser) {
+    case LoadParser::wrk: return "wrk";
+    case LoadParser::redis_benchmark: return "redis-benchmark";
+    case LoadParser::json_line: return "json-line";
+    case LoadParser::none: break;
+  }
+  return "none";
+}
+
+const DriverKind& load_command_kind() {
+  static const LoadCommandKind kKind;
+  return kKind;
+}
+
+}  // namespace memgate

@@ -1,0 +1,169 @@
+#include "runtime/drivers/load_command_driver.hpp"
+
+#include <fmt/format.h>
+
+#include "core/drivers/load_output.hpp"
+#include "core/model/errors.hpp"
+
+namespace memgate {
+
+namespace {
+
+// Lines of the command's stdout kept for the parser (a wrk summary is ~15, a redis-benchmark
+// --csv run one per test).
+constexpr std::size_t kStdoutLines = 200;
+
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  for (std::size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
+}  // namespace
+
+LoadCommandDriver::LoadCommandDriver(const LoadCommandDriverSpec& spec, const PhasesSpec& phases)
+    : spec_(spec), phases_(phases) {}
+
+LoadCommandDriver::~LoadCommandDriver() = default;
+
+void LoadCommandDriver::launch(const std::string& phase, double phase_s) {
+  if (!launcher_) throw std::logic_error("LoadCommandDriver: no launcher attached");
+  auto s = std::make_unique<Started>();
+  s->phase = phase;
+  s->role.name = "load";
+  s->role.command = spec_.command;
+  for (auto& arg : s->role.command) {
+    replace_all(arg, "{load_s}", fmt::format("{}", phase_s));
+    if (phases_.load_ops) replace_all(arg, "{ops}", std::to_string(*phases_.load_ops));
+  }
+  s->role.env = spec_.env;
+  s->role.cwd = spec_.cwd;
+  s->role.stop_grace_s = spec_.stop_grace_s;
+  s->started_at = launcher_->now();
+  Started& started = *s;
+  started_.push_back(std::move(s));
+  started.process =
+      &launcher_->launch(started.role, phase == "warmup" ? "load-warmup" : "load", kStdoutLines);
+}
+
+void LoadCommandDriver::start(Clock::time_point /*deadline*/) {
+  const double load_s = phases_.load_s.value_or(phases_.load_timeout_s);
+  if (spec_.once) {
+    launch("warmup and load", phases_.warmup_s + load_s);
+  } else if (load_begun_) {
+    launch("load", load_s);
+  } else {
+    launch("warmup", phases_.warmup_s);
+  }
+}
+
+void LoadCommandDriver::begin_load(std::optional<std::int64_t> op_limit) {
+  load_begun_ = true;
+  op_limit_ = op_limit;
+  if (started_.empty() || spec_.once) return;  // start() comes next, or the one command goes on
+  stop_current();
+  launch("load", phases_.load_s.value_or(phases_.load_timeout_s));
+}
+
+void LoadCommandDriver::stop_current() {
+  if (started_.empty()) return;
+  Started& current = *started_.back();
+  if (!current.process->exit_info()) current.stopped = true;
+  current.process->stop(spec_.stop_grace_s);
+}
+
+std::optional<ExitInfo> LoadCommandDriver::own_exit() const {
+  if (started_.empty()) return std::nullopt;
+  const Started& current = *started_.back();
+  if (current.stopped) return std::nullopt;
+  const auto exit = current.process->exit_info();
+  if (exit && !current.exited_at) current.exited_at = launcher_->now();
+  return exit;
+}
+
+bool LoadCommandDriver::finished() const {
+  const auto exit = own_exit();
+  return exit && exit->exited_normally() && exit->exit_code() == 0;
+}
+
+bool LoadCommandDriver::warmup_done() const {
+  return !load_begun_ && finished();
+}
+
+std::optional<Driver::Clock::time_point> LoadCommandDriver::limit_reached_at() const {
+  if (!load_begun_ || !finished()) return std::nullopt;
+  return started_.back()->exited_at;
+}
+
+double LoadCommandDriver::overrun_s() const {
+  return spec_.parser == LoadParser::none ? 0 : spec_.overrun_s;
+}
+
+std::optional<std::string> LoadCommandDriver::fatal() const {
+  const auto exit = own_exit();
+  if (!exit || (exit->exited_normally() && exit->exit_code() == 0)) return std::nullopt;
+  return fmt::format("the load command {} during the {} phase", exit->describe(),
+                     started_.back()->phase);
+}
+
+void LoadCommandDriver::parse_output(const Started& load, DriverReport& report) const {
+  const auto read =
+      read_load_output(spec_.parser, load.role.command, load.process->stdout_tail());
+  if (const auto* problem = std::get_if<std::string>(&read)) {
+    report.problems.push_back(*problem);
+    return;
+  }
+  const auto& output = std::get<LoadOutput>(read);
+  report.ops = output.ops;
+  report.errors = output.errors;
+  report.latency_summary = output.latency;
+  report.details["output"] = output.details;
+  if (output.errors > 0) {
+    report.first_failure = fmt::format("the {} parser counted {} error(s)",
+                                       load_parser_name(spec_.parser), output.errors);
+  }
+  if (op_limit_ && output.ops < *op_limit_) {
+    report.problems.push_back(fmt::format(
+        "the load command reported {} of the {} operations asked (phases.load_ops, given as "
+        "{{ops}})",
+        output.ops, *op_limit_));
+  }
+}
+
+DriverReport LoadCommandDriver::stop() {
+  DriverReport report;
+  report.ops_unknown = spec_.parser == LoadParser::none;
+  const Started* load = started_.empty() || !load_begun_ ? nullptr : started_.back().get();
+  const bool load_finished = load && finished();
+  stop_current();
+  nlohmann::json commands = nlohmann::json::array();
+  for (const auto& s : started_) {
+    commands.push_back({{"phase", s->phase},
+                        {"command", s->role.command},
+                        {"stopped_by_memgate", s->stopped}});
+  }
+  report.details["commands"] = commands;
+  if (!load || spec_.parser == LoadParser::none) return report;
+  report.details["parser"] = load_parser_name(spec_.parser);
+  if (load_finished) {
+    parse_output(*load, report);
+    report.ops_done_at = load->exited_at;
+    if (spec_.once) report.ops_started_at = load->started_at;
+    return report;
+  }
+  // Stopped: after its time and the overrun (a run stopped early for another reason says why
+  // itself).
+  const double ran_s = std::chrono::duration<double>(launcher_->now() - load->started_at).count();
+  const double time_s = (spec_.once ? phases_.warmup_s : 0) + phases_.load_s.value_or(0);
+  if (phases_.load_s && ran_s >= time_s + spec_.overrun_s) {
+    report.problems.push_back(fmt::format(
+        "the load command was still running {} s after the load phase's {} s (overrun_s) and "
+        "was stopped before it printed what it did: make it end within the phase (e.g. wrk -d "
+        "{{load_s}}s), or raise overrun_s",
+        spec_.overrun_s, time_s));
+  }
+  return report;
+}
+
+}  // namespace memgate
