@@ -78,7 +78,17 @@ EXPECTED_PATHS = {
     "invalid/response-status-not-number.json": "/driver/response/status/0",
     "invalid/response-pointer-no-slash.json": "/driver/response/count_pointer",
     "invalid/stdin-with-request.json": "/driver/request",
+    # load commands
+    "invalid/load-command-without-command.json": "/driver/command",
+    "invalid/load-command-overrun-without-parser.json": "/driver/overrun_s",
+    "invalid/load-command-throughput-without-parser.json": "/gate/throughput_per_s",
+    "invalid/load-command-wrk-p95.json": "/gate/latency_p95_ms",
+    "invalid/load-command-drain-unknown-key.json": "/driver/drain/queue",
     # only memgate can tell
+    "memgate-only/load-command-ops-without-load-ops.json": "/driver/command/2",
+    "memgate-only/load-command-ops-outside-command.json": "/sut/command/1",
+    "memgate-only/load-command-benchmark-without-csv.json": "/driver/parser",
+    "memgate-only/load-command-drain-unknown-service.json": "/driver/drain/redis",
     "memgate-only/body-without-texts.json": "/driver/request/body",
     "memgate-only/body-two-placeholders.json": "/driver/request/body",
     "memgate-only/body-one-text-batch.json": "/driver/request/body",

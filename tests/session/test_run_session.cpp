@@ -354,3 +354,112 @@ TEST_CASE("session: CPU per operation and the contention come from the load phas
   REQUIRE(o.run.metrics.contention_pct);
   CHECK(*o.run.metrics.contention_pct == Approx(35).epsilon(0.01));
 }
+
+namespace {
+
+// A team's own load generator against a service: idle 1 s, warm-up 1 s, load 2 s, cool-down 1 s.
+json load_command_scenario() {
+  return json::parse(R"({
+    "name": "byo-load",
+    "sut": {"command": ["service"], "stop_grace_s": 5},
+    "phases": {"idle_s": 1, "warmup_s": 1, "load_s": 2, "cooldown_s": 1},
+    "driver": {"type": "load-command", "command": ["loadgen", "-d", "{load_s}"],
+               "stop_grace_s": 2}
+  })");
+}
+
+std::size_t count(const std::vector<std::string>& events, const std::string& event) {
+  return static_cast<std::size_t>(std::count(events.begin(), events.end(), event));
+}
+
+}  // namespace
+
+TEST_CASE("session: a load command starts per phase with its seconds, watched as 'load', apart") {
+  Script s;
+  s.processes["sut"].cpu_per_s = 0.5;
+  s.processes["load"].cpu_per_s = 0.8;  // the load generator's CPU: neither the SUT's nor others'
+  const auto o = run(load_command_scenario(), s);
+  REQUIRE(o.run.valid);
+  CHECK(phase_names(o.run) == std::vector<std::string>{"idle", "warmup", "load", "cooldown"});
+  CHECK(count(o.events, "launch load") == 2);
+  CHECK(count(o.events, "watch load") == 2);
+  // The warm-up's command is stopped when the load phase begins, before the load's starts.
+  const auto first_stop = at(o.events, "stop load grace 2000 ms");
+  CHECK(first_stop < o.events.size());
+  CHECK(std::find(o.events.begin() + static_cast<long>(first_stop), o.events.end(),
+                  "launch load") != o.events.end());
+  CHECK(at(o.events, "stop sut grace 5000 ms") > first_stop);
+  const json& commands = o.run.driver.at("commands");
+  REQUIRE(commands.size() == 2);
+  CHECK(commands[0]["phase"] == "warmup");
+  CHECK(commands[0]["command"] == json({"loadgen", "-d", "1"}));
+  CHECK(commands[1]["phase"] == "load");
+  CHECK(commands[1]["command"] == json({"loadgen", "-d", "2"}));
+  // No parser: nothing is known of its operations, and that is no fault of the run.
+  CHECK_FALSE(o.run.metrics.throughput_per_s);
+  CHECK_FALSE(o.run.metrics.cpu_us_per_op);
+  REQUIRE(o.run.load);
+  CHECK(o.run.load->role == "load");
+  CHECK(o.run.services.empty());
+  const PhaseCpu& load = o.run.cpu[2];
+  CHECK(load.sut_ms == Approx(1000).epsilon(0.01));
+  CHECK(load.load_ms == Approx(1600).epsilon(0.01));
+  CHECK(load.others_pct == Approx(0).margin(0.01));
+}
+
+TEST_CASE("session: a load command that exits 0 has done its work and ends its phase") {
+  Script s;
+  s.processes["load"].exit_after_ms = 500;
+  s.processes["load"].wait_status = kExit0;
+  const auto o = run(load_command_scenario(), s);
+  REQUIRE(o.run.valid);
+  REQUIRE(phase_names(o.run) == std::vector<std::string>{"idle", "warmup", "load", "cooldown"});
+  CHECK(o.run.phases[1].end_ms - o.run.phases[1].start_ms == Approx(500).margin(6));
+  CHECK(o.run.phases[2].end_ms - o.run.phases[2].start_ms == Approx(500).margin(6));
+  CHECK(o.run.phases[3].end_ms - o.run.phases[3].start_ms == Approx(1000).margin(6));
+  CHECK(o.run.driver["commands"][1]["stopped_by_memgate"] == false);
+}
+
+TEST_CASE("session: a load command that fails makes the run invalid, with its last lines") {
+  Script s;
+  s.processes["load"].exit_after_ms = 300;
+  s.processes["load"].wait_status = kExit1;
+  const auto o = run(load_command_scenario(), s);
+  CHECK_FALSE(o.run.valid);
+  CHECK_THAT(o.run.problems.at(0),
+             Catch::Contains("the load command exited with status 1 during the warmup phase"));
+  CHECK(o.run.log_tail_role == "load");
+  CHECK(o.run.log_tail == std::vector<std::string>{"load: last words"});
+  CHECK(count(o.events, "launch load") == 1);
+  CHECK(has(o.events, "stop sut grace 5000 ms"));
+}
+
+TEST_CASE("session: a load command that cannot start is an invalid run, every process stopped") {
+  Script s;
+  s.processes["load"].fails_to_start = true;
+  const auto o = run(load_command_scenario(), s);
+  CHECK_FALSE(o.run.valid);
+  CHECK_THAT(o.run.problems.at(0), Catch::Contains("cannot start 'load'"));
+  CHECK(has(o.events, "stop sut grace 5000 ms"));
+}
+
+TEST_CASE("session: with once, one load command runs through the warm-up and the load") {
+  json scenario = load_command_scenario();
+  scenario["driver"]["once"] = true;
+  const auto o = run(scenario, {});
+  REQUIRE(o.run.valid);
+  CHECK(count(o.events, "launch load") == 1);
+  CHECK(o.run.driver["commands"][0]["command"] == json({"loadgen", "-d", "3"}));
+  CHECK(o.run.driver["commands"][0]["phase"] == "warmup and load");
+}
+
+TEST_CASE("session: an interrupt stops the load command's tree as every other") {
+  Script s;
+  s.interrupt_at_ms = 3000;  // in the load phase
+  const auto o = run(load_command_scenario(), s);
+  CHECK_FALSE(o.run.valid);
+  CHECK_THAT(o.run.problems.at(0), Catch::Contains("interrupted by SIGINT"));
+  CHECK(count(o.events, "launch load") == 2);
+  CHECK(count(o.events, "stop load grace 2000 ms") == 2);
+  CHECK(at(o.events, "stop sut grace 5000 ms") < o.events.size());
+}

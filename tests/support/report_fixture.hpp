@@ -39,7 +39,7 @@ inline Report fixture_report(const std::string& name = "golden-scenario",
     run.metrics.backlog_jobs = BacklogSummary{120, 0, 30.5};
     run.metrics.cpu_us_per_op = 48.0 + index;
     // The second run had a busy neighbour: throughput and latency cannot be judged.
-    run.cpu = {{"load", 4000, 2, 1920 + 40.0 * index, 310, 55, index == 1 ? 3.0 : 25.0, 0.5}};
+    run.cpu = {{"load", 4000, 2, 1920 + 40.0 * index, 310, 0, 55, index == 1 ? 3.0 : 25.0, 0.5}};
     run.metrics.contention_pct = run.cpu[0].others_pct + run.cpu[0].steal_pct;
     // A Redis service beside the SUT (a worker), with its own figures.
     RoleMemory redis;

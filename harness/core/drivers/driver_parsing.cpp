@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <set>
 
 #include "core/model/url.hpp"
 
@@ -71,6 +73,40 @@ TextsSpec parse_texts(ObjectReader texts, const std::string& scenario_dir) {
   }
   texts.reject_unknown_keys();
   return out;
+}
+
+int service_port(ObjectReader& r, std::string_view key, const DriverParseContext& c) {
+  const std::string service = r.get_string(key);
+  if (std::find(c.service_names.begin(), c.service_names.end(), service) ==
+      c.service_names.end()) {
+    const auto guess = closest_word(service, c.service_names);
+    r.fail(key, fmt::format("there is no service '{}'", service),
+           guess ? fmt::format("did you mean '{}'?", *guess)
+                 : "name one of the scenario's services (the Redis the SUT uses)");
+  }
+  const auto port = c.service_ports.find(service);
+  if (port == c.service_ports.end()) {
+    r.fail(key,
+           fmt::format("the service '{}' uses no {{port:{}}}: memgate cannot know where "
+                       "it listens",
+                       service, service),
+           fmt::format("start it with \"--port\", \"{{port:{}}}\"", service));
+  }
+  return port->second;
+}
+
+std::vector<std::string> read_queue_keys(ObjectReader& r, std::string_view key) {
+  constexpr std::size_t kMaxKeyBytes = 200;
+  auto names = r.opt_string_array(key, 1, 1024);
+  if (!names) r.fail(key, fmt::format("required key '{}' is missing (the lists' keys)", key));
+  std::set<std::string> seen;
+  for (const auto& name : *names) {
+    if (name.empty() || name.size() > kMaxKeyBytes) {
+      r.fail(key, fmt::format("expected keys of 1 to {} bytes", kMaxKeyBytes));
+    }
+    if (!seen.insert(name).second) r.fail(key, fmt::format("'{}' is named twice", name));
+  }
+  return std::move(*names);
 }
 
 std::optional<std::string> opt_env_name(ObjectReader& r, std::string_view key) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/drivers/driver_kind.hpp"
 #include "core/scenario/json_reader.hpp"
@@ -23,6 +24,12 @@ void require_allowed_host(const ObjectReader& r, std::string_view key, const std
 
 // {"file": PATH} (relative to scenario_dir) or {"generate": {count, min_words, max_words, seed}}.
 TextsSpec parse_texts(ObjectReader texts, const std::string& scenario_dir);
+
+// The port of the service named at `key` (a service of the scenario that uses {port:NAME}).
+int service_port(ObjectReader& r, std::string_view key, const DriverParseContext& c);
+
+// A list of Redis keys at `key`: 1 to 1024 distinct keys of 1 to 200 bytes.
+std::vector<std::string> read_queue_keys(ObjectReader& r, std::string_view key);
 
 // The name of an environment variable (for secrets kept out of files), at `key`.
 std::optional<std::string> opt_env_name(ObjectReader& r, std::string_view key);

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/drivers/driver_kind.hpp"
+#include "core/drivers/driver_parsing.hpp"
 #include "core/scenario/process_keys.hpp"
 
 namespace memgate {
@@ -47,6 +48,14 @@ class LoadCommandKind : public DriverKind {
       }
       d.overrun_s = *overrun;
     }
+    if (auto drain = r.opt_object("drain")) {
+      LoadCommandDrain q;
+      q.port = driver_parsing::service_port(*drain, "redis", c);
+      q.redis_service = drain->get_string("redis");
+      q.queue_names = driver_parsing::read_queue_keys(*drain, "queue_names");
+      drain->reject_unknown_keys();
+      d.drain = std::move(q);
+    }
     if (d.parser == LoadParser::redis_benchmark) {
       if (!has_arg(d.command, {"--csv"})) {
         r.fail("parser", "the redis-benchmark parser reads its --csv output",
@@ -75,6 +84,10 @@ class LoadCommandKind : public DriverKind {
                             "driver.command";
     }
     t.has_latency_p95 = d.parser != LoadParser::wrk;
+    if (d.drain) {
+      t.redis = RedisTarget{d.drain->redis_service, "127.0.0.1", d.drain->port, "",
+                            d.drain->queue_names};
+    }
     t.op_unit = d.parser == LoadParser::wrk || d.parser == LoadParser::redis_benchmark
                     ? "request"
                     : "operation";

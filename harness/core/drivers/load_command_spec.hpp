@@ -19,6 +19,14 @@ enum class LoadParser {
   json_line,        // its last stdout line: {"ops": N, "errors": E, "latency_ms": {...}}
 };
 
+// A command that enqueues work for a worker SUT: its work is done when the worker has taken every
+// job, i.e. when the Redis lists are empty after the command exited 0.
+struct LoadCommandDrain {
+  std::string redis_service;  // the service running the Redis
+  int port = 0;               // its {port:NAME}
+  std::vector<std::string> queue_names;
+};
+
 struct LoadCommandDriverSpec {
   // argv; "{ops}" and "{load_s}" are replaced when the command starts (the phase's figures).
   std::vector<std::string> command;
@@ -29,6 +37,7 @@ struct LoadCommandDriverSpec {
   LoadParser parser = LoadParser::none;
   // With a parser, how long the command may run past its phase to finish and print what it did.
   double overrun_s = 10;
+  std::optional<LoadCommandDrain> drain;
 };
 
 // The parser's name as a scenario writes it ("json-line").

@@ -35,23 +35,8 @@ void parse_target(ObjectReader& r, const DriverParseContext& c, RedisQueueDriver
   if (r.has("host") || r.has("port")) {
     r.fail("redis", "give either 'redis' (the name of a service) or 'host' and 'port', not both");
   }
-  if (std::find(c.service_names.begin(), c.service_names.end(), *service) ==
-      c.service_names.end()) {
-    const auto guess = closest_word(*service, c.service_names);
-    r.fail("redis", fmt::format("there is no service '{}'", *service),
-           guess ? fmt::format("did you mean '{}'?", *guess)
-                 : "name one of the scenario's services (the Redis the SUT uses)");
-  }
-  const auto port = c.service_ports.find(*service);
-  if (port == c.service_ports.end()) {
-    r.fail("redis",
-           fmt::format("the service '{}' uses no {{port:{}}}: memgate cannot know where "
-                       "it listens",
-                       *service, *service),
-           fmt::format("start it with \"--port\", \"{{port:{}}}\"", *service));
-  }
+  d.port = service_port(r, "redis", c);
   d.redis_service = *service;
-  d.port = port->second;
 }
 
 std::vector<std::string> parse_queue_names(ObjectReader& r) {
@@ -62,16 +47,7 @@ std::vector<std::string> parse_queue_names(ObjectReader& r) {
              "give either queue_names (the lists' keys) or queues (a count, with "
              "key_prefix), not both");
     }
-    std::set<std::string> seen;
-    for (const auto& name : *names) {
-      if (name.empty() || name.size() > kMaxKeyBytes) {
-        r.fail("queue_names", fmt::format("expected keys of 1 to {} bytes", kMaxKeyBytes));
-      }
-      if (!seen.insert(name).second) {
-        r.fail("queue_names", fmt::format("'{}' is named twice", name));
-      }
-    }
-    return *names;
+    return read_queue_keys(r, "queue_names");
   }
   const int queues = static_cast<int>(r.opt_int("queues", 1, 1024).value_or(1));
   const std::string prefix = r.opt_string("key_prefix").value_or("memgate:queue:");

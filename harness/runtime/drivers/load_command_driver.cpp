@@ -12,6 +12,8 @@ namespace {
 // Lines of the command's stdout kept for the parser (a wrk summary is ~15, a redis-benchmark
 // --csv run one per test).
 constexpr std::size_t kStdoutLines = 200;
+// How often the lists' lengths are read while a drain is awaited.
+constexpr auto kDrainPoll = std::chrono::milliseconds(20);
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
   for (std::size_t at = text.find(from); at != std::string::npos;
@@ -27,6 +29,10 @@ LoadCommandDriver::LoadCommandDriver(const LoadCommandDriverSpec& spec, const Ph
 
 LoadCommandDriver::~LoadCommandDriver() = default;
 
+void LoadCommandDriver::connect() {
+  if (spec_.drain) redis_ = std::make_unique<RedisConnection>("127.0.0.1", spec_.drain->port, "");
+}
+
 void LoadCommandDriver::launch(const std::string& phase, double phase_s) {
   if (!launcher_) throw std::logic_error("LoadCommandDriver: no launcher attached");
   auto s = std::make_unique<Started>();
@@ -41,10 +47,8 @@ void LoadCommandDriver::launch(const std::string& phase, double phase_s) {
   s->role.cwd = spec_.cwd;
   s->role.stop_grace_s = spec_.stop_grace_s;
   s->started_at = launcher_->now();
-  Started& started = *s;
+  s->process = &launcher_->launch(s->role, phase == "warmup" ? "load-warmup" : "load", kStdoutLines);
   started_.push_back(std::move(s));
-  started.process =
-      &launcher_->launch(started.role, phase == "warmup" ? "load-warmup" : "load", kStdoutLines);
 }
 
 void LoadCommandDriver::start(Clock::time_point /*deadline*/) {
@@ -87,13 +91,30 @@ bool LoadCommandDriver::finished() const {
   return exit && exit->exited_normally() && exit->exit_code() == 0;
 }
 
+std::optional<Driver::Clock::time_point> LoadCommandDriver::work_done_at() const {
+  if (!finished()) return std::nullopt;
+  const Started& current = *started_.back();
+  if (current.done_at || !spec_.drain) return current.done_at ? current.done_at : current.exited_at;
+  const auto now = launcher_->now();
+  if (problem_ || now < next_poll_) return std::nullopt;
+  next_poll_ = now + kDrainPoll;
+  try {
+    if (queue_length(*redis_, spec_.drain->queue_names) == 0) current.done_at = now;
+  } catch (const RunError& e) {
+    problem_ = fmt::format("lost the connection to the Redis of the service '{}' while waiting "
+                           "for its lists to drain: {}",
+                           spec_.drain->redis_service, e.what());
+  }
+  return current.done_at;
+}
+
 bool LoadCommandDriver::warmup_done() const {
-  return !load_begun_ && finished();
+  return !load_begun_ && work_done_at();
 }
 
 std::optional<Driver::Clock::time_point> LoadCommandDriver::limit_reached_at() const {
-  if (!load_begun_ || !finished()) return std::nullopt;
-  return started_.back()->exited_at;
+  if (!load_begun_) return std::nullopt;
+  return work_done_at();
 }
 
 double LoadCommandDriver::overrun_s() const {
@@ -101,6 +122,7 @@ double LoadCommandDriver::overrun_s() const {
 }
 
 std::optional<std::string> LoadCommandDriver::fatal() const {
+  if (problem_) return problem_;
   const auto exit = own_exit();
   if (!exit || (exit->exited_normally() && exit->exit_code() == 0)) return std::nullopt;
   return fmt::format("the load command {} during the {} phase", exit->describe(),
@@ -148,7 +170,7 @@ DriverReport LoadCommandDriver::stop() {
   report.details["parser"] = load_parser_name(spec_.parser);
   if (load_finished) {
     parse_output(*load, report);
-    report.ops_done_at = load->exited_at;
+    report.ops_done_at = load->done_at ? load->done_at : load->exited_at;
     if (spec_.once) report.ops_started_at = load->started_at;
     return report;
   }
