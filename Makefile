@@ -22,13 +22,15 @@ endif
 export MEMGATE_API_TOKEN
 
 # Debian bookworm packages. Build and run: compiler, CMake, libraries, the Redis server the
-# Redis scenarios run against, Python's redis client for the example worker they gate. Tests add
+# Redis scenarios run against, Python's redis client for the example worker they gate, wrk for
+# the scenario that brings its own load. Tests add
 # xmllint, the JSON Schema checker, Chromium (the report page) and mawk (a stdin SUT that
 # buffers); benchmarks add the tools they compare with.
 DEPS_BUILD := cmake g++ make pkg-config libboost-dev libboost-filesystem-dev libhiredis-dev \
-              nlohmann-json3-dev catch2 libcli11-dev libfmt-dev redis-server python3 python3-redis
+              nlohmann-json3-dev catch2 libcli11-dev libfmt-dev redis-server python3 python3-redis \
+              wrk
 DEPS_TEST  := libxml2-utils python3-jsonschema chromium mawk
-DEPS_BENCH := redis-tools wrk
+DEPS_BENCH := redis-tools
 DEPS_FUZZ  := clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 30
 
@@ -39,8 +41,9 @@ ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:detect_stack_use_after_r
             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0
 # The tests that exercise memgate's threads: the watcher's sampling thread, the reaper, the
-# output pumps, the drivers' loops, interrupts, the workers' runs (services, several trees).
-TSAN_TESTS := watcher|peak|tree|redis|text-batch|text over|faults|SIG|interval|workers
+# output pumps, the drivers' loops, interrupts, the workers' runs (services, several trees), the
+# load commands (trees added to the watch while it samples).
+TSAN_TESTS := watcher|peak|tree|redis|text-batch|text over|faults|SIG|interval|workers|load command
 TSAN_SKIP  := leak knob
 DEPS       ?= $(DEPS_BUILD)
 
