@@ -205,6 +205,19 @@ TEST_CASE("load command: output no parser can read is exit 3 naming the parser a
   CHECK_THAT(o.cli.output, Catch::Contains("its last line: 'all jobs sent'"));
 }
 
+TEST_CASE("load command: one that never ends with a parser is stopped after overrun_s: exit 3") {
+  TempDir dir;
+  json s = test_sut_scenario({{"command", {test_sut(), "--hold"}},
+                              {"parser", "json-line"},
+                              {"overrun_s", 0.3}});
+  s["phases"]["load_s"] = 0.5;
+  const auto o = run(dir, s);
+  CHECK(o.cli.exit_code == 3);
+  CHECK_THAT(o.cli.output, Catch::Contains("the load command had not finished when memgate "
+                                           "stopped it"));
+  CHECK_THAT(o.cli.output, Catch::Contains("nothing the json-line parser could read"));
+}
+
 TEST_CASE("load command: SIGINT to memgate mid-load leaves no process of the load command") {
   TempDir dir;
   const std::string token = fresh_token();

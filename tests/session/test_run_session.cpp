@@ -463,3 +463,31 @@ TEST_CASE("session: an interrupt stops the load command's tree as every other") 
   CHECK(count(o.events, "stop load grace 2000 ms") == 2);
   CHECK(at(o.events, "stop sut grace 5000 ms") < o.events.size());
 }
+
+TEST_CASE("session: with a parser, a load command gets overrun_s past its phase to finish") {
+  json scenario = load_command_scenario();
+  scenario["driver"]["parser"] = "json-line";
+  scenario["driver"]["overrun_s"] = 1;
+  SECTION("it finishes within the overrun: the phase ends with it") {
+    Script s;
+    s.processes["load"].exit_after_ms = 2500;
+    s.processes["load"].wait_status = kExit0;
+    const auto o = run(scenario, s);
+    REQUIRE(phase_names(o.run) == std::vector<std::string>{"idle", "warmup", "load", "cooldown"});
+    CHECK(o.run.phases[2].end_ms - o.run.phases[2].start_ms == Approx(2500).margin(6));
+    // The fake prints nothing: the parser says so, naming itself.
+    CHECK_FALSE(o.run.valid);
+    CHECK_THAT(o.run.problems.at(0), Catch::Contains("the json-line parser"));
+    CHECK(o.run.log_tail_role == "load");
+  }
+  SECTION("it does not: stopped after the overrun, and nothing to read is said") {
+    const auto o = run(scenario, {});
+    REQUIRE(phase_names(o.run) == std::vector<std::string>{"idle", "warmup", "load", "cooldown"});
+    CHECK(o.run.phases[2].end_ms - o.run.phases[2].start_ms == Approx(3000).margin(6));
+    CHECK_FALSE(o.run.valid);
+    CHECK_THAT(o.run.problems.at(0),
+               Catch::Contains("the load command had not finished when memgate stopped it") &&
+                   Catch::Contains("nothing the json-line parser could read"));
+    CHECK(o.run.driver["commands"][1]["stopped_by_memgate"] == true);
+  }
+}

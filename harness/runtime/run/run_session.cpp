@@ -433,10 +433,13 @@ void Session::stop_role(RoleProcess& process, const RoleSpec& role) {
 
 void Session::teardown() {
   teardown_ms_ = sut_ ? now_ms() : 0;
-  // The driver's own processes first (stopped already when the load ended normally; a second
-  // stop returns the first's outcome, for the warnings).
-  for (auto& [role, process] : load_processes_) stop_role(*process, *role);
+  // The driver stops its own processes (a load command's); interrupted twice, they go first,
+  // without grace. A second stop returns the first's outcome, for the warnings.
+  if (backend_.hurry()) {
+    for (auto& [role, process] : load_processes_) stop_role(*process, *role);
+  }
   if (driver_ && !driver_report_) driver_report_ = driver_->stop();
+  for (auto& [role, process] : load_processes_) stop_role(*process, *role);
   if (probe_) {
     const RoleProcess* target = traits_.redis->role == "sut" ? sut_.get() : nullptr;
     for (std::size_t i = 0; i < services_.size(); ++i) {

@@ -90,12 +90,16 @@ void Watcher::note_exit(const std::string& role, const ExitPeak& exit, double t_
 
 void Watcher::take_sample(bool with_hwm) {
   // The sources are only ever used by one thread at a time: the sampling thread, or the caller
-  // of start()/stop() while that thread is not running.
+  // of start()/stop() while that thread is not running; add_source waits for a sample's reads.
   std::vector<TreeSnapshot> snapshots(sources_.size());
   {
     std::lock_guard sources_lock(sources_mutex_);
     for (std::size_t i = 0; i < sources_.size(); ++i) {
       TreeSnapshot& merged = snapshots[i];
+      if (sources_[i].size() == 1) {  // the usual case: one tree per role
+        merged = sources_[i].front()->read(with_hwm);
+        continue;
+      }
       merged.hwm_complete = true;
       for (auto& source : sources_[i]) {
         TreeSnapshot one = source->read(with_hwm);
