@@ -23,13 +23,13 @@ export MEMGATE_API_TOKEN
 
 # Debian bookworm packages. Build and run: compiler, CMake, libraries, the Redis server the
 # Redis scenarios run against, Python's redis client for the example worker they gate, wrk for
-# the scenario that brings its own load. Tests add
-# xmllint, the JSON Schema checker, Chromium (the report page) and mawk (a stdin SUT that
-# buffers); benchmarks add the tools they compare with.
+# the scenario that brings its own load. Tests add xmllint, the JSON Schema checker, Chromium
+# (the report page), mawk (a stdin SUT that buffers) and RQ (a real worker fed by a load
+# command); benchmarks add the tools they compare with.
 DEPS_BUILD := cmake g++ make pkg-config libboost-dev libboost-filesystem-dev libhiredis-dev \
               nlohmann-json3-dev catch2 libcli11-dev libfmt-dev redis-server python3 python3-redis \
               wrk
-DEPS_TEST  := libxml2-utils python3-jsonschema chromium mawk
+DEPS_TEST  := libxml2-utils python3-jsonschema chromium mawk python3-rq
 DEPS_BENCH := redis-tools
 DEPS_FUZZ  := clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 30

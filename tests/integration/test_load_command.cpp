@@ -153,6 +153,49 @@ TEST_CASE("load command: a json-line script enqueues N jobs for the worker: ops 
   CHECK_THAT(worker_log, Catch::Contains("worker stopped after 2000 jobs"));
 }
 
+TEST_CASE("load command: a real RQ worker fed through Queue.enqueue: every job done, the script apart") {
+  require_tool("redis-server", "redis-server");
+  require_python_module("rq", "python3-rq");
+  TempDir dir;
+  json s = json::parse(R"({
+    "name": "rq",
+    "services": {"redis": {"command": ["redis-server", "--port", "{port:redis}", "--bind",
+                                       "127.0.0.1", "--save", "", "--appendonly", "no"],
+                           "ready": {"tcp": "127.0.0.1:{port:redis}"}}},
+    "sut": {"command": ["/usr/bin/python3", "-m", "rq.cli", "worker", "--url",
+                        "redis://127.0.0.1:{port:redis}", "default"],
+            "cwd": "WORKERS", "ready": {"log": "Listening on", "timeout_s": 30}},
+    "watch": {"interval_ms": 20},
+    "phases": {"idle_s": 0.2, "load_ops": 200, "load_timeout_s": 120, "cooldown_s": 0.5},
+    "driver": {"type": "load-command", "parser": "json-line",
+               "command": ["/usr/bin/python3", "ENQUEUE", "--rq", "--redis",
+                           "127.0.0.1:{port:redis}", "--queue", "default", "--jobs", "{ops}"],
+               "drain": {"redis": "redis", "queue_names": ["rq:queue:default"]}}
+  })");
+  s["sut"]["cwd"] = source("tests/workers");
+  s["driver"]["command"][1] = source("tests/workers/enqueue_jobs.py");
+  const auto o = run(dir, s);
+  INFO(o.cli.output);
+  REQUIRE(o.cli.exit_code == 0);
+  const json& run = o.report["runs"][0];
+  CHECK(run["metrics"]["ops"] == 200);
+  CHECK(run["metrics"]["backlog_jobs"]["final"] == 0);
+  // The worker (a work horse forked per job) ran every job the script enqueued.
+  const std::string log = slurp(dir.file("out/run1/sut.log"));
+  std::size_t done = 0;
+  for (auto at = log.find("Job OK"); at != std::string::npos; at = log.find("Job OK", at + 1)) {
+    ++done;
+  }
+  CHECK(done == 200);
+  // The script (redis-py and rq imported: tens of MiB) is the load's, none of it the worker's.
+  CHECK(run["roles"]["load"]["metrics"]["peak_bytes"].get<double>() > 10 * MiB);
+  for (const auto& p : run["processes"]) {
+    const std::string command = p["command_line"];
+    if (command.find("enqueue_jobs.py") != std::string::npos) CHECK(p["role"] == "load");
+    if (command.find("rq.cli") != std::string::npos) CHECK(p["role"] == "sut");
+  }
+}
+
 TEST_CASE("load command: a 200 MiB load generator is in the role 'load', not in the SUT's peak") {
   TempDir dir;
   const auto o = run(dir, test_sut_scenario({{"command",

@@ -5,6 +5,8 @@ what it did as its last line, in the form of memgate's json-line parser:
   {"ops": N, "errors": E, "latency_ms": {"p50": .., "p99": .., "max": ..}}
 --hold-mib M keeps M MiB touched while it works (a load generator's own memory, which must not
 count as the SUT's); --fail-after K exits with status 3 after K jobs, saying why on stderr.
+--rq enqueues through RQ's Queue.enqueue instead (Debian's python3-rq): jobs of rq_tasks.py for a
+real `rq worker`, which raw LPUSHes could not feed.
 """
 
 import argparse
@@ -28,6 +30,7 @@ def main():
     parser.add_argument("--jobs", type=int, required=True)
     parser.add_argument("--hold-mib", type=int, default=0)
     parser.add_argument("--fail-after", type=int, default=-1)
+    parser.add_argument("--rq", action="store_true", help="enqueue with rq's Queue.enqueue")
     args = parser.parse_args()
 
     held = bytearray(args.hold_mib << 20)
@@ -35,6 +38,9 @@ def main():
         held[i] = 1
     host, port = args.redis.rsplit(":", 1)
     client = redis.Redis(host=host, port=int(port))
+    if args.rq:
+        import rq
+        queue = rq.Queue(args.queue, connection=client)
     latencies_ms = []
     errors = 0
     for n in range(args.jobs):
@@ -42,10 +48,14 @@ def main():
             print(f"enqueue_jobs: giving up after {n} jobs: the queue is full", file=sys.stderr,
                   flush=True)
             return 3
-        job = json.dumps({"id": f"job-{n}", "text": f"job number {n} of {args.jobs}"})
+        text = f"job number {n} of {args.jobs}"
+        job = json.dumps({"id": f"job-{n}", "text": text})
         start = time.perf_counter()
         try:
-            client.lpush(args.queue, job)
+            if args.rq:
+                queue.enqueue("rq_tasks.count_words", text)
+            else:
+                client.lpush(args.queue, job)
         except redis.RedisError:
             errors += 1
             continue
