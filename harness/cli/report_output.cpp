@@ -89,7 +89,8 @@ void print_summary(const Report& report) {
   if (m.latency_ms) {
     fmt::print(stderr, "  latency p50 {} p99 {}", format_duration_ms(m.latency_ms->p50_ms),
                format_duration_ms(m.latency_ms->p99_ms));
-    if (m.latency_ms->max_ms) fmt::print(stderr, " max {}", format_duration_ms(*m.latency_ms->max_ms));
+    if (m.latency_ms->max_ms)
+      fmt::print(stderr, " max {}", format_duration_ms(*m.latency_ms->max_ms));
   }
   fmt::print(stderr, "\n");
   if (m.cpu_us_per_op || m.contention_pct) {

@@ -31,8 +31,9 @@ const std::string kLua = std::string(MEMGATE_SOURCE_DIR) + "/scenarios/load/embe
 const std::string kService = std::string(MEMGATE_TEST_BINDIR) + "/memgate-text-service";
 
 std::vector<std::string> wrk_argv(int seconds, const std::string& port) {
-  return {"wrk", "-t1", "-c4", fmt::format("-d{}s", seconds), "--latency", "-s", kLua,
-          "http://127.0.0.1:" + port + "/embed", "--", "32", "7"};
+  return {"wrk",       "-t1", "-c4", fmt::format("-d{}s", seconds),
+          "--latency", "-s",  kLua,  "http://127.0.0.1:" + port + "/embed",
+          "--",        "32",  "7"};
 }
 
 double requests_per_s(const std::string& output) {
@@ -59,16 +60,17 @@ std::string run_to_end(const std::vector<std::string>& argv, const std::string& 
 double wrk_alone(const std::string& dir) {
   const int port = net::free_loopback_port();
   LaunchSpec spec;
-  spec.argv = {kService, "--port", std::to_string(port), "--cache-size", "20000",
-               "--vocab-size", "50000", "--dim", "64"};
+  spec.argv = {kService,       "--port", std::to_string(port),
+               "--cache-size", "20000",  "--vocab-size",
+               "50000",        "--dim",  "64"};
   spec.watched_texts = {"listening on"};
   SutProcess service(spec);
   if (!service.output()->wait_for_count("listening on", 1, 10'000, [] { return true; })) {
     throw std::runtime_error("the text service did not start");
   }
   run_to_end(wrk_argv(kWarmupS, std::to_string(port)), dir + "/warmup.log");
-  const double rate = requests_per_s(run_to_end(wrk_argv(kLoadS, std::to_string(port)),
-                                                dir + "/wrk.log"));
+  const double rate =
+      requests_per_s(run_to_end(wrk_argv(kLoadS, std::to_string(port)), dir + "/wrk.log"));
   service.stop(5);
   return rate;
 }
@@ -79,8 +81,8 @@ struct UnderMemgate {
 };
 
 UnderMemgate wrk_under_memgate(const std::string& dir) {
-  json s = json::parse(read_text_file(std::string(MEMGATE_SOURCE_DIR) +
-                                      "/scenarios/text-batch-wrk.json"));
+  json s = json::parse(
+      read_text_file(std::string(MEMGATE_SOURCE_DIR) + "/scenarios/text-batch-wrk.json"));
   s["phases"] = {{"idle_s", 0.5}, {"warmup_s", kWarmupS}, {"load_s", kLoadS}, {"cooldown_s", 0.5}};
   s["driver"]["command"] = wrk_argv(0, "{port}");
   s["driver"]["command"][3] = "-d{load_s}s";
@@ -110,9 +112,10 @@ int main() {
   }
   const std::string dir = (std::filesystem::temp_directory_path() / "memgate-bench-load").string();
   std::filesystem::create_directories(dir);
-  fmt::print("wrk alone vs wrk as memgate's load command: text service, 4 connections, {} s "
-             "warm-up then {} s, best of {}\n\n",
-             kWarmupS, kLoadS, kRounds);
+  fmt::print(
+      "wrk alone vs wrk as memgate's load command: text service, 4 connections, {} s "
+      "warm-up then {} s, best of {}\n\n",
+      kWarmupS, kLoadS, kRounds);
   double alone = 0;
   UnderMemgate under;
   for (int round = 0; round < kRounds; ++round) {

@@ -153,7 +153,8 @@ TEST_CASE("load command: a json-line script enqueues N jobs for the worker: ops 
   CHECK_THAT(worker_log, Catch::Contains("worker stopped after 2000 jobs"));
 }
 
-TEST_CASE("load command: a real RQ worker fed through Queue.enqueue: every job done, the script apart") {
+TEST_CASE(
+    "load command: a real RQ worker fed through Queue.enqueue: every job done, the script apart") {
   require_tool("redis-server", "redis-server");
   require_python_module("rq", "python3-rq");
   TempDir dir;
@@ -198,9 +199,8 @@ TEST_CASE("load command: a real RQ worker fed through Queue.enqueue: every job d
 
 TEST_CASE("load command: a 200 MiB load generator is in the role 'load', not in the SUT's peak") {
   TempDir dir;
-  const auto o = run(dir, test_sut_scenario({{"command",
-                                              {test_sut(), "--alloc-mib", "200", "--run-ms",
-                                               "300"}}}));
+  const auto o = run(
+      dir, test_sut_scenario({{"command", {test_sut(), "--alloc-mib", "200", "--run-ms", "300"}}}));
   INFO(o.cli.output);
   REQUIRE(o.cli.exit_code == 0);
   const json& run = o.report["runs"][0];
@@ -220,9 +220,10 @@ TEST_CASE("load command: a 200 MiB load generator is in the role 'load', not in 
 
 TEST_CASE("load command: one that fails is exit 3 with its last lines") {
   TempDir dir;
-  const auto o = run(dir, test_sut_scenario({{"command",
-                                              {test_sut(), "--ready-text",
-                                               "cannot reach the queue", "--exit-code", "3"}}}));
+  const auto o =
+      run(dir, test_sut_scenario(
+                   {{"command",
+                     {test_sut(), "--ready-text", "cannot reach the queue", "--exit-code", "3"}}}));
   CHECK(o.cli.exit_code == 3);
   CHECK_THAT(o.cli.output,
              Catch::Contains("the load command exited with status 3 during the load phase"));
@@ -250,9 +251,8 @@ TEST_CASE("load command: output no parser can read is exit 3 naming the parser a
 
 TEST_CASE("load command: one that never ends with a parser is stopped after overrun_s: exit 3") {
   TempDir dir;
-  json s = test_sut_scenario({{"command", {test_sut(), "--hold"}},
-                              {"parser", "json-line"},
-                              {"overrun_s", 0.3}});
+  json s = test_sut_scenario(
+      {{"command", {test_sut(), "--hold"}}, {"parser", "json-line"}, {"overrun_s", 0.3}});
   s["phases"]["load_s"] = 0.5;
   const auto o = run(dir, s);
   CHECK(o.cli.exit_code == 3);
@@ -265,8 +265,8 @@ TEST_CASE("load command: SIGINT to memgate mid-load leaves no process of the loa
   TempDir dir;
   const std::string token = fresh_token();
   json s = test_sut_scenario({{"command",
-                               {test_sut(), "--children", "2", "--child-mib", "1",
-                                "--daemon-child", "--ignore-sigterm", "--hold"}},
+                               {test_sut(), "--children", "2", "--child-mib", "1", "--daemon-child",
+                                "--ignore-sigterm", "--hold"}},
                               {"env", {{"MG_FAULT_TOKEN", token}}},
                               {"stop_grace_s", 0.5}});
   const std::string file = dir.write("byo.json", s.dump());

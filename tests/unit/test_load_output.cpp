@@ -40,10 +40,9 @@ TEST_CASE("load output: wrk's durations in every unit it prints") {
     const char* text;
     std::optional<double> ms;
   };
-  const Case cases[] = {{"440.00us", 0.44}, {"0.89ms", 0.89}, {"6.37ms", 6.37},
-                        {"2.00s", 2000},    {"1.50m", 90000}, {"1.00h", 3600000},
-                        {"-nan%", {}},      {"12", {}},       {"ms", {}},
-                        {"1.0xs", {}},      {"", {}},         {"-1.00ms", {}}};
+  const Case cases[] = {{"440.00us", 0.44}, {"0.89ms", 0.89},   {"6.37ms", 6.37}, {"2.00s", 2000},
+                        {"1.50m", 90000},   {"1.00h", 3600000}, {"-nan%", {}},    {"12", {}},
+                        {"ms", {}},         {"1.0xs", {}},      {"", {}},         {"-1.00ms", {}}};
   for (const auto& c : cases) {
     INFO(c.text);
     const auto ms = parse_wrk_duration_ms(c.text);
@@ -112,10 +111,10 @@ TEST_CASE("load output: redis-benchmark --csv: -n requests per test, latency of 
 }
 
 TEST_CASE("load output: json-line reads the last line a team's script prints") {
-  const auto out = read_ok(LoadParser::json_line,
-                           {"enqueued 3000 jobs",
-                            R"({"ops": 3000, "errors": 2, "latency_ms": {"p50": 0.1, "p99": 0.9}})",
-                            "", "  "});
+  const auto out =
+      read_ok(LoadParser::json_line,
+              {"enqueued 3000 jobs",
+               R"({"ops": 3000, "errors": 2, "latency_ms": {"p50": 0.1, "p99": 0.9}})", "", "  "});
   CHECK(out.ops == 3000);
   CHECK(out.errors == 2);
   REQUIRE(out.latency);
@@ -123,9 +122,9 @@ TEST_CASE("load output: json-line reads the last line a team's script prints") {
   CHECK(out.latency->p99_ms == Approx(0.9));
   CHECK_FALSE(out.latency->p95_ms);
   CHECK_FALSE(out.latency->max_ms);
-  const auto full = read_ok(
-      LoadParser::json_line,
-      {R"({"ops": 5, "latency_ms": {"p50": 1, "p95": 2, "p99": 3, "max": 4}})"});
+  const auto full =
+      read_ok(LoadParser::json_line,
+              {R"({"ops": 5, "latency_ms": {"p50": 1, "p95": 2, "p99": 3, "max": 4}})"});
   CHECK(full.errors == 0);
   CHECK(full.latency->p95_ms == 2.0);
   CHECK(full.latency->max_ms == 4.0);

@@ -77,8 +77,7 @@ TextsSpec parse_texts(ObjectReader texts, const std::string& scenario_dir) {
 
 int service_port(ObjectReader& r, std::string_view key, const DriverParseContext& c) {
   const std::string service = r.get_string(key);
-  if (std::find(c.service_names.begin(), c.service_names.end(), service) ==
-      c.service_names.end()) {
+  if (std::find(c.service_names.begin(), c.service_names.end(), service) == c.service_names.end()) {
     const auto guess = closest_word(service, c.service_names);
     r.fail(key, fmt::format("there is no service '{}'", service),
            guess ? fmt::format("did you mean '{}'?", *guess)

@@ -41,8 +41,8 @@ class LoadCommandKind : public DriverKind {
     d.parser = parse_parser(r);
     if (const auto overrun = r.opt_number("overrun_s", 0, 3600)) {
       if (d.parser == LoadParser::none) {
-        r.fail("overrun_s", "overrun_s lets a command finish printing what it did: it needs a "
-                            "parser",
+        r.fail("overrun_s",
+               "overrun_s lets a command finish printing what it did: it needs a parser",
                "set driver.parser, or remove overrun_s (a command without a parser is stopped "
                "at the end of its phase)");
       }
@@ -76,17 +76,16 @@ class LoadCommandKind : public DriverKind {
     t.runs_load_processes = true;
     t.counts_ops = d.parser != LoadParser::none;
     t.has_latency = t.counts_ops;
-    t.no_latency_reason =
-        "a load command without a parser reports no latency: set driver.parser";
+    t.no_latency_reason = "a load command without a parser reports no latency: set driver.parser";
     if (d.parser == LoadParser::wrk && !has_arg(d.command, {"--latency", "-L"})) {
       t.has_latency = false;
-      t.no_latency_reason = "wrk prints latency percentiles only with --latency: add it to "
-                            "driver.command";
+      t.no_latency_reason =
+          "wrk prints latency percentiles only with --latency: add it to driver.command";
     }
     t.has_latency_p95 = d.parser != LoadParser::wrk;
     if (d.drain) {
-      t.redis = RedisTarget{d.drain->redis_service, "127.0.0.1", d.drain->port, "",
-                            d.drain->queue_names};
+      t.redis =
+          RedisTarget{d.drain->redis_service, "127.0.0.1", d.drain->port, "", d.drain->queue_names};
     }
     t.op_unit = d.parser == LoadParser::wrk || d.parser == LoadParser::redis_benchmark
                     ? "request"
@@ -99,10 +98,14 @@ class LoadCommandKind : public DriverKind {
 
 const char* load_parser_name(LoadParser parser) {
   switch (parser) {
-    case LoadParser::wrk: return "wrk";
-    case LoadParser::redis_benchmark: return "redis-benchmark";
-    case LoadParser::json_line: return "json-line";
-    case LoadParser::none: break;
+    case LoadParser::wrk:
+      return "wrk";
+    case LoadParser::redis_benchmark:
+      return "redis-benchmark";
+    case LoadParser::json_line:
+      return "json-line";
+    case LoadParser::none:
+      break;
   }
   return "none";
 }

@@ -116,9 +116,10 @@ std::variant<LoadOutput, std::string> read_wrk(const std::vector<std::string>& l
     }
   }
   if (!requests) {
-    return fmt::format("the wrk parser found no 'N requests in' line in the load command's "
-                       "output; {}",
-                       quote_last(lines));
+    return fmt::format(
+        "the wrk parser found no 'N requests in' line in the load command's "
+        "output; {}",
+        quote_last(lines));
   }
   out.details["requests"] = *requests;
   out.details["non_2xx_3xx"] = non_2xx;
@@ -161,7 +162,9 @@ std::variant<LoadOutput, std::string> read_redis_benchmark(const std::vector<std
   for (std::size_t i = 1; i + 1 < argv.size(); ++i) {
     if (argv[i] != "-n") continue;
     const auto n = to_int(argv[i + 1]);
-    if (!n) return fmt::format("the redis-benchmark parser needs a number after -n, got '{}'", argv[i + 1]);
+    if (!n)
+      return fmt::format("the redis-benchmark parser needs a number after -n, got '{}'",
+                         argv[i + 1]);
     per_test = *n;
   }
   std::vector<std::string> header;
@@ -183,9 +186,10 @@ std::variant<LoadOutput, std::string> read_redis_benchmark(const std::vector<std
     rows.push_back(std::move(row));
   }
   if (rows.empty()) {
-    return fmt::format("the redis-benchmark parser found no --csv row (after a \"test\",\"rps\",... "
-                       "header) in the load command's output; {}",
-                       quote_last(lines));
+    return fmt::format(
+        "the redis-benchmark parser found no --csv row (after a \"test\",\"rps\",... "
+        "header) in the load command's output; {}",
+        quote_last(lines));
   }
   out.ops = per_test * static_cast<std::int64_t>(rows.size());
   if (rows.size() == 1) {
@@ -216,12 +220,14 @@ std::variant<LoadOutput, std::string> read_json_line(const std::vector<std::stri
     return fmt::format("the json-line parser {}; {}", why, quote_last(lines));
   };
   if (!doc.is_object()) {
-    return fail("expected the load command's last line to be a JSON object such as "
-                "{\"ops\": 1000, \"errors\": 0}");
+    return fail(
+        "expected the load command's last line to be a JSON object such as "
+        "{\"ops\": 1000, \"errors\": 0}");
   }
   for (const auto& [key, value] : doc.items()) {
     if (key != "ops" && key != "errors" && key != "latency_ms") {
-      return fail(fmt::format("found the unknown key '{}' (keys are ops, errors, latency_ms)", key));
+      return fail(
+          fmt::format("found the unknown key '{}' (keys are ops, errors, latency_ms)", key));
     }
   }
   const auto count = [&](const char* key) -> std::optional<std::int64_t> {
@@ -280,10 +286,14 @@ std::variant<LoadOutput, std::string> read_load_output(LoadParser parser,
                                                        const std::vector<std::string>& argv,
                                                        const std::vector<std::string>& lines) {
   switch (parser) {
-    case LoadParser::wrk: return read_wrk(lines);
-    case LoadParser::redis_benchmark: return read_redis_benchmark(argv, lines);
-    case LoadParser::json_line: return read_json_line(lines);
-    case LoadParser::none: break;
+    case LoadParser::wrk:
+      return read_wrk(lines);
+    case LoadParser::redis_benchmark:
+      return read_redis_benchmark(argv, lines);
+    case LoadParser::json_line:
+      return read_json_line(lines);
+    case LoadParser::none:
+      break;
   }
   return LoadOutput{};
 }

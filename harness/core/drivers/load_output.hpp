@@ -12,9 +12,8 @@
 //   json-line        the last non-empty line: {"ops": N, "errors": E, "latency_ms": {"p50": ..,
 //                    "p99": .., "p95": .., "max": ..}} (errors, p95 and max optional).
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <variant>

@@ -82,7 +82,7 @@ struct PhaseCpu {
 
 // The memory of one role's process tree: a service's (the SUT's is the run's own figures).
 struct RoleMemory {
-  std::string role;   // the service's name, or "load"
+  std::string role;    // the service's name, or "load"
   bool gated = false;  // its metrics are gated (services.NAME.<metric>)
   Series samples;
   PeakDetail peak;

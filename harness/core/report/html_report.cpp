@@ -291,13 +291,27 @@ class HtmlFormat : public ReportFormat {
     xml.end().newline();
     if (c.verdict && r.all_valid() && !c.verdict->checks.empty()) verdict_section(xml, *c.verdict);
     xml.start("section").attr("id", "runs").element("h2", "Memory over time");
-    xml.start("p").attr("class", "legend")
-        .start("span").text("— memory of the SUT's process tree").end()
-        .start("span").text("— each service's, in its own colour (a load command's grey, dotted)").end()
-        .start("span").text("- - idle / plateau / residual").end()
-        .start("span").text("● peak").end()
-        .start("span").text("▒ baseline plateau (min to max; memgate ab: A's, with A's runs grey)").end()
-        .start("span").text("- - a server's own figure (Redis used_memory), where sampled").end().end();
+    xml.start("p")
+        .attr("class", "legend")
+        .start("span")
+        .text("— memory of the SUT's process tree")
+        .end()
+        .start("span")
+        .text("— each service's, in its own colour (a load command's grey, dotted)")
+        .end()
+        .start("span")
+        .text("- - idle / plateau / residual")
+        .end()
+        .start("span")
+        .text("● peak")
+        .end()
+        .start("span")
+        .text("▒ baseline plateau (min to max; memgate ab: A's, with A's runs grey)")
+        .end()
+        .start("span")
+        .text("- - a server's own figure (Redis used_memory), where sampled")
+        .end()
+        .end();
     for (const auto& run : r.runs) {
       xml.start("figure");
       const RunRecord* reference = nullptr;

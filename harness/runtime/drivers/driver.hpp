@@ -8,10 +8,9 @@
 // polls load_ops(), limit_reached_at() and fatal(). Every loop a driver runs stops by itself at the
 // deadline given to start(), whatever the runner does.
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>

@@ -47,7 +47,8 @@ void LoadCommandDriver::launch(const std::string& phase, double phase_s) {
   s->role.cwd = spec_.cwd;
   s->role.stop_grace_s = spec_.stop_grace_s;
   s->started_at = launcher_->now();
-  s->process = &launcher_->launch(s->role, phase == "warmup" ? "load-warmup" : "load", kStdoutLines);
+  s->process =
+      &launcher_->launch(s->role, phase == "warmup" ? "load-warmup" : "load", kStdoutLines);
   started_.push_back(std::move(s));
 }
 
@@ -101,9 +102,10 @@ std::optional<Driver::Clock::time_point> LoadCommandDriver::work_done_at() const
   try {
     if (queue_length(*redis_, spec_.drain->queue_names) == 0) current.done_at = now;
   } catch (const RunError& e) {
-    problem_ = fmt::format("lost the connection to the Redis of the service '{}' while waiting "
-                           "for its lists to drain: {}",
-                           spec_.drain->redis_service, e.what());
+    problem_ = fmt::format(
+        "lost the connection to the Redis of the service '{}' while waiting "
+        "for its lists to drain: {}",
+        spec_.drain->redis_service, e.what());
   }
   return current.done_at;
 }
@@ -130,8 +132,7 @@ std::optional<std::string> LoadCommandDriver::fatal() const {
 }
 
 void LoadCommandDriver::parse_output(const Started& load, DriverReport& report) const {
-  const auto read =
-      read_load_output(spec_.parser, load.role.command, load.process->stdout_tail());
+  const auto read = read_load_output(spec_.parser, load.role.command, load.process->stdout_tail());
   if (const auto* problem = std::get_if<std::string>(&read)) {
     report.problems.push_back(*problem);
     return;
@@ -161,9 +162,8 @@ DriverReport LoadCommandDriver::stop() {
   stop_current();
   nlohmann::json commands = nlohmann::json::array();
   for (const auto& s : started_) {
-    commands.push_back({{"phase", s->phase},
-                        {"command", s->role.command},
-                        {"stopped_by_memgate", s->stopped}});
+    commands.push_back(
+        {{"phase", s->phase}, {"command", s->role.command}, {"stopped_by_memgate", s->stopped}});
   }
   report.details["commands"] = commands;
   if (!load || spec_.parser == LoadParser::none) return report;

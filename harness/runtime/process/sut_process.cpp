@@ -197,8 +197,7 @@ SutProcess::SutProcess(const LaunchSpec& spec) {
       output.read = -1;
       if (stdout_apart) {
         stdout_pump_ = std::make_unique<OutputPump>(out->read, spec.stdout_log_path,
-                                                    std::vector<std::string>{},
-                                                    spec.stdout_lines);
+                                                    std::vector<std::string>{}, spec.stdout_lines);
         out->read = -1;
       }
     } catch (...) {

@@ -74,9 +74,8 @@ class Session : private ProcessLauncher {
   }
   void emit(ProgressEvent event) const;
   std::string log_path(const std::string& role, const char* extension = "log") const {
-    return settings_.run_dir.empty()
-               ? ""
-               : fmt::format("{}/{}.{}", settings_.run_dir, role, extension);
+    return settings_.run_dir.empty() ? ""
+                                     : fmt::format("{}/{}.{}", settings_.run_dir, role, extension);
   }
   void stop_role(RoleProcess& process, const RoleSpec& role);
   void teardown();
@@ -341,8 +340,8 @@ void Session::run_load_phases() {
   if (p.warmup_s > 0) {
     begin_phase("warmup", p.warmup_s);
     driver_->start(deadline);
-    const bool warm_ok =
-        hold("warmup", p.warmup_s, [this] { return driver_->warmup_done(); }, false);
+    const bool warm_ok = hold(
+        "warmup", p.warmup_s, [this] { return driver_->warmup_done(); }, false);
     end_phase();
     if (!warm_ok) return;
     begin_phase("load", p.load_s.value_or(0));
@@ -474,17 +473,16 @@ void Session::collect_load() {
   const bool ops_unknown = driver_report_ && driver_report_->ops_unknown;
   const std::int64_t ops = driver_report_ ? driver_report_->ops : 0;
   const std::int64_t errors = driver_report_ ? driver_report_->errors : 0;
-  run_.metrics = compute_run_metrics(run_.samples, run_.phases, run_.metrics.peak_bytes.value_or(0),
-                                     ops_unknown ? std::nullopt : std::optional(ops), errors,
-                                     latency);
+  run_.metrics =
+      compute_run_metrics(run_.samples, run_.phases, run_.metrics.peak_bytes.value_or(0),
+                          ops_unknown ? std::nullopt : std::optional(ops), errors, latency);
   const PhaseSpan* load = find_phase(run_.phases, "load");
   if (driver_report_ && driver_report_->ops_done_at && load) {
     // load_ops: the throughput is over the time the operations took, not the whole load phase
     // (from the warm-up on when the figures cover it too).
     const double done_ms = ms_at(*driver_report_->ops_done_at);
-    const double from_ms = driver_report_->ops_started_at
-                               ? ms_at(*driver_report_->ops_started_at)
-                               : load->start_ms;
+    const double from_ms =
+        driver_report_->ops_started_at ? ms_at(*driver_report_->ops_started_at) : load->start_ms;
     if (done_ms > from_ms) {
       run_.metrics.throughput_per_s = static_cast<double>(ops) / ((done_ms - from_ms) / 1000);
     }

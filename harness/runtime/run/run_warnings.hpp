@@ -14,7 +14,6 @@ inline constexpr const char* kHwmIncompleteWarning =
     "peak counts the samples and the peaks of processes memgate reaped, so a spike between two "
     "samples may be missed";
 
-
 // When `killed` processes of a role outlasted the stop's grace and needed SIGKILL.
 inline std::string killed_warning(const std::string& role, int killed, double grace_s) {
   return fmt::format("{} process(es) of {} did not end within {} s of being told to stop "
