@@ -89,6 +89,7 @@ EXPECTED_PATHS = {
     "memgate-only/load-command-ops-outside-command.json": "/sut/command/1",
     "memgate-only/load-command-benchmark-without-csv.json": "/driver/parser",
     "memgate-only/load-command-drain-unknown-service.json": "/driver/drain/redis",
+    "memgate-only/load-command-remote-target.json": "/driver/command",
     "memgate-only/body-without-texts.json": "/driver/request/body",
     "memgate-only/body-two-placeholders.json": "/driver/request/body",
     "memgate-only/body-one-text-batch.json": "/driver/request/body",

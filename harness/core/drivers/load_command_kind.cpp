@@ -4,9 +4,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "core/drivers/driver_kind.hpp"
 #include "core/drivers/driver_parsing.hpp"
+#include "core/model/url.hpp"
 #include "core/scenario/process_keys.hpp"
 
 namespace memgate {
@@ -17,6 +19,24 @@ bool has_arg(const std::vector<std::string>& argv, std::initializer_list<const c
   return std::any_of(argv.begin() + 1, argv.end(), [&](const std::string& a) {
     return std::any_of(names.begin(), names.end(), [&](const char* n) { return a == n; });
   });
+}
+
+// The targets a command names where memgate can see them (a URL; redis-benchmark's and
+// redis-cli's -h): loopback only unless the user allowed remote targets, as for memgate's own
+// drivers. Where a script connects is its own business.
+void check_targets(ObjectReader& r, const std::vector<std::string>& argv, bool allow_remote) {
+  const std::string program = std::filesystem::path(argv[0]).filename().string();
+  const bool redis_tool = program == "redis-benchmark" || program == "redis-cli";
+  for (std::size_t i = 1; i < argv.size(); ++i) {
+    std::optional<std::string> host;
+    const std::string_view arg = argv[i];
+    if (const auto url = parse_http_url(arg)) host = url->host;
+    if (arg.rfind("https://", 0) == 0) {
+      if (const auto url = parse_http_url("http://" + std::string(arg.substr(8)))) host = url->host;
+    }
+    if (redis_tool && arg == "-h" && i + 1 < argv.size()) host = argv[i + 1];
+    if (host) driver_parsing::require_allowed_host(r, "command", *host, allow_remote);
+  }
 }
 
 LoadParser parse_parser(ObjectReader& r) {
@@ -34,6 +54,7 @@ class LoadCommandKind : public DriverKind {
   DriverSpec parse(ObjectReader& r, const DriverParseContext& c) const override {
     LoadCommandDriverSpec d;
     d.command = read_command(r);
+    check_targets(r, d.command, c.allow_remote);
     d.env = read_env(r);
     d.cwd = read_cwd(r, c.scenario_dir);
     d.stop_grace_s = r.opt_number("stop_grace_s", 0, 600).value_or(d.stop_grace_s);
