@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
 
 #include "core/drivers/driver_kind.hpp"
 #include "core/drivers/driver_parsing.hpp"

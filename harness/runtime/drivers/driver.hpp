@@ -1,12 +1,13 @@
 #pragma once
 
-// One interface for every load driver (redis-queue, text-batch): a new driver is one new file
-// here, created by driver_factory for its kind (core/drivers/driver_kind.hpp).
+// One interface for every load driver (redis-queue, text-batch, load-command): a new driver is
+// one new file here, created by driver_factory for its kind (core/drivers/driver_kind.hpp).
 // The run session creates the driver before any process starts (so a driver that cannot be set
-// up costs no run), then calls attach() and connect(), then start() and begin_load() (begin_load
-// first when there is no warm-up: the first operation belongs to the load), then stop(); it
-// polls load_ops(), limit_reached_at() and fatal(). Every loop a driver runs stops by itself at the
-// deadline given to start(), whatever the runner does.
+// up costs no run), then calls attach(), attach_launcher() and connect(), then start() and
+// begin_load() (begin_load first when there is no warm-up: the first operation belongs to the
+// load), then stop(); it polls load_ops(), warmup_done(), limit_reached_at() and fatal(). Every
+// loop a driver runs stops by itself at the deadline given to start(), whatever the runner does;
+// the processes a driver starts are the run's, stopped at its end whatever happens.
 
 #include <chrono>
 #include <cstdint>
@@ -35,9 +36,6 @@ struct DriverReport {
   std::vector<std::string> problems;  // what makes the run invalid (a lost connection, ...)
   // Latency as the load generator summarised it (a load command's parser), instead of `latency`.
   std::optional<LatencySummary> latency_summary;
-  // Operations are not counted at all (a load command without a parser): no ops, throughput,
-  // latency or CPU per operation, and no run is invalid for having none.
-  bool ops_unknown = false;
   // When the figures cover more than the load phase (a load command run once for the warm-up
   // and the load): the throughput's window starts here.
   std::optional<std::chrono::steady_clock::time_point> ops_started_at;

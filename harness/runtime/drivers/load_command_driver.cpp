@@ -156,7 +156,6 @@ void LoadCommandDriver::parse_output(const Started& load, DriverReport& report) 
 
 DriverReport LoadCommandDriver::stop() {
   DriverReport report;
-  report.ops_unknown = spec_.parser == LoadParser::none;
   const Started* load = started_.empty() || !load_begun_ ? nullptr : started_.back().get();
   const bool load_finished = load && finished();
   stop_current();

@@ -470,7 +470,9 @@ void Session::collect_load() {
                      ? std::optional(summarize_latency(driver_report_->latency))
                      : std::nullopt;
   if (driver_report_ && driver_report_->latency_summary) latency = driver_report_->latency_summary;
-  const bool ops_unknown = driver_report_ && driver_report_->ops_unknown;
+  // A driver that does not count (a load command without a parser): no ops, throughput, latency
+  // or CPU per operation, and no run is invalid for having none.
+  const bool ops_unknown = !traits_.counts_ops;
   const std::int64_t ops = driver_report_ ? driver_report_->ops : 0;
   const std::int64_t errors = driver_report_ ? driver_report_->errors : 0;
   run_.metrics =
