@@ -50,6 +50,15 @@ json test_sut_scenario(const json& load) {
   return s;
 }
 
+// A queue's Redis as the service "redis", for a worker SUT.
+json with_redis_service(json scenario) {
+  scenario["services"]["redis"] = json::parse(R"({
+    "command": ["redis-server", "--port", "{port:redis}", "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no"],
+    "ready": {"tcp": "127.0.0.1:{port:redis}"}})");
+  return scenario;
+}
+
 // wrk's duration as it printed it ("440.00us", "0.89ms"), in ms.
 double wrk_ms(const std::string& text) {
   const double v = std::stod(text);
@@ -121,11 +130,8 @@ TEST_CASE("load command: a json-line script enqueues N jobs for the worker: ops 
   require_tool("redis-server", "redis-server");
   require_python_module("redis", "python3-redis");
   TempDir dir;
-  json s = json::parse(R"({
+  json s = with_redis_service(json::parse(R"({
     "name": "enqueue",
-    "services": {"redis": {"command": ["redis-server", "--port", "{port:redis}", "--bind",
-                                       "127.0.0.1", "--save", "", "--appendonly", "no"],
-                           "ready": {"tcp": "127.0.0.1:{port:redis}"}}},
     "sut": {"command": ["/usr/bin/python3", "WORKER", "--redis", "127.0.0.1:{port:redis}",
                         "--queue", "jobs"],
             "ready": {"log": "worker ready", "timeout_s": 30}},
@@ -135,7 +141,7 @@ TEST_CASE("load command: a json-line script enqueues N jobs for the worker: ops 
                "command": ["/usr/bin/python3", "ENQUEUE", "--redis", "127.0.0.1:{port:redis}",
                            "--queue", "jobs", "--jobs", "{ops}"],
                "drain": {"redis": "redis", "queue_names": ["jobs"]}}
-  })");
+  })"));
   s["sut"]["command"][1] = source("tests/workers/redis_worker.py");
   s["driver"]["command"][1] = source("tests/workers/enqueue_jobs.py");
   const auto o = run(dir, s);
@@ -158,11 +164,8 @@ TEST_CASE(
   require_tool("redis-server", "redis-server");
   require_python_module("rq", "python3-rq");
   TempDir dir;
-  json s = json::parse(R"({
+  json s = with_redis_service(json::parse(R"({
     "name": "rq",
-    "services": {"redis": {"command": ["redis-server", "--port", "{port:redis}", "--bind",
-                                       "127.0.0.1", "--save", "", "--appendonly", "no"],
-                           "ready": {"tcp": "127.0.0.1:{port:redis}"}}},
     "sut": {"command": ["/usr/bin/python3", "-m", "rq.cli", "worker", "--url",
                         "redis://127.0.0.1:{port:redis}", "default"],
             "cwd": "WORKERS", "ready": {"log": "Listening on", "timeout_s": 30}},
@@ -172,7 +175,7 @@ TEST_CASE(
                "command": ["/usr/bin/python3", "ENQUEUE", "--rq", "--redis",
                            "127.0.0.1:{port:redis}", "--queue", "default", "--jobs", "{ops}"],
                "drain": {"redis": "redis", "queue_names": ["rq:queue:default"]}}
-  })");
+  })"));
   s["sut"]["cwd"] = source("tests/workers");
   s["driver"]["command"][1] = source("tests/workers/enqueue_jobs.py");
   const auto o = run(dir, s);
