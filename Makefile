@@ -14,6 +14,8 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 MEMGATE    := $(BUILD_DIR)/bin/memgate
 SCENARIOS  ?= $(filter-out %.schema.json,$(sort $(wildcard scenarios/*.json)))
 REPEAT     ?=
+# I/N: gate (or baseline) only the I-th of N disjoint parts of SCENARIOS (memgate --shard).
+SHARD      ?=
 # The bearer token text-batch-openai.json sends ({env:MEMGATE_API_TOKEN}) and its service checks:
 # a fresh random one for each make, unless the caller exports their own. Never in a file.
 ifndef MEMGATE_API_TOKEN
@@ -24,12 +26,13 @@ export MEMGATE_API_TOKEN
 # Debian bookworm packages. Build and run: compiler, CMake, libraries, the Redis server the
 # Redis scenarios run against, Python's redis client for the example worker they gate, wrk for
 # the scenario that brings its own load. Tests add xmllint, the JSON Schema checker, Chromium
-# (the report page), mawk (a stdin SUT that buffers) and RQ (a real worker fed by a load
-# command); benchmarks add the tools they compare with.
+# (the report page), mawk (a stdin SUT that buffers), RQ (a real worker fed by a load
+# command), PyYAML and ShellCheck (the CI examples: workflows, Kubernetes manifests); benchmarks
+# add the tools they compare with.
 DEPS_BUILD := cmake g++ make pkg-config libboost-dev libboost-filesystem-dev libhiredis-dev \
               nlohmann-json3-dev catch2 libcli11-dev libfmt-dev redis-server python3 python3-redis \
               wrk
-DEPS_TEST  := libxml2-utils python3-jsonschema chromium mawk python3-rq
+DEPS_TEST  := libxml2-utils python3-jsonschema chromium mawk python3-rq python3-yaml shellcheck
 DEPS_BENCH := redis-tools
 DEPS_FUZZ  := clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 30
@@ -115,13 +118,15 @@ soak:
 memgate:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory build
-	$(MEMGATE) check $(SCENARIOS) --baselines baselines $(if $(REPEAT),--repeat $(REPEAT))
+	$(MEMGATE) check $(SCENARIOS) --baselines baselines $(if $(REPEAT),--repeat $(REPEAT)) \
+	  $(if $(SHARD),--shard $(SHARD))
 
 # Create or refresh baselines/ on this machine (commit them).
 baselines:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory build
-	$(MEMGATE) baseline $(SCENARIOS) --baselines baselines $(if $(REPEAT),--repeat $(REPEAT))
+	$(MEMGATE) baseline $(SCENARIOS) --baselines baselines $(if $(REPEAT),--repeat $(REPEAT)) \
+	  $(if $(SHARD),--shard $(SHARD))
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz

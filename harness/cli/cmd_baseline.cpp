@@ -1,4 +1,5 @@
-// memgate baseline SCENARIO... [--repeat N] [--baselines DIR]: create or refresh baselines.
+// memgate baseline SCENARIO... [--repeat N] [--baselines DIR] [--shard I/N]: create or refresh
+// baselines (sharded: those of the I-th of N parts; each writes only its own files).
 // A failed or invalid run never replaces a good baseline; the file is written atomically.
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 #include "cli/cli_time.hpp"
 #include "cli/commands.hpp"
 #include "cli/report_output.hpp"
+#include "cli/shard_run.hpp"
 #include "cli/verdict_output.hpp"
 #include "core/baseline/baseline.hpp"
 #include "core/model/errors.hpp"
@@ -31,17 +33,26 @@ struct BaselineOptions {
   std::string baselines = "baselines";
   bool allow_remote = false;
   bool quiet = false;
+  std::string shard;
 };
+
+int baseline_repeat(const BaselineOptions& o, const Scenario& scenario) {
+  return o.repeat > 0 ? o.repeat : std::max(scenario.repeat, kMinBaselineRepeat);
+}
 
 ExitCode run_baseline(const BaselineOptions& o) {
   const std::vector<Scenario> scenarios = load_scenarios(o.files, {}, o.allow_remote);
+  const ShardSelection selection = select_shard(
+      scenarios, o.files, o.shard, [&](const Scenario& s) { return baseline_repeat(o, s); },
+      o.quiet);
   if (const std::error_code ec = make_folders(o.baselines)) {
     throw RunError(fmt::format("cannot create the baselines folder {}: {}", o.baselines,
                                ec.message()));
   }
   ExitCode exit = ExitCode::ok;
   ProgressPrinter progress(stderr_is_terminal());
-  for (const Scenario& scenario : scenarios) {
+  for (const std::size_t i : selection.indices) {
+    const Scenario& scenario = scenarios[i];
     const std::string path = baseline_path(o.baselines, scenario.name);
     std::optional<Baseline> before;
     if (std::filesystem::exists(path)) {
@@ -53,9 +64,8 @@ ExitCode run_baseline(const BaselineOptions& o) {
       }
     }
     const std::string dir = report_dir("", 1, scenario.name);
-    const RunSettings settings = run_settings(
-        dir, o.repeat > 0 ? o.repeat : std::max(scenario.repeat, kMinBaselineRepeat), o.quiet,
-        progress, scenario.name);
+    const RunSettings settings =
+        run_settings(dir, baseline_repeat(o, scenario), o.quiet, progress, scenario.name);
     Report report = run_scenario(scenario, settings);
     report.created_at = utc_now_iso8601();
     write_reports(report, nullptr, nullptr, dir);
@@ -94,6 +104,7 @@ void add_baseline_command(CLI::App& app, Selected& selected) {
   cmd->add_flag("--allow-remote", o->allow_remote,
                 "Accept load targets that are not loopback addresses");
   cmd->add_flag("--quiet,-q", o->quiet, "No progress or summary on stderr");
+  add_shard_option(cmd, o->shard);
   cmd->callback([&selected, o] { selected = [o] { return run_baseline(*o); }; });
 }
 

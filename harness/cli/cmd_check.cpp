@@ -1,6 +1,8 @@
-// memgate check SCENARIO... [--repeat N] [--baselines DIR] [--out DIR]: run, gate against the
-// baselines, print the verdict, write the reports, append to the history; exit 0 pass,
-// 1 regressed, 3 invalid run, 4 no verdict.
+// memgate check SCENARIO... [--repeat N] [--baselines DIR] [--out DIR] [--shard I/N]: run, gate
+// against the baselines, print the verdict, write the reports, append to the history; exit 0
+// pass, 1 regressed, 3 invalid run, 4 no verdict. Sharded, every report folder is ROOT/<name>
+// (ROOT: --out or reports), beside the shard's manifest and, unless --history says otherwise,
+// its history.jsonl: one folder holds what `memgate merge` needs.
 
 #include <fmt/format.h>
 
@@ -11,6 +13,7 @@
 #include "cli/cli_time.hpp"
 #include "cli/commands.hpp"
 #include "cli/report_output.hpp"
+#include "cli/shard_run.hpp"
 #include "cli/verdict_output.hpp"
 #include "core/baseline/baseline.hpp"
 #include "core/model/errors.hpp"
@@ -29,44 +32,34 @@ struct CheckOptions {
   int repeat = 0;
   std::string baselines = "baselines";
   std::string out;
-  std::string history = "reports/history.jsonl";
+  std::string history;  // "": reports/history.jsonl, or ROOT/history.jsonl when sharded
+  std::string shard;
   bool allow_remote = false;
   bool quiet = false;
   bool json = false;
   bool all_runs = false;
 };
 
-// One line per check, appended (O_APPEND: concurrent checks do not interleave within a line).
-void append_history(const std::string& path, const std::string& line) {
-  if (path.empty() || path == "none") return;
-  try {
-    if (const std::error_code ec =
-            make_folders(std::filesystem::path(path).parent_path().string())) {
-      throw RunError(fmt::format("cannot create the folder of {}: {}", path, ec.message()));
-    }
-    append_to_file(path, line + '\n');
-  } catch (const RunError& e) {
-    throw RunError(e.what(), "pass --history none");
-  }
-}
-
-ExitCode run_check(const CheckOptions& o) {
-  const std::vector<Scenario> scenarios = load_scenarios(o.files, {}, o.allow_remote);
+// The scenarios of this shard (all, unsharded), each recorded in the shard's manifest.
+ExitCode check_selected(const CheckOptions& o, const std::vector<Scenario>& scenarios,
+                        const ShardSelection& selection, ShardRecorder& recorder) {
   // Every baseline is read before anything runs: a damaged one is exit 2 in milliseconds.
-  std::vector<std::optional<Baseline>> baselines;
-  for (const Scenario& s : scenarios) {
-    const std::string path = baseline_path(o.baselines, s.name);
-    baselines.push_back(std::filesystem::exists(path) ? std::optional(read_baseline_file(path))
-                                                      : std::nullopt);
+  std::vector<std::optional<Baseline>> baselines(scenarios.size());
+  for (const std::size_t i : selection.indices) {
+    const std::string path = baseline_path(o.baselines, scenarios[i].name);
+    if (std::filesystem::exists(path)) baselines[i] = read_baseline_file(path);
   }
+  const std::string history = !o.history.empty() ? o.history
+                              : selection.shard  ? shard_root(o.out) + "/history.jsonl"
+                                                 : "reports/history.jsonl";
   const auto commit = current_git_commit();
   ProgressPrinter progress(stderr_is_terminal());
   nlohmann::json json_out = {{"scenarios", nlohmann::json::array()}};
   ExitCode exit = ExitCode::ok;
-  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+  for (const std::size_t i : selection.indices) {
     const Scenario& scenario = scenarios[i];
     const Baseline* baseline = baselines[i] ? &*baselines[i] : nullptr;
-    const std::string dir = report_dir(o.out, scenarios.size(), scenario.name);
+    const std::string dir = scenario_report_dir(selection, o.out, scenarios.size(), scenario.name);
     RunSettings settings = run_settings(dir, o.repeat > 0 ? o.repeat : scenario.repeat, o.quiet,
                                         progress, scenario.name);
     settings.early_stop = !o.all_runs;
@@ -93,9 +86,12 @@ ExitCode run_check(const CheckOptions& o) {
          {"report", dir},
          {"verdict", gated.report.verdict.is_null() ? nlohmann::json{{"status", "invalid"}}
                                                     : gated.report.verdict}});
-    append_history(o.history,
-                   history_line(gated.report, verdict ? to_string(verdict->status) : "invalid",
-                                commit ? commit->commit : "", commit && commit->dirty));
+    // One line per check, appended (O_APPEND: concurrent checks do not interleave in a line).
+    const std::string line =
+        history_line(gated.report, verdict ? to_string(verdict->status) : "invalid",
+                     commit ? commit->commit : "", commit && commit->dirty);
+    update_history(history, [&](const std::string& path) { append_to_file(path, line + '\n'); });
+    recorder.finished(scenario.name, dir, gated.report.created_at);
     exit = worst(exit, code);
     if (interrupt::requested()) break;
   }
@@ -104,6 +100,15 @@ ExitCode run_check(const CheckOptions& o) {
     fmt::print("{}\n", json_out.dump(1));
   }
   return exit;
+}
+
+ExitCode run_check(const CheckOptions& o) {
+  const std::vector<Scenario> scenarios = load_scenarios(o.files, {}, o.allow_remote);
+  const ShardSelection selection = select_shard(
+      scenarios, o.files, o.shard,
+      [&](const Scenario& s) { return o.repeat > 0 ? o.repeat : s.repeat; }, o.quiet);
+  ShardRecorder recorder(selection, shard_root(o.out), "check");
+  return recorder.run([&] { return check_selected(o, scenarios, selection, recorder); });
 }
 
 }  // namespace
@@ -118,7 +123,9 @@ void add_check_command(CLI::App& app, Selected& selected) {
   cmd->add_option("--baselines", o->baselines, "Folder of the baselines (default baselines)");
   cmd->add_option("--out", o->out, "Report folder (default reports/<scenario>)");
   cmd->add_option("--history", o->history,
-                  "Append one line per scenario here (default reports/history.jsonl; none: off)");
+                  "Append one line per scenario here (default reports/history.jsonl, sharded "
+                  "ROOT/history.jsonl; none: off)");
+  add_shard_option(cmd, o->shard);
   cmd->add_flag("--allow-remote", o->allow_remote,
                 "Accept load targets that are not loopback addresses");
   cmd->add_flag("--quiet,-q", o->quiet, "No progress or summary on stderr");

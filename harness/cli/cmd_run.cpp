@@ -1,5 +1,5 @@
-// memgate run SCENARIO... [--repeat N] [--out DIR] [--set KEY=VALUE]...: runs scenarios and
-// writes their reports; no verdict.
+// memgate run SCENARIO... [--repeat N] [--out DIR] [--set KEY=VALUE]... [--shard I/N]: runs
+// scenarios and writes their reports; no verdict. Sharded, as check: ROOT/<name> and the manifest.
 
 #include <fmt/format.h>
 
@@ -8,6 +8,7 @@
 #include "cli/cli_time.hpp"
 #include "cli/commands.hpp"
 #include "cli/report_output.hpp"
+#include "cli/shard_run.hpp"
 #include "core/model/errors.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "runtime/drivers/driver_factory.hpp"
@@ -25,14 +26,17 @@ struct RunCliOptions {
   std::vector<std::string> sets;
   bool allow_remote = false;
   bool quiet = false;
+  std::string shard;
 };
 
-ExitCode run_run(const RunCliOptions& o) {
-  const std::vector<Scenario> scenarios = load_scenarios(o.files, o.sets, o.allow_remote);
+// The scenarios of this shard (all, unsharded), each recorded in the shard's manifest.
+ExitCode run_selected(const RunCliOptions& o, const std::vector<Scenario>& scenarios,
+                      const ShardSelection& selection, ShardRecorder& recorder) {
   bool all_valid = true;
   ProgressPrinter progress(stderr_is_terminal());
-  for (const Scenario& scenario : scenarios) {
-    const std::string dir = report_dir(o.out, scenarios.size(), scenario.name);
+  for (const std::size_t i : selection.indices) {
+    const Scenario& scenario = scenarios[i];
+    const std::string dir = scenario_report_dir(selection, o.out, scenarios.size(), scenario.name);
     const RunSettings settings = run_settings(dir, o.repeat > 0 ? o.repeat : scenario.repeat,
                                               o.quiet, progress, scenario.name);
     Report report = run_scenario(scenario, settings);
@@ -46,9 +50,19 @@ ExitCode run_run(const RunCliOptions& o) {
       all_valid = false;
       print_invalid_runs(report);
     }
+    recorder.finished(scenario.name, dir, report.created_at);
     if (interrupt::requested()) break;
   }
   return all_valid ? ExitCode::ok : ExitCode::run_failed;
+}
+
+ExitCode run_run(const RunCliOptions& o) {
+  const std::vector<Scenario> scenarios = load_scenarios(o.files, o.sets, o.allow_remote);
+  const ShardSelection selection = select_shard(
+      scenarios, o.files, o.shard,
+      [&](const Scenario& s) { return o.repeat > 0 ? o.repeat : s.repeat; }, o.quiet);
+  ShardRecorder recorder(selection, shard_root(o.out), "run");
+  return recorder.run([&] { return run_selected(o, scenarios, selection, recorder); });
 }
 
 }  // namespace
@@ -79,6 +93,7 @@ void add_run_command(CLI::App& app, Selected& selected) {
   cmd->add_flag("--allow-remote", o->allow_remote,
                 "Accept load targets that are not loopback addresses");
   cmd->add_flag("--quiet,-q", o->quiet, "No progress or summary on stderr");
+  add_shard_option(cmd, o->shard);
   cmd->callback([&selected, o] { selected = [o] { return run_run(*o); }; });
 }
 

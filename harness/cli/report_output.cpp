@@ -119,6 +119,19 @@ void print_invalid_runs(const Report& report) {
   }
 }
 
+void update_history(const std::string& path, const std::function<void(const std::string&)>& write) {
+  if (path.empty() || path == "none") return;
+  try {
+    if (const std::error_code ec =
+            make_folders(std::filesystem::path(path).parent_path().string())) {
+      throw RunError(fmt::format("cannot create the folder of {}: {}", path, ec.message()));
+    }
+    write(path);
+  } catch (const RunError& e) {
+    throw RunError(e.what(), "pass --history none");
+  }
+}
+
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
 void ProgressPrinter::operator()(const std::string& scenario, const ProgressEvent& e) {

@@ -2,6 +2,7 @@
 
 // Writing a scenario's report files and printing its summary: shared by run, check, baseline.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,11 @@ class ProgressPrinter {
 // `progress` (which must outlive the runs) unless quiet.
 RunSettings run_settings(const std::string& dir, int repeat, bool quiet, ProgressPrinter& progress,
                          const std::string& scenario_name);
+
+// Changes the history file at `path` with `write` (given the path), after creating its folder;
+// nothing when path is "" or "none". A failure is a RunError (exit 3) that says how to do
+// without a history: --history none.
+void update_history(const std::string& path, const std::function<void(const std::string&)>& write);
 
 // True when stderr is a terminal.
 bool stderr_is_terminal();

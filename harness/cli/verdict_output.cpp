@@ -30,20 +30,6 @@ void print_verdict(const std::string& scenario, const Verdict& verdict,
   }
 }
 
-ExitCode worst(ExitCode a, ExitCode b) {
-  const auto rank = [](ExitCode c) {
-    switch (c) {
-      case ExitCode::bad_input: return 4;
-      case ExitCode::run_failed: return 3;
-      case ExitCode::regressed: return 2;
-      case ExitCode::no_verdict: return 1;
-      case ExitCode::ok: return 0;
-    }
-    return 0;
-  };
-  return rank(a) >= rank(b) ? a : b;
-}
-
 std::string baseline_path(const std::string& baselines_dir, const std::string& scenario) {
   return (std::filesystem::path(baselines_dir) / (scenario + ".json")).string();
 }

@@ -14,10 +14,6 @@ namespace memgate::cli {
 void print_verdict(const std::string& scenario, const Verdict& verdict,
                    const std::string& scenario_file, const std::string& baselines_dir);
 
-// Of two outcomes, the one to exit with: bad input (2) > run failed (3) > regressed (1) >
-// no verdict (4) > ok (0).
-ExitCode worst(ExitCode a, ExitCode b);
-
 // baselines/<scenario>.json
 std::string baseline_path(const std::string& baselines_dir, const std::string& scenario);
 

@@ -33,19 +33,6 @@ std::string quick_scenario(const TempDir& dir) {
   return dir.write("quick.json", s.dump());
 }
 
-// xmllint is checked for at the start of each test that uses this (require_tool).
-void expect_well_formed(const std::string& file) {
-  LaunchSpec spec;
-  spec.argv = {"xmllint", "--noout", file};
-  SutProcess lint(spec);
-  const auto exit = lint.wait_exit(30'000);
-  lint.stop(0);
-  REQUIRE(exit);
-  INFO(file);
-  for (const auto& line : lint.log_tail()) UNSCOPED_INFO(line);
-  CHECK(exit->exit_code() == 0);
-}
-
 }  // namespace
 
 TEST_CASE("reports: every format is written and the markup is well-formed") {

@@ -143,6 +143,20 @@ inline std::vector<int> printed_pids(const std::string& output) {
   return pids;
 }
 
+// xmllint says the file is well-formed XML. Call require_tool("xmllint", "libxml2-utils") at
+// the start of each test that uses this.
+inline void expect_well_formed(const std::string& file) {
+  LaunchSpec spec;
+  spec.argv = {"xmllint", "--noout", file};
+  SutProcess lint(spec);
+  const auto exit = lint.wait_exit(30'000);
+  lint.stop(0);
+  REQUIRE(exit);
+  INFO(file);
+  for (const auto& line : lint.log_tail()) UNSCOPED_INFO(line);
+  CHECK(exit->exit_code() == 0);
+}
+
 struct CliResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr, interleaved

@@ -2,15 +2,16 @@
 // hostile text, and the shape of each format.
 
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "core/report/junit.hpp"
 #include "core/report/report_format.hpp"
 #include "core/report/svg_plot.hpp"
 #include "core/report/xml_writer.hpp"
+#include "core/shard/merged_report.hpp"
 #include "support/report_fixture.hpp"
 
 using namespace memgate;
@@ -64,6 +65,37 @@ TEST_CASE("report formats: golden files of a run without verdict") {
   const ReportContext context{report, nullptr, nullptr};
   check_golden("run-summary.md", render("summary.md", context));
   check_golden("run-junit.xml", render("junit.xml", context));
+}
+
+TEST_CASE("report formats: golden files of a merge of two shards, one missing") {
+  ReportForGate read;
+  read.report = fixture_report();
+  const Baseline baseline = fixture_baseline();
+  const Verdict verdict = fixture_verdict(read.report, baseline, fixture_gate());
+  read.report.verdict = verdict_to_json(verdict);
+  const std::string summary = render("summary.md", {read.report, &verdict, &baseline});
+  MergePlan plan{"0.1.0", "check", 2, {}};
+  plan.entries = {{"golden-scenario",
+                   read.report.scenario_hash,
+                   {1, 2},
+                   "shard-1/golden-scenario/report.json",
+                   read.report.created_at,
+                   "",
+                   ExitCode::run_failed},
+                  {"lost-scenario",
+                   "fedcba9876543210",
+                   {2, 2},
+                   "",
+                   "",
+                   "shard 2/2 is missing (no shard-2-of-2.json in the folders given)",
+                   ExitCode::run_failed}};
+  const std::vector<MergedScenario> merged{merged_scenario(plan.entries[0], read, summary),
+                                           missing_scenario(plan.entries[1])};
+  check_golden("merged-summary.md", merged_summary_md(plan, merged));
+  check_golden("merged-verdict.json", merged_verdict_json(plan, merged).dump(1) + "\n");
+  check_golden("merged-junit.xml", render_junit({merged[0].junit, merged[1].junit}));
+  // The suite of the read-back report is the one its own junit.xml had.
+  CHECK(render_junit({merged[0].junit}) == render("junit.xml", {read.report, &verdict, &baseline}));
 }
 
 TEST_CASE("report formats: every format is listed, report.json first") {

@@ -108,6 +108,11 @@ ExitCode exit_code_for(const Verdict& verdict);
 
 nlohmann::json verdict_to_json(const Verdict& verdict);
 
+// A verdict as verdict_to_json wrote it, back (for `memgate merge`); keys it does not know (the
+// reruns, the baseline's context) are left alone. Throws InputError naming file and path.
+Verdict verdict_from_json(const nlohmann::json& document, const std::string& file,
+                          const std::string& path);
+
 // The gate rules as JSON, in the scenario's own format (carried in report.json, so that
 // `memgate compare` can gate a report without the scenario file), and back: gate_from_json
 // checks the rules' form like the scenario loader (InputError naming file and path); whether the

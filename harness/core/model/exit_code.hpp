@@ -13,4 +13,25 @@ enum class ExitCode : int {
 
 constexpr int to_int(ExitCode code) { return static_cast<int>(code); }
 
+// Of two outcomes, the one to exit with: bad input (2) > run failed (3) > regressed (1) >
+// no verdict (4) > ok (0).
+constexpr ExitCode worst(ExitCode a, ExitCode b) {
+  const auto rank = [](ExitCode c) {
+    switch (c) {
+      case ExitCode::bad_input:
+        return 4;
+      case ExitCode::run_failed:
+        return 3;
+      case ExitCode::regressed:
+        return 2;
+      case ExitCode::no_verdict:
+        return 1;
+      case ExitCode::ok:
+        return 0;
+    }
+    return 0;
+  };
+  return rank(a) >= rank(b) ? a : b;
+}
+
 }  // namespace memgate

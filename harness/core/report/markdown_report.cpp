@@ -5,6 +5,7 @@
 
 #include "core/model/metrics.hpp"
 #include "core/model/units.hpp"
+#include "core/report/markdown_cell.hpp"
 #include "core/report/report_format.hpp"
 #include "core/report/role_summary.hpp"
 #include "core/report/verdict_table.hpp"
@@ -12,27 +13,6 @@
 namespace memgate {
 
 namespace {
-
-// A table cell: Markdown and HTML syntax characters of untrusted text neutralized.
-std::string cell(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '|': out += "\\|"; break;
-      case '\\': out += "\\\\"; break;
-      case '*': case '_': case '`': case '[': case ']': case '#': case '~':
-        out += '\\';
-        out += c;
-        break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '\n': case '\r': out += ' '; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string metrics_table(const RunMetrics& m) {
   std::string out = "| metric | median of the valid runs |\n|:--|--:|\n";
@@ -54,12 +34,12 @@ std::string roles_table(const Report& r) {
   std::string out = "| role | gated |";
   std::string rule = "|:--|:--|";
   for (const auto& m : role_table_metrics()) {
-    out += " " + cell(m) + " |";
+    out += " " + markdown_cell(m) + " |";
     rule += "--:|";
   }
   out += "\n" + rule + "\n";
   for (const auto& role : roles) {
-    out += fmt::format("| {} | {} |", cell(role.role), role.gated ? "yes" : "no");
+    out += fmt::format("| {} | {} |", markdown_cell(role.role), role.gated ? "yes" : "no");
     for (const auto& m : role_table_metrics()) {
       const auto v = metric_value(role.metrics, m);
       out += " " + (v ? format_metric(m, *v) : std::string("-")) + " |";
@@ -82,18 +62,20 @@ class MarkdownFormat : public ReportFormat {
                            : r.all_valid() ? fmt::format("{} run(s), no verdict", r.runs.size())
                                            : std::string("NO VERDICT: a run was not valid");
     if (c.verdict && !r.all_valid()) headline = "NO VERDICT: a run was not valid";
-    out += fmt::format("## memgate · {} · {}\n\n", cell(r.scenario), cell(headline));
-    if (!r.description.empty()) out += cell(r.description) + "\n\n";
+    out +=
+        fmt::format("## memgate · {} · {}\n\n", markdown_cell(r.scenario), markdown_cell(headline));
+    if (!r.description.empty()) out += markdown_cell(r.description) + "\n\n";
     if (c.verdict && r.all_valid() && !c.verdict->checks.empty()) {
       out += "| metric | baseline | current | change | status | threshold |\n";
       out += "|:--|--:|--:|--:|:--|:--|\n";
       for (const auto& row : verdict_rows(*c.verdict)) {
-        out += fmt::format("| {} | {} | {} | {} | **{}** | {} |\n", cell(row.metric),
-                           cell(row.baseline), cell(row.current), cell(row.change),
-                           cell(row.status), cell(row.threshold));
+        out += fmt::format("| {} | {} | {} | {} | **{}** | {} |\n", markdown_cell(row.metric),
+                           markdown_cell(row.baseline), markdown_cell(row.current),
+                           markdown_cell(row.change), markdown_cell(row.status),
+                           markdown_cell(row.threshold));
       }
       out += "\n";
-      for (const auto& note : c.verdict->notes) out += "- " + cell(note) + "\n";
+      for (const auto& note : c.verdict->notes) out += "- " + markdown_cell(note) + "\n";
     } else if (r.all_valid()) {
       out += metrics_table(r.summary);
     }
@@ -103,12 +85,12 @@ class MarkdownFormat : public ReportFormat {
     }
     for (const auto& run : r.runs) {
       for (const auto& problem : run.problems) {
-        out += fmt::format("- run {} is not valid: {}\n", run.index, cell(problem));
+        out += fmt::format("- run {} is not valid: {}\n", run.index, markdown_cell(problem));
       }
     }
-    for (const auto& w : r.warnings) out += "- warning: " + cell(w) + "\n";
+    for (const auto& w : r.warnings) out += "- warning: " + markdown_cell(w) + "\n";
     out += fmt::format("\n{} valid run(s) of {} · {} · memgate {} · details: report.html\n", valid,
-                       r.runs.size(), cell(r.created_at), MEMGATE_VERSION);
+                       r.runs.size(), markdown_cell(r.created_at), MEMGATE_VERSION);
     return out;
   }
 };

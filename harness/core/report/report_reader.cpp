@@ -83,6 +83,11 @@ ReportForGate read_report_file(const std::string& path) {
   report.scenario = r.get_string("scenario");
   report.scenario_hash = r.get_string("scenario_hash");
   report.driver = r.get_enum("driver", driver_kind_names());
+  report.created_at = r.opt_string("created_at").value_or("");
+  out.memgate_version = r.get_string("memgate_version");
+  if (const nlohmann::json* verdict = r.opt_raw("verdict"); verdict && !verdict->is_null()) {
+    report.verdict = *verdict;
+  }
   if (const nlohmann::json* env = r.opt_raw("environment"); env && env->is_object()) {
     report.environment = *env;
   }
@@ -103,6 +108,11 @@ ReportForGate read_report_file(const std::string& path) {
     if (!valid) run.fail("valid", "required key 'valid' is missing (true or false)");
     record.valid = *valid;
     record.metrics = read_metrics(run.get_object("metrics"));
+    record.problems =
+        run.opt_string_array("problems", 0, 10000).value_or(std::vector<std::string>{});
+    record.log_tail =
+        run.opt_string_array("sut_log_tail", 0, 100000).value_or(std::vector<std::string>{});
+    record.log_tail_role = run.opt_string("log_tail_role").value_or(record.log_tail_role);
     if (auto roles = run.opt_object("roles")) record.services = read_services(*roles);
     report.runs.push_back(std::move(record));
   }

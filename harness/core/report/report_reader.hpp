@@ -1,7 +1,7 @@
 #pragma once
 
-// Reads a report.json back (for `memgate compare`): what the gate needs, validated. Samples and
-// per-run details are not read.
+// Reads a report.json back (for `memgate compare` and `memgate merge`): what the gate and the
+// junit report need, validated. Samples and the other per-run details are not read.
 
 #include <string>
 
@@ -11,8 +11,11 @@
 namespace memgate {
 
 struct ReportForGate {
-  Report report;  // scenario, hash, driver, environment, runs (index, valid, metrics)
+  // scenario, hash, driver, created_at, environment, verdict (as written), runs (index, valid,
+  // metrics, problems, log tail)
+  Report report;
   GateSpec gate;
+  std::string memgate_version;  // of the memgate that wrote it
 };
 
 // Throws InputError (exit 2) naming the file and JSON path when the report is not one memgate

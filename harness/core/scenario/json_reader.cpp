@@ -258,6 +258,22 @@ ObjectReader ObjectReader::get_object(std::string_view key) {
   return std::move(*v);
 }
 
+std::vector<ObjectReader> ObjectReader::get_object_array(std::string_view key) {
+  const json* v = lookup(key);
+  if (!v) missing(*this, key, "an array of objects");
+  if (!v->is_array()) fail_type(key, "an array of objects", *v);
+  std::vector<ObjectReader> out;
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    const json& item = (*v)[i];
+    const std::string path = json_pointer_child(child_path(key), std::to_string(i));
+    if (!item.is_object()) {
+      throw InputError(file_, path, fmt::format("expected an object, got {}", item.type_name()));
+    }
+    out.emplace_back(item, path, file_);
+  }
+  return out;
+}
+
 std::optional<std::vector<std::string>> ObjectReader::opt_string_array(std::string_view key,
                                                                        std::size_t min_items,
                                                                        std::size_t max_items) {

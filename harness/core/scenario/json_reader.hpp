@@ -45,6 +45,8 @@ class ObjectReader {
   double get_number(std::string_view key, double min, double max);
   std::string get_enum(std::string_view key, const std::vector<std::string>& choices);
   ObjectReader get_object(std::string_view key);
+  // A required array of objects: a reader for each item (path KEY/0, KEY/1, ...).
+  std::vector<ObjectReader> get_object_array(std::string_view key);
 
   // Optional values: nullopt when the key is absent (null is a type error, not "absent").
   std::optional<std::string> opt_string(std::string_view key);
