@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/model/text_file.hpp"
+#include "support/temp_dir.hpp"
 #include "runtime/process/sut_process.hpp"
 
 namespace memgate::test {
@@ -29,29 +30,6 @@ inline std::string test_sut() { return bindir() + "/mg-test-sut"; }
 inline std::string memgate_exe() { return bindir() + "/memgate"; }
 
 inline std::string slurp(const std::string& path) { return read_text_file(path); }
-
-// A fresh folder under /tmp, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "memgate-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::ofstream(file(name), std::ios::binary) << content;
-    return file(name);
-  }
-
- private:
-  std::string path_;
-};
 
 // The exit code CTest reports as "skipped" (SKIP_RETURN_CODE in tests/CMakeLists.txt).
 constexpr int kSkipExitCode = 77;

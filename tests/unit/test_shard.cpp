@@ -14,6 +14,7 @@
 #include "core/shard/merged_report.hpp"
 #include "core/shard/shard.hpp"
 #include "core/shard/shard_manifest.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace memgate;
 
@@ -142,28 +143,12 @@ ShardManifest manifest(int index, int count, std::vector<std::string> finished,
   return m;
 }
 
-struct Folder {
-  std::filesystem::path path;
-  Folder() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "mg-shard-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~Folder() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream((path / name).string()) << text;
-    return (path / name).string();
-  }
-};
 
 }  // namespace
 
 TEST_CASE("shard manifest: written and read back, and file names name their shard") {
   const ShardManifest m = manifest(1, 3, {"a"}, std::nullopt);
-  Folder f;
+  test::TempDir f;
   const ShardManifest back = read_manifest_file(f.write("m.json", manifest_to_json(m).dump()));
   CHECK(back.shard.index == 1);
   CHECK(back.shard.count == 3);
@@ -206,7 +191,7 @@ TEST_CASE("shard manifest: damage is exit 2 naming the file and the JSON path") 
        "/scenarios/1/shard"},
       {"an unknown command", [](nlohmann::json& j) { j["command"] = "baseline"; }, "/command"},
   };
-  Folder f;
+  test::TempDir f;
   for (const auto& c : cases) {
     INFO(c.name);
     nlohmann::json j = manifest_to_json(manifest(1, 3, {"a"}));

@@ -1,7 +1,5 @@
 // verdict_from_json: the inverse of verdict_to_json, for reports read back by `memgate merge`.
 
-#include <fmt/format.h>
-
 #include <stdexcept>
 
 #include "core/gate/gate.hpp"
