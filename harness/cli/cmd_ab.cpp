@@ -64,6 +64,14 @@ Scenario load_side(const AbOptions& o, const std::vector<std::string>& sets,
   for (const auto& set : sets) load.overrides.push_back(parse_override(set));
   for (const auto& e : env) load.overrides.push_back(env_override(e, env_option));
   Scenario s = load_scenario_file(o.file, load);
+  if (s.sweep) {
+    throw InputError(o.file, "/sweep",
+                     "memgate ab compares two configurations at one point, and this scenario "
+                     "sweeps " +
+                         s.sweep->key,
+                     "A/B a copy of the scenario without \"sweep\" (the swept key at one "
+                     "value); memory per unit is gated by memgate check");
+  }
   check_run_inputs(s);
   return s;
 }

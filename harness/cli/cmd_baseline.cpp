@@ -1,5 +1,6 @@
-// memgate baseline SCENARIO... [--repeat N] [--baselines DIR] [--shard I/N]: create or refresh
-// baselines (sharded: those of the I-th of N parts; each writes only its own files).
+// memgate baseline SCENARIO... [--repeat N] [--baselines DIR] [--sweep K=V1,V2...]
+// [--shard I/N]: create or refresh baselines (sharded: those of the I-th of N parts; each
+// writes only its own files).
 // A failed or invalid run never replaces a good baseline; the file is written atomically.
 
 #include <fmt/format.h>
@@ -34,6 +35,7 @@ struct BaselineOptions {
   bool allow_remote = false;
   bool quiet = false;
   std::string shard;
+  std::string sweep;
 };
 
 int baseline_repeat(const BaselineOptions& o, const Scenario& scenario) {
@@ -41,7 +43,7 @@ int baseline_repeat(const BaselineOptions& o, const Scenario& scenario) {
 }
 
 ExitCode run_baseline(const BaselineOptions& o) {
-  const std::vector<Scenario> scenarios = load_scenarios(o.files, {}, o.allow_remote);
+  const std::vector<Scenario> scenarios = load_scenarios(o.files, {}, o.allow_remote, o.sweep);
   const ShardSelection selection = select_shard(
       scenarios, o.files, o.shard, [&](const Scenario& s) { return baseline_repeat(o, s); },
       o.quiet);
@@ -105,6 +107,7 @@ void add_baseline_command(CLI::App& app, Selected& selected) {
                 "Accept load targets that are not loopback addresses");
   cmd->add_flag("--quiet,-q", o->quiet, "No progress or summary on stderr");
   add_shard_option(cmd, o->shard);
+  add_sweep_option(cmd, o->sweep);
   cmd->callback([&selected, o] { selected = [o] { return run_baseline(*o); }; });
 }
 

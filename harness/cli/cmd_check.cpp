@@ -1,8 +1,8 @@
-// memgate check SCENARIO... [--repeat N] [--baselines DIR] [--out DIR] [--shard I/N]: run, gate
-// against the baselines, print the verdict, write the reports, append to the history; exit 0
-// pass, 1 regressed, 3 invalid run, 4 no verdict. Sharded, every report folder is ROOT/<name>
-// (ROOT: --out or reports), beside the shard's manifest and, unless --history says otherwise,
-// its history.jsonl: one folder holds what `memgate merge` needs.
+// memgate check SCENARIO... [--repeat N] [--baselines DIR] [--out DIR] [--sweep K=V1,V2...]
+// [--shard I/N]: run, gate against the baselines, print the verdict, write the reports, append
+// to the history; exit 0 pass, 1 regressed, 3 invalid run, 4 no verdict. Sharded, every report
+// folder is ROOT/<name> (ROOT: --out or reports), beside the shard's manifest and, unless
+// --history says otherwise, its history.jsonl: one folder holds what `memgate merge` needs.
 
 #include <fmt/format.h>
 
@@ -34,6 +34,7 @@ struct CheckOptions {
   std::string out;
   std::string history;  // "": reports/history.jsonl, or ROOT/history.jsonl when sharded
   std::string shard;
+  std::string sweep;
   bool allow_remote = false;
   bool quiet = false;
   bool json = false;
@@ -103,7 +104,7 @@ ExitCode check_selected(const CheckOptions& o, const std::vector<Scenario>& scen
 }
 
 ExitCode run_check(const CheckOptions& o) {
-  const std::vector<Scenario> scenarios = load_scenarios(o.files, {}, o.allow_remote);
+  const std::vector<Scenario> scenarios = load_scenarios(o.files, {}, o.allow_remote, o.sweep);
   const ShardSelection selection = select_shard(
       scenarios, o.files, o.shard,
       [&](const Scenario& s) { return o.repeat > 0 ? o.repeat : s.repeat; }, o.quiet);
@@ -126,6 +127,7 @@ void add_check_command(CLI::App& app, Selected& selected) {
                   "Append one line per scenario here (default reports/history.jsonl, sharded "
                   "ROOT/history.jsonl; none: off)");
   add_shard_option(cmd, o->shard);
+  add_sweep_option(cmd, o->sweep);
   cmd->add_flag("--allow-remote", o->allow_remote,
                 "Accept load targets that are not loopback addresses");
   cmd->add_flag("--quiet,-q", o->quiet, "No progress or summary on stderr");

@@ -1,5 +1,6 @@
-// memgate run SCENARIO... [--repeat N] [--out DIR] [--set KEY=VALUE]... [--shard I/N]: runs
-// scenarios and writes their reports; no verdict. Sharded, as check: ROOT/<name> and the manifest.
+// memgate run SCENARIO... [--repeat N] [--out DIR] [--set KEY=VALUE]... [--sweep KEY=V1,V2...]
+// [--shard I/N]: runs scenarios and writes their reports; no verdict. Sharded, as check:
+// ROOT/<name> and the manifest.
 
 #include <fmt/format.h>
 
@@ -24,6 +25,7 @@ struct RunCliOptions {
   int repeat = 0;  // 0: the scenario's own
   std::string out;
   std::vector<std::string> sets;
+  std::string sweep;
   bool allow_remote = false;
   bool quiet = false;
   std::string shard;
@@ -57,7 +59,7 @@ ExitCode run_selected(const RunCliOptions& o, const std::vector<Scenario>& scena
 }
 
 ExitCode run_run(const RunCliOptions& o) {
-  const std::vector<Scenario> scenarios = load_scenarios(o.files, o.sets, o.allow_remote);
+  const std::vector<Scenario> scenarios = load_scenarios(o.files, o.sets, o.allow_remote, o.sweep);
   const ShardSelection selection = select_shard(
       scenarios, o.files, o.shard,
       [&](const Scenario& s) { return o.repeat > 0 ? o.repeat : s.repeat; }, o.quiet);
@@ -68,10 +70,12 @@ ExitCode run_run(const RunCliOptions& o) {
 }  // namespace
 
 std::vector<Scenario> load_scenarios(const std::vector<std::string>& files,
-                                     const std::vector<std::string>& sets, bool allow_remote) {
+                                     const std::vector<std::string>& sets, bool allow_remote,
+                                     const std::string& sweep) {
   LoadOptions load;
   load.context = {executable_dir(), allow_remote};
   for (const auto& set : sets) load.overrides.push_back(parse_override(set));
+  if (!sweep.empty()) load.overrides.push_back(parse_sweep_option(sweep));
   std::vector<Scenario> scenarios;
   for (const auto& file : files) {
     scenarios.push_back(load_scenario_file(file, load));
@@ -79,6 +83,12 @@ std::vector<Scenario> load_scenarios(const std::vector<std::string>& files,
     check_run_inputs(scenarios.back());
   }
   return scenarios;
+}
+
+void add_sweep_option(CLI::App* command, std::string& sweep) {
+  command->add_option("--sweep", sweep,
+                      "Run at each value of a numeric key, for memory per unit of work: "
+                      "--sweep phases.load_ops=1000,2000,4000");
 }
 
 void add_run_command(CLI::App& app, Selected& selected) {
@@ -90,6 +100,7 @@ void add_run_command(CLI::App& app, Selected& selected) {
       ->check(CLI::Range(1, 100));
   cmd->add_option("--out", o->out, "Report folder (default reports/<scenario>)");
   cmd->add_option("--set", o->sets, "Override a scenario key: --set driver.pipeline=64");
+  add_sweep_option(cmd, o->sweep);
   cmd->add_flag("--allow-remote", o->allow_remote,
                 "Accept load targets that are not loopback addresses");
   cmd->add_flag("--quiet,-q", o->quiet, "No progress or summary on stderr");

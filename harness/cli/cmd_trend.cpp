@@ -28,9 +28,10 @@ struct TrendOptions {
 };
 
 ExitCode run_trend(const TrendOptions& o) {
-  if (!find_metric(o.metric)) {
+  if (!find_metric(o.metric) && !is_per_unit_metric(o.metric)) {
     throw UsageError(fmt::format("--metric {}: not a gated metric", o.metric),
-                     fmt::format("one of: {}", fmt::join(gated_metric_names(), ", ")));
+                     fmt::format("one of: {} (a sweep's: per_unit.<memory metric>)",
+                                 fmt::join(gated_metric_names(), ", ")));
   }
   // A scenario file or a scenario name.
   std::string name = o.scenario;

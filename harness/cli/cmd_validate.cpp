@@ -42,9 +42,14 @@ ExitCode run_validate(const ValidateOptions& options) {
     try {
       const Scenario s = load_scenario_file(file, load);
       const auto notes = check_run_inputs(s, false);
-      fmt::print("ok     {}: '{}', {} driver{}, {}, repeat {}, {} gate rule(s)\n", file, s.name,
-                 driver_type(s.driver), describe_services(s), describe_load(s), s.repeat,
-                 s.gate.rules.size() + s.gate.budgets.size());
+      const std::string sweep =
+          s.sweep ? fmt::format(", sweep {} over {} ({} runs)", s.sweep->key,
+                                fmt::join(s.sweep->values, ", "),
+                                s.repeat * static_cast<int>(s.sweep->values.size()))
+                  : std::string();
+      fmt::print("ok     {}: '{}', {} driver{}, {}, repeat {}{}, {} gate rule(s)\n", file, s.name,
+                 driver_type(s.driver), describe_services(s), describe_load(s), s.repeat, sweep,
+                 s.gate.rules.size() + s.gate.budgets.size() + s.gate.per_unit.size());
       for (const auto& note : notes) fmt::print("  note: {}\n", note);
     } catch (const Error& e) {
       ++bad;

@@ -26,10 +26,14 @@ void add_trend_command(CLI::App& app, Selected& selected);
 void add_ab_command(CLI::App& app, Selected& selected);
 void add_merge_command(CLI::App& app, Selected& selected);
 
-// Loads and validates every file before anything runs, applying the --set overrides. Throws
-// InputError (exit 2) at the first bad file.
+// Loads and validates every file before anything runs, applying the --set overrides and the
+// --sweep (when not empty). Throws InputError (exit 2) at the first bad file.
 std::vector<Scenario> load_scenarios(const std::vector<std::string>& files,
-                                     const std::vector<std::string>& sets, bool allow_remote);
+                                     const std::vector<std::string>& sets, bool allow_remote,
+                                     const std::string& sweep = "");
+
+// --sweep KEY=V1,V2,...: run every scenario at each value of KEY (its "sweep").
+void add_sweep_option(CLI::App* command, std::string& sweep);
 
 // The folder of the memgate executable: the value of {bindir}.
 std::string executable_dir();

@@ -84,6 +84,12 @@ EXPECTED_PATHS = {
     "invalid/load-command-throughput-without-parser.json": "/gate/throughput_per_s",
     "invalid/load-command-wrk-p95.json": "/gate/latency_p95_ms",
     "invalid/load-command-drain-unknown-key.json": "/driver/drain/queue",
+    # sweeps and per-unit rules
+    "invalid/sweep-one-value.json": "/sweep/values",
+    "invalid/sweep-value-not-number.json": "/sweep/values/1",
+    "invalid/per-unit-without-sweep.json": "/gate/per_unit.retained_bytes",
+    "invalid/per-unit-rule-typo.json": "/gate/per_unit.retained_bytes/maximum",
+    "invalid/per-unit-growth.json": "/gate/per_unit.growth_bytes_per_min",
     # only memgate can tell
     "memgate-only/load-command-ops-without-load-ops.json": "/driver/command/2",
     "memgate-only/load-command-ops-outside-command.json": "/sut/command/1",
@@ -106,6 +112,8 @@ EXPECTED_PATHS = {
     "memgate-only/files-template-port-typo.json": "/services/redis/files/redis.conf",
     "memgate-only/placeholder-port-malformed.json": "/sut/command/2",
     "memgate-only/placeholder-unknown.json": "/sut/command/2",
+    "memgate-only/sweep-key-not-set.json": "/sweep/key",
+    "memgate-only/sweep-value-invalid-for-key.json": "/sweep/values/1",
 }
 
 

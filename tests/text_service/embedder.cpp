@@ -1,10 +1,14 @@
 #include "embedder.hpp"
 
+#include <sys/mman.h>
+#include <time.h>
+
 #include <cctype>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <time.h>
 
 namespace text_service {
 
@@ -54,7 +58,14 @@ void burn_cpu_us(long us) {
   }
 }
 
+// The region of --retain-bytes-per-text: reserved, not committed; only written pages count.
+constexpr std::size_t kRetainLimit = std::size_t{1} << 30;
+
 }  // namespace
+
+Embedder::~Embedder() {
+  if (retained_) munmap(retained_, kRetainLimit);
+}
 
 std::vector<float> Embedder::embed(const std::string& text) {
   std::lock_guard lock(mutex_);
@@ -64,6 +75,23 @@ std::vector<float> Embedder::embed(const std::string& text) {
     auto block = std::make_unique<char[]>(options_.leak_bytes_per_text);
     std::memset(block.get(), 0x6c, options_.leak_bytes_per_text);  // touched: it counts in RSS
     leaked_.push_back(std::move(block));
+  }
+  if (options_.retain_bytes_per_text > 0) {
+    if (!retained_) {
+      void* region = mmap(nullptr, kRetainLimit, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (region == MAP_FAILED) {
+        std::perror("memgate-text-service: --retain-bytes-per-text: mmap");
+        std::abort();
+      }
+      retained_ = static_cast<char*>(region);
+    }
+    if (retained_used_ + options_.retain_bytes_per_text > kRetainLimit) {
+      std::fprintf(stderr, "memgate-text-service: --retain-bytes-per-text: 1 GiB retained\n");
+      std::abort();
+    }
+    std::memset(retained_ + retained_used_, 0x72, options_.retain_bytes_per_text);
+    retained_used_ += options_.retain_bytes_per_text;
   }
   if (const auto hit = cache_.find(text); hit != cache_.end()) {
     lru_.splice(lru_.begin(), lru_, hit->second);

@@ -6,6 +6,8 @@
 //   --stdin               one text per line in, one vector per line out (JSON array).
 //   --dim D, --cache-size N, --vocab-size N    the embedder's size and memory bounds
 //   --leak-bytes-per-text B                    keep B bytes per text forever (a leak)
+//   --retain-bytes-per-text B                  keep exactly B more bytes per text, in one
+//                                              region (no allocator overhead; up to 1 GiB)
 //   --cpu-us-per-text U                        spend U µs more of CPU on each text
 //   --http10              HTTP: answer as HTTP/1.0 and close the connection after each answer
 //   --api openai          HTTP: the OpenAI-compatible shape instead: POST /v1/embeddings
@@ -78,6 +80,8 @@ ServiceOptions parse(std::vector<std::string> args) {
     else if (a == "--cache-size") o.embedder.cache_size = static_cast<std::size_t>(number());
     else if (a == "--vocab-size") o.embedder.vocab_size = static_cast<std::size_t>(number());
     else if (a == "--leak-bytes-per-text") o.embedder.leak_bytes_per_text = static_cast<std::size_t>(number());
+    else if (a == "--retain-bytes-per-text")
+      o.embedder.retain_bytes_per_text = static_cast<std::size_t>(number());
     else if (a == "--cpu-us-per-text") o.embedder.cpu_us_per_text = number();
     else if (a == "--fail-every") o.fail_every = number();
     else if (a == "--crash-after-texts") o.crash_after_texts = number();

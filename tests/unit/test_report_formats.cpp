@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/metrics/per_unit.hpp"
 #include "core/report/junit.hpp"
 #include "core/report/report_format.hpp"
 #include "core/report/svg_plot.hpp"
@@ -65,6 +66,39 @@ TEST_CASE("report formats: golden files of a run without verdict") {
   const ReportContext context{report, nullptr, nullptr};
   check_golden("run-summary.md", render("summary.md", context));
   check_golden("run-junit.xml", render("junit.xml", context));
+}
+
+TEST_CASE("report formats: golden files of a sweep, gated per unit") {
+  // Two rounds of 1000, 2000 and 4000 operations, interleaved; 5 KiB retained per operation.
+  Report report = fixture_report();
+  const RunRecord model = report.runs.front();
+  report.runs.clear();
+  const std::vector<double> values{1000, 2000, 4000};
+  for (const std::size_t v : sweep_order(values.size(), 2)) {
+    RunRecord run = model;
+    run.index = static_cast<int>(report.runs.size()) + 1;
+    run.sweep_value = values[v];
+    run.metrics.retained_bytes =
+        static_cast<std::int64_t>(5120 * values[v] + 4096 * (run.index % 3));
+    run.metrics.residual_bytes = *run.metrics.idle_bytes + *run.metrics.retained_bytes;
+    report.runs.push_back(run);
+  }
+  report.sweep = {{"key", "phases.load_ops"}, {"values", values}};
+  report.summary = summarize(report.runs);
+  Baseline baseline = fixture_baseline();
+  baseline.per_unit["retained_bytes"] = *stats::fit_slope({1000, 2000, 4000, 1000, 2000, 4000},
+                                                          {1e6, 2e6, 4e6, 1.01e6, 2.02e6, 4.04e6});
+  GateSpec gate = fixture_gate();
+  gate.per_unit = {{"retained_bytes", 4096, 50, 256}};
+  const Verdict verdict = gate_report(report, gate, &baseline);
+  const ReportContext context{report, &verdict, &baseline};
+  check_golden("sweep-summary.md", render("summary.md", context));
+  check_golden("sweep-junit.xml", render("junit.xml", context));
+  const std::string html = render("report.html", context);
+  CHECK_THAT(html, Catch::Contains("<section id=\"per-unit\">") &&
+                       Catch::Contains("run 2 (phases.load_ops = 2000)") &&
+                       Catch::Contains("median at phases.load_ops = 4000") &&
+                       Catch::Contains("class=\"fit-band\""));
 }
 
 TEST_CASE("report formats: golden files of a merge of two shards, one missing") {

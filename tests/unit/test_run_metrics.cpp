@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/baseline/baseline.hpp"
+#include "core/metrics/per_unit.hpp"
 #include "core/metrics/run_metrics.hpp"
 
 using namespace memgate;
@@ -72,4 +74,83 @@ TEST_CASE("a flat load has zero growth") {
   Series s;
   for (int i = 0; i < 100; ++i) s.push_back({i * 50.0, 5'000'000 + (i % 2) * 4096});
   CHECK(*growth_bytes_per_min(s, {{"load", 0, 5000}}) == Approx(0.0).margin(1e-6));
+}
+
+TEST_CASE("sweep order: every value once per round, each round starting one later") {
+  CHECK(sweep_order(3, 3) == std::vector<std::size_t>{0, 1, 2, 1, 2, 0, 2, 0, 1});
+  CHECK(sweep_order(2, 1) == std::vector<std::size_t>{0, 1});
+  CHECK(sweep_order(4, 0).empty());
+  // More rounds after the first ones go on where they stopped.
+  CHECK(sweep_order(3, 1, 3) == std::vector<std::size_t>{0, 1, 2});
+  CHECK(sweep_order(3, 2, 1) == std::vector<std::size_t>{1, 2, 0, 2, 0, 1});
+}
+
+TEST_CASE("sweep: the runs at the largest value stand for the scenario") {
+  std::vector<RunRecord> runs;
+  for (const double value : {1000.0, 4000.0, 2000.0, 4000.0}) {
+    RunRecord run;
+    run.index = static_cast<int>(runs.size()) + 1;
+    run.sweep_value = value;
+    run.metrics.peak_bytes = static_cast<std::int64_t>(value * 1000);
+    runs.push_back(run);
+  }
+  CHECK(stands_for_scenario(runs[1], runs));
+  CHECK_FALSE(stands_for_scenario(runs[0], runs));
+  CHECK(summarize(runs).peak_bytes == 4'000'000);
+  CHECK(metric_values(runs)["peak_bytes"] == std::vector<double>{4e6, 4e6});
+  for (auto& run : runs) run.sweep_value.reset();  // no sweep: every run
+  CHECK(metric_values(runs)["peak_bytes"].size() == 4);
+}
+
+TEST_CASE("per unit: retained bytes growing with the work are a confirmed leak") {
+  std::vector<RunRecord> runs;
+  const std::vector<std::size_t> order = sweep_order(3, 3);
+  const std::vector<double> values{2000, 4000, 8000};
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    RunRecord run;
+    run.index = static_cast<int>(i) + 1;
+    run.sweep_value = values[order[i]];
+    // 10 KiB per op retained, a little noise; the peak does not depend on the work.
+    run.metrics.retained_bytes =
+        static_cast<std::int64_t>(10240 * *run.sweep_value + (i % 3) * 65536.0);
+    run.metrics.peak_bytes = static_cast<std::int64_t>(200e6 + (i % 4) * 65536.0);
+    runs.push_back(run);
+  }
+  runs.push_back(runs.front());
+  runs.back().valid = false;  // an invalid run counts for nothing
+  runs.back().metrics.retained_bytes = 1;
+  const auto figures = per_unit_figures(runs);
+  const auto find = [&](const std::string& metric) {
+    for (const auto& f : figures) {
+      if (f.metric == metric) return f;
+    }
+    FAIL("no figure for " << metric);
+    return figures.front();
+  };
+  const PerUnit retained = find("retained_bytes");
+  CHECK(retained.fit.points == 9);
+  CHECK(retained.fit.slope == Approx(10240).epsilon(0.01));
+  REQUIRE(retained.fit.ci);
+  CHECK(retained.fit.ci->first <= 10240);
+  CHECK(retained.fit.ci->second >= 10240);
+  CHECK(retained.confirmed);
+  REQUIRE(retained.ratio);
+  CHECK(*retained.ratio == Approx(4).epsilon(0.01));  // 4x the work, 4x the memory
+  const PerUnit peak = find("peak_bytes");
+  REQUIRE(peak.fit.ci);
+  CHECK(peak.fit.ci->first <= 0);
+  CHECK_FALSE(peak.confirmed);
+  CHECK_THAT(per_unit_words(retained, "phases.load_ops", 2000, 8000),
+             Catch::StartsWith("retained_bytes: retains 10.0 KiB per op, 95% CI "));
+  CHECK_THAT(per_unit_words(retained, "phases.load_ops", 2000, 8000),
+             Catch::EndsWith("; confirmed over 2,000-8,000 ops"));
+  CHECK_THAT(per_unit_words(peak, "driver.texts.generate.count", 500, 1500),
+             Catch::StartsWith("peak_bytes: grows by ") &&
+                 Catch::Contains(" per unit of driver.texts.generate.count, 95% CI ") &&
+                 Catch::EndsWith("; not confirmed over driver.texts.generate.count = 500-1,500 "
+                                 "(the interval holds 0)"));
+  const nlohmann::json j = per_unit_to_json(figures);
+  CHECK(j["retained_bytes"]["confirmed"] == true);
+  CHECK(j["retained_bytes"]["ci95"].size() == 2);
+  CHECK(j["peak_bytes"]["confirmed"] == false);
 }

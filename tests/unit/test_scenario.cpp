@@ -2,9 +2,9 @@
 // the JSON path of the problem.
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 
+#include "core/gate/gate.hpp"
 #include "core/model/errors.hpp"
 #include "core/scenario/json_reader.hpp"
 #include "core/scenario/scenario_loader.hpp"
@@ -340,4 +340,82 @@ TEST_CASE("duplicate keys are refused, named by their path") {
   bad(R"({"list": [1, {"k": 1}, [2, {"z": 1, "z": 2}]]})", "/list/2/1/z");
   CHECK_NOTHROW(parse_json_text(R"({"a": {"k": 1}, "b": {"k": 2}, "c": [{"k": 1}, {"k": 2}]})",
                                 "ok.json"));
+}
+
+TEST_CASE("sweep: every value is a scenario of its own, validated when the file loads") {
+  json ex = design_example();
+  ex["sweep"] = {{"key", "driver.producers"}, {"values", {1, 2, 4}}};
+  const Scenario s = load(ex);
+  REQUIRE(s.sweep);
+  CHECK(s.sweep->key == "driver.producers");
+  CHECK(s.sweep->values == std::vector<double>{1, 2, 4});
+  REQUIRE(s.sweep->variants.size() == 3);
+  CHECK(s.sweep->variants[2]->source["driver"]["producers"] == 4);
+  CHECK_FALSE(s.sweep->variants[2]->sweep);
+  // The sweep shapes the measurement: its hash changes with it.
+  json other = ex;
+  other["sweep"]["values"] = {1, 2, 8};
+  CHECK(scenario_hash(load(other)) != scenario_hash(s));
+  CHECK(scenario_hash(load(design_example())) != scenario_hash(s));
+}
+
+TEST_CASE("sweep: a bad key or value is exit 2 with the JSON path") {
+  json ex = design_example();
+  ex["sweep"] = {{"key", "driver.producers"}, {"values", {1, 2, 4}}};
+  expect_bad(with(ex, "/sweep/key", "driver.producer"), "/sweep/key", "no such key");
+  expect_bad(with(ex, "/sweep/key", "name"), "/sweep/key", "it holds \"redis-queue\"");
+  expect_bad(with(ex, "/sweep/key", "repeat"), "/sweep/key", "outside gate and repeat");
+  expect_bad(with(ex, "/sweep/key", "gate.budgets.peak_bytes"), "/sweep/key", "not a number");
+  expect_bad(with(ex, "/sweep/values", {1}), "/sweep/values", "2 to 20 numbers");
+  expect_bad(with(ex, "/sweep/values", {1, 1}), "/sweep/values", "given twice");
+  expect_bad(with(ex, "/sweep/values", {1, "2"}), "/sweep/values/1", "expected a number");
+  // A value the key cannot take names the value and what it broke.
+  expect_bad(with(ex, "/sweep/values", {1, 0}), "/sweep/values/1",
+             "driver.producers = 0: /driver/producers");
+  expect_bad(with(ex, "/sweep/values", {1, 2.5}), "/sweep/values/1", "driver.producers = 2.5");
+  expect_bad(with(ex, "/sweep/vals", {1, 2}), "/sweep/vals", "did you mean 'values'");
+}
+
+TEST_CASE("sweep: per-unit rules are read, need a sweep, and round-trip through report.json") {
+  json ex = design_example();
+  ex["sweep"] = {{"key", "driver.producers"}, {"values", {1, 2, 4}}};
+  ex["gate"]["per_unit.retained_bytes"] = {{"max", 64}, {"max_increase_pct", 50}};
+  ex["gate"]["per_unit.peak_bytes"] = {{"min_increase_bytes", 256}};
+  const Scenario s = load(ex);
+  REQUIRE(s.gate.per_unit.size() == 2);
+  CHECK(s.gate.per_unit[1].metric == "retained_bytes");
+  CHECK(s.gate.per_unit[1].max == 64);
+  CHECK(s.gate.per_unit[1].max_change_pct == 50);
+  CHECK_FALSE(s.gate.per_unit[1].min_change);
+  CHECK(s.gate.per_unit[0].min_change == 256);
+  // The runs at one value carry no per-unit rule: they belong to the sweep.
+  CHECK(s.sweep->variants[0]->gate.per_unit.empty());
+  const GateSpec back = gate_from_json(gate_to_json(s.gate), "report.json", "/gate");
+  CHECK(gate_to_json(back) == gate_to_json(s.gate));
+
+  expect_bad(without(ex, "/sweep"), "/gate/per_unit.peak_bytes", "needs a sweep");
+  expect_bad(with(ex, "/gate/per_unit.retained_bytes", json::object()),
+             "/gate/per_unit.retained_bytes", "needs 'max'");
+  expect_bad(with(ex, "/gate/per_unit.retained_bytes", {{"max_bytes", 1}}),
+             "/gate/per_unit.retained_bytes/max_bytes", "unknown key");
+  expect_bad(with(ex, "/gate/per_unit.retaind_bytes", {{"max", 1}}), "/gate/per_unit.retaind_bytes",
+             "did you mean per_unit.retained_bytes?");
+  expect_bad(with(ex, "/gate/per_unit.throughput_per_s", {{"max", 1}}),
+             "/gate/per_unit.throughput_per_s", "has no figure per unit");
+}
+
+TEST_CASE("sweep: --sweep KEY=V1,V2 sets the scenario's sweep") {
+  LoadOptions o;
+  o.overrides = {parse_sweep_option("driver.producers=1,2,4")};
+  const Scenario s = load(design_example(), o);
+  REQUIRE(s.sweep);
+  CHECK(s.sweep->key == "driver.producers");
+  CHECK(s.sweep->values == std::vector<double>{1, 2, 4});
+  LoadOptions bad;
+  bad.overrides = {parse_sweep_option("driver.producers=1,two")};
+  expect_bad(design_example(), "/sweep/values/1",
+             "expected a number, got \"two\" (set by --sweep driver.producers=1,two)", bad);
+  CHECK_THROWS_AS(parse_sweep_option("driver.producers"), UsageError);
+  CHECK_THROWS_AS(parse_sweep_option("=1,2"), UsageError);
+  CHECK_THROWS_AS(parse_sweep_option("driver.producers="), UsageError);
 }

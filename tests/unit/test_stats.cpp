@@ -1,5 +1,6 @@
 // Statistics: exact values, and each degenerate input with its reason.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "core/stats/stats.hpp"
@@ -82,4 +83,82 @@ TEST_CASE("Mann-Whitney with ties: exact, conditional on the ties") {
   CHECK(*mann_whitney_greater_p({7, 7, 7}, {7, 7, 7}) == Approx(1.0));
   // A tie across the two samples (5): 3 of the C(6,3) = 20 splits reach the observed rank sum.
   CHECK(*mann_whitney_greater_p({5, 5, 6}, {1, 1, 5}) == Approx(3.0 / 20));
+}
+
+TEST_CASE("fit_slope: a line through repeated values is found exactly") {
+  // 3 swept values, 3 runs each: 100 B + 10 B per unit.
+  std::vector<double> xs, ys;
+  for (int round = 0; round < 3; ++round) {
+    for (double x : {1000.0, 2000.0, 4000.0}) {
+      xs.push_back(x);
+      ys.push_back(100 + 10 * x);
+    }
+  }
+  const auto fit = fit_slope(xs, ys);
+  REQUIRE(fit);
+  CHECK(fit->slope == Approx(10));
+  CHECK(fit->intercept == Approx(100));
+  CHECK(fit->points == 9);
+  REQUIRE(fit->r2);
+  CHECK(*fit->r2 == Approx(1));
+  REQUIRE(fit->ci);
+  CHECK(fit->ci->first == Approx(10));
+  CHECK(fit->ci->second == Approx(10));
+}
+
+TEST_CASE("fit_slope: Sen's interval takes the ranked pairwise slopes at its ranks") {
+  // n = 9 in 3 groups of 3 equal x: Var S = (9*8*23 - 3*3*2*11) / 18 = 81, C = 1.96 * 9 = 17.64,
+  // 27 slopes: ranks round(4.68) = 5 and round(22.32 + 1) = 23.
+  const std::vector<double> xs{1, 1, 1, 2, 2, 2, 3, 3, 3};
+  const std::vector<double> ys{10, 13, 9, 21, 18, 25, 29, 33, 30};
+  std::vector<double> slopes;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    for (std::size_t j = i + 1; j < xs.size(); ++j) {
+      if (xs[i] != xs[j]) slopes.push_back((ys[j] - ys[i]) / (xs[j] - xs[i]));
+    }
+  }
+  REQUIRE(slopes.size() == 27);
+  std::sort(slopes.begin(), slopes.end());
+  const auto fit = fit_slope(xs, ys);
+  REQUIRE(fit);
+  CHECK(fit->slope == Approx(slopes[13]));  // the median of 27
+  REQUIRE(fit->ci);
+  CHECK(fit->ci->first == Approx(slopes[4]));
+  CHECK(fit->ci->second == Approx(slopes[22]));
+  CHECK(fit->ci->first > 0);  // y grows with x beyond doubt
+}
+
+TEST_CASE("fit_slope: degenerate input is explicit") {
+  CHECK_FALSE(fit_slope({}, {}));
+  CHECK_FALSE(fit_slope({5, 5, 5}, {1, 2, 3}));          // one distinct x: no slope
+  const auto once = fit_slope({1, 2, 3}, {10, 20, 30});  // 3 values, once each
+  REQUIRE(once);
+  CHECK(once->slope == Approx(10));
+  CHECK_FALSE(once->ci);  // too few points for an interval
+  const auto flat = fit_slope({1, 1, 2, 2, 3, 3}, {7, 7, 7, 7, 7, 7});
+  REQUIRE(flat);
+  CHECK(flat->slope == 0);
+  CHECK_FALSE(flat->r2);  // y does not vary
+  REQUIRE(flat->ci);
+  CHECK(flat->ci->first == 0);
+  CHECK(flat->ci->second == 0);
+  CHECK_THROWS_AS(fit_slope({1, 2}, {1}), std::invalid_argument);
+}
+
+TEST_CASE("fit_slope: one odd run barely moves the slope, no trend gives an interval holding 0") {
+  const std::vector<double> xs{1, 2, 4, 1, 2, 4, 1, 2, 4, 1, 2, 4};
+  std::vector<double> ys;
+  for (std::size_t i = 0; i < xs.size(); ++i) ys.push_back(1000 * xs[i] + ((i * 7) % 5) * 10.0);
+  ys[4] += 50000;  // one run far off
+  const auto fit = fit_slope(xs, ys);
+  REQUIRE(fit);
+  CHECK(fit->slope == Approx(1000).epsilon(0.05));
+  // A bounded cache: the same memory whatever the work, plus noise.
+  std::vector<double> flat;
+  for (std::size_t i = 0; i < xs.size(); ++i) flat.push_back(5e6 + ((i * 7) % 5) * 4096.0);
+  const auto none = fit_slope(xs, flat);
+  REQUIRE(none);
+  REQUIRE(none->ci);
+  CHECK(none->ci->first <= 0);
+  CHECK(none->ci->second >= 0);
 }

@@ -62,3 +62,22 @@ TEST_CASE("history: lines written are read back, damaged lines are skipped and n
   REQUIRE(skipped.size() == 1);
   CHECK(skipped[0] == "h.jsonl:2: not a history entry");
 }
+
+TEST_CASE("history: a sweep's lines carry its figures per unit, for memgate trend") {
+  Report r;
+  r.scenario = "s";
+  r.sweep = {{"key", "phases.load_ops"}, {"values", {1000, 2000}}};
+  for (const double ops : {1000.0, 2000.0, 1000.0, 2000.0}) {
+    RunRecord run;
+    run.sweep_value = ops;
+    run.metrics.retained_bytes = static_cast<std::int64_t>(512 * ops);
+    r.runs.push_back(run);
+  }
+  r.summary = summarize(r.runs);
+  std::vector<std::string> skipped;
+  const auto entries = parse_history(history_line(r, "pass", "", false), "h.jsonl", skipped);
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0].metrics.at("per_unit.retained_bytes") == 512);
+  CHECK(entries[0].metrics.at("retained_bytes") == 512 * 2000);  // the largest value's runs
+  CHECK(skipped.empty());
+}

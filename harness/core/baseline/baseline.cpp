@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "core/metrics/per_unit.hpp"
 #include "core/model/errors.hpp"
 #include "core/model/metrics.hpp"
 #include "core/model/text_file.hpp"
@@ -60,7 +62,7 @@ std::string machine_fingerprint(const json& env) {
 std::map<std::string, std::vector<double>> metric_values(const std::vector<RunRecord>& runs) {
   std::map<std::string, std::vector<double>> out;
   for (const RunRecord& run : runs) {
-    if (!run.valid) continue;
+    if (!run.valid || !stands_for_scenario(run, runs)) continue;
     for (const auto& info : gated_metrics()) {
       if (auto v = metric_value(run.metrics, info.name)) out[info.name].push_back(*v);
     }
@@ -85,8 +87,14 @@ Baseline make_baseline(const Report& report, const std::string& sut_version) {
   b.sut_version = sut_version;
   b.environment = report.environment;
   b.fingerprint = machine_fingerprint(report.environment);
-  for (const auto& run : report.runs) b.repetitions += run.valid ? 1 : 0;
+  for (const auto& run : report.runs) {
+    b.repetitions += run.valid && stands_for_scenario(run, report.runs) ? 1 : 0;
+  }
   for (auto& [name, values] : metric_values(report.runs)) b.metrics[name] = make_series(values);
+  if (!report.sweep.is_null()) {
+    for (const PerUnit& figure : per_unit_figures(report.runs))
+      b.per_unit[figure.metric] = figure.fit;
+  }
   return b;
 }
 
@@ -96,17 +104,62 @@ json baseline_to_json(const Baseline& b) {
     metrics[name] = {
         {"values", s.values}, {"median", s.median}, {"mad", s.mad}, {"min", s.min}, {"max", s.max}};
   }
-  return {{"schema_version", kBaselineSchemaVersion},
-          {"scenario", b.scenario},
-          {"scenario_hash", b.scenario_hash},
-          {"created_at", b.created_at},
-          {"memgate_version", b.memgate_version},
-          {"sut_version", b.sut_version},
-          {"environment", b.environment},
-          {"fingerprint", b.fingerprint},
-          {"repetitions", b.repetitions},
-          {"metrics", metrics}};
+  json out = {{"schema_version", kBaselineSchemaVersion},
+              {"scenario", b.scenario},
+              {"scenario_hash", b.scenario_hash},
+              {"created_at", b.created_at},
+              {"memgate_version", b.memgate_version},
+              {"sut_version", b.sut_version},
+              {"environment", b.environment},
+              {"fingerprint", b.fingerprint},
+              {"repetitions", b.repetitions},
+              {"metrics", metrics}};
+  if (!b.per_unit.empty()) {
+    json per_unit = json::object();
+    for (const auto& [name, fit] : b.per_unit) {
+      per_unit[name] = {{"slope", fit.slope},
+                        {"ci95", fit.ci ? json::array({fit.ci->first, fit.ci->second}) : json()},
+                        {"r2", fit.r2 ? json(*fit.r2) : json()},
+                        {"runs", fit.points}};
+    }
+    out["per_unit"] = per_unit;
+  }
+  return out;
 }
+
+namespace {
+
+// "per_unit": {"retained_bytes": {"slope": S, "ci95": [LO, HI] | null, "r2": R | null, "runs": N}}
+std::map<std::string, stats::SlopeFit> read_per_unit(ObjectReader r) {
+  std::map<std::string, stats::SlopeFit> out;
+  for (const auto& name : per_unit_metric_names()) r.has(name);  // for "did you mean"
+  for (const auto& name : r.keys()) {
+    const auto names = per_unit_metric_names();
+    if (std::find(names.begin(), names.end(), name) == names.end()) continue;  // rejected below
+    ObjectReader f = r.get_object(name);
+    stats::SlopeFit fit;
+    fit.slope = f.get_number("slope", -1e18, 1e18);
+    fit.points = static_cast<std::size_t>(f.get_int("runs", 2, 100'000));
+    const json* ci = f.opt_raw("ci95");
+    if (!ci) f.fail("ci95", "required key 'ci95' is missing ([low, high] or null)");
+    if (!ci->is_null()) {
+      if (!ci->is_array() || ci->size() != 2 || !(*ci)[0].is_number() || !(*ci)[1].is_number() ||
+          (*ci)[0].get<double>() > fit.slope || (*ci)[1].get<double>() < fit.slope) {
+        f.fail("ci95", "expected [low, high] around the slope, or null",
+               "do not edit baselines by hand: create them with `memgate baseline`");
+      }
+      fit.ci = std::pair{(*ci)[0].get<double>(), (*ci)[1].get<double>()};
+    }
+    const json* r2 = f.opt_raw("r2");
+    if (r2 && !r2->is_null()) fit.r2 = f.get_number("r2", -1e18, 1);
+    f.reject_unknown_keys();
+    out[name] = fit;
+  }
+  r.reject_unknown_keys();
+  return out;
+}
+
+}  // namespace
 
 Baseline baseline_from_json(const json& document, const std::string& file) {
   ObjectReader r(document, "", file);
@@ -166,6 +219,7 @@ Baseline baseline_from_json(const json& document, const std::string& file) {
     b.metrics[name] = std::move(s);
   }
   metrics.reject_unknown_keys();
+  if (auto per_unit = r.opt_object("per_unit")) b.per_unit = read_per_unit(*per_unit);
   r.reject_unknown_keys();
   return b;
 }
@@ -204,6 +258,15 @@ std::vector<std::string> describe_changes(const Baseline& before, const Baseline
         was != 0 ? fmt::format(" ({:+.1f}%)", (now.median - was) / std::fabs(was) * 100)
                  : std::string();
     lines.push_back(fmt::format("{}: {} -> {}{}", name, show(was), show(now.median), pct));
+  }
+  for (const auto& [name, now] : after.per_unit) {
+    const auto old = before.per_unit.find(name);
+    const std::string metric = per_unit_metric_name(name);
+    lines.push_back(old == before.per_unit.end()
+                        ? fmt::format("{}: new, {}", metric, format_metric(metric, now.slope))
+                        : fmt::format("{}: {} -> {}", metric,
+                                      format_metric(metric, old->second.slope),
+                                      format_metric(metric, now.slope)));
   }
   return lines;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/report/report.hpp"
+#include "core/stats/stats.hpp"
 
 namespace memgate {
 
@@ -38,6 +39,9 @@ struct Baseline {
   std::string fingerprint;  // see machine_fingerprint()
   int repetitions = 0;
   std::map<std::string, MetricSeries> metrics;  // by gated metric name
+  // A sweep's figures per unit of work, by memory metric name ("retained_bytes"): the slope over
+  // the swept values with its interval (per_unit_figures). Empty without a sweep.
+  std::map<std::string, stats::SlopeFit> per_unit;
 };
 
 // Identifies the machine class a measurement is comparable on: CPU model, cores, memory (GiB)
@@ -49,8 +53,8 @@ std::string machine_fingerprint(const nlohmann::json& environment);
 std::string cpu_model_of(const nlohmann::json& environment);
 
 // The values of every gated metric over the report's valid runs (metrics a run lacks are
-// skipped), gated services' memory metrics included (services.NAME.<metric>). Empty when no run
-// is valid.
+// skipped), gated services' memory metrics included (services.NAME.<metric>); in a sweep, of the
+// runs at its largest value (stands_for_scenario). Empty when no run is valid.
 std::map<std::string, std::vector<double>> metric_values(const std::vector<RunRecord>& runs);
 
 // A baseline from a report whose runs are all valid.

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "core/gate/gate.hpp"
+#include "core/gate/gate_parts.hpp"
 #include "core/model/metrics.hpp"
 
 namespace memgate {
@@ -66,6 +67,18 @@ bool answer_is_clear(const GateInputs& in, const Verdict& verdict) {
     return true;
   }
   for (const Check& c : verdict.checks) {
+    if (const auto metric = split_per_unit_metric(c.metric)) {
+      const auto rule = std::find_if(in.spec->per_unit.begin(), in.spec->per_unit.end(),
+                                     [&](const PerUnitRule& r) { return r.metric == *metric; });
+      const auto now = std::find_if(in.per_unit.begin(), in.per_unit.end(),
+                                    [&](const PerUnit& p) { return p.metric == *metric; });
+      if (rule == in.spec->per_unit.end() ||
+          !gate_parts::per_unit_clear(*rule, c, now == in.per_unit.end() ? nullptr : &*now,
+                                      in.baseline)) {
+        return false;
+      }
+      continue;
+    }
     if (c.status == CheckStatus::unjudged || c.status == CheckStatus::warning) continue;
     if (c.status == CheckStatus::no_data || c.status == CheckStatus::no_baseline ||
         c.status == CheckStatus::inconclusive) {

@@ -237,10 +237,26 @@ std::optional<double> environment_speed(const nlohmann::json& environment) {
 
 namespace {
 
+// True when the gate has a rule or budget on a metric for which `pick` holds (a service's
+// metrics are memory: never).
+template <typename Pick>
+bool gates_any(const GateSpec& spec, Pick&& pick) {
+  const auto named = [&](const std::string& m) { return !split_service_metric(m) && pick(m); };
+  return std::any_of(spec.rules.begin(), spec.rules.end(),
+                     [&](const GateRule& r) { return named(r.metric); }) ||
+         std::any_of(spec.budgets.begin(), spec.budgets.end(),
+                     [&](const GateBudget& b) { return named(b.metric); });
+}
+
+// The notes say why timing checks are not judged only when the gate has timing checks.
 Unjudged unjudged_reasons(const GateInputs& in, const Baseline* base, Verdict& v) {
   Unjudged u;
   const GateSpec& spec = *in.spec;
-  if (in.contention_pct && *in.contention_pct > spec.max_contention_pct) {
+  const bool wall_clock =
+      gates_any(spec, [](const std::string& m) { return is_wall_clock_metric(m); });
+  const bool speed =
+      gates_any(spec, [](const std::string& m) { return is_speed_dependent_metric(m); });
+  if (in.contention_pct && *in.contention_pct > spec.max_contention_pct && wall_clock) {
     u.contention = fmt::format(
         "other processes took {:.1f}% of the CPU in the load phase, more "
         "than gate.max_contention_pct ({:g}%)",
@@ -248,6 +264,7 @@ Unjudged unjudged_reasons(const GateInputs& in, const Baseline* base, Verdict& v
     v.notes.push_back(fmt::format("throughput and latency are not judged: {}", *u.contention));
   }
   const auto base_ms = base ? environment_speed(base->environment) : std::nullopt;
+  if (!speed) return u;
   if (base_ms && in.speed_ms && *in.speed_ms > 0) {
     const double diff_pct = std::fabs(*in.speed_ms / *base_ms - 1) * 100;
     if (diff_pct > spec.max_speed_diff_pct) {
@@ -314,6 +331,14 @@ Verdict evaluate_gate(const GateInputs& in) {
     v.checks.push_back(
         gate_parts::check_budget(*find_metric(budget.metric), budget, values_of(budget.metric)));
   }
+  for (const PerUnitRule& rule : spec.per_unit) {
+    const auto now = std::find_if(in.per_unit.begin(), in.per_unit.end(),
+                                  [&](const PerUnit& p) { return p.metric == rule.metric; });
+    for (Check& c : gate_parts::check_per_unit(rule, now == in.per_unit.end() ? nullptr : &*now,
+                                               !stale ? base : nullptr)) {
+      v.checks.push_back(std::move(c));
+    }
+  }
   for (Check& c : v.checks) {
     if (c.status == CheckStatus::no_data || c.status == CheckStatus::no_baseline) continue;
     // A budget is absolute: the host's speed does not excuse it; a busy machine does.
@@ -325,7 +350,11 @@ Verdict evaluate_gate(const GateInputs& in) {
     c.reason = *why;
     c.p_value.reset();
   }
-  gate_parts::settle(v, !base, stale, !spec.rules.empty());
+  const bool compares =
+      !spec.rules.empty() ||
+      std::any_of(spec.per_unit.begin(), spec.per_unit.end(),
+                  [](const PerUnitRule& r) { return r.max_change_pct || r.min_change; });
+  gate_parts::settle(v, !base, stale, compares);
   return v;
 }
 
@@ -365,6 +394,7 @@ GateInputs gate_inputs(const Report& report, const GateSpec& gate, const Baselin
   in.scenario_hash = report.scenario_hash;
   in.fingerprint = machine_fingerprint(report.environment);
   in.current = metric_values(report.runs);
+  if (!report.sweep.is_null()) in.per_unit = per_unit_figures(report.runs);
   in.contention_pct = report.summary.contention_pct;
   in.speed_ms = environment_speed(report.environment);
   return in;
@@ -428,6 +458,13 @@ nlohmann::json gate_to_json(const GateSpec& gate) {
     if (rule.max_change_pct) r[info.tolerance_key] = *rule.max_change_pct;
     if (rule.min_change) r[info.floor_key] = *rule.min_change;
     out[rule.metric] = r;
+  }
+  for (const PerUnitRule& rule : gate.per_unit) {
+    nlohmann::json r = nlohmann::json::object();
+    if (rule.max) r["max"] = *rule.max;
+    if (rule.max_change_pct) r["max_increase_pct"] = *rule.max_change_pct;
+    if (rule.min_change) r["min_increase_bytes"] = *rule.min_change;
+    out[per_unit_metric_name(rule.metric)] = r;
   }
   if (!gate.budgets.empty()) {
     nlohmann::json budgets = nlohmann::json::object();

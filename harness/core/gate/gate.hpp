@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "core/baseline/baseline.hpp"
+#include "core/metrics/per_unit.hpp"
 #include "core/model/exit_code.hpp"
 #include "core/scenario/scenario.hpp"
 
@@ -71,6 +72,7 @@ struct GateInputs {
   std::string scenario_hash;           // of the scenario as run now
   std::string fingerprint;             // of the machine it ran on now
   std::map<std::string, std::vector<double>> current;  // metric -> values of the valid runs
+  std::vector<PerUnit> per_unit;  // a sweep's figures per unit of work (none without a sweep)
   std::optional<double> contention_pct;  // the worst valid run's, in the load phase
   std::optional<double> speed_ms;        // this host's reference workload time (speed_index)
 };
@@ -96,7 +98,9 @@ Verdict gate_report(const Report& report, const GateSpec& gate, const Baseline* 
 // every judged check is far from the edge in every run: worse by at most half the rule's
 // allowance (max of tolerance x baseline and floor), or a regression beyond twice the allowance
 // and beyond the baseline's noise; budgets: every run within 90% of the limit, or every run past
-// it. No baseline or a stale one is clear too (more runs cannot change "no verdict").
+// it; a sweep's per-unit checks: regressed or improved, or passing with the whole interval
+// within the rule. No baseline or a stale one is clear too (more runs cannot change "no
+// verdict"). In a sweep, kEarlyRuns rounds of its values.
 constexpr int kEarlyRuns = 3;
 bool answer_is_clear(const GateInputs& inputs, const Verdict& verdict);
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/gate/gate.hpp"
+#include "core/metrics/per_unit.hpp"
 #include "core/model/metrics.hpp"
 
 namespace memgate::gate_parts {
@@ -24,6 +25,17 @@ bool exceeds_rule(const GateRule& rule, double worse_by, double base);
 // An absolute budget over the runs' values (the worst run is compared).
 Check check_budget(const MetricInfo& info, const GateBudget& budget,
                    const std::vector<double>& current);
+
+// The checks of a per-unit rule (a sweep's figure, `now`; null when the sweep gave none): its
+// maximum (a budget: no baseline needed) and its increase against the baseline's figure (only
+// with a baseline that is not stale). See per_unit_gate.cpp.
+std::vector<Check> check_per_unit(const PerUnitRule& rule, const PerUnit* now,
+                                  const Baseline* baseline);
+
+// For stopping early: the check's answer cannot change with more runs (its whole interval is on
+// one side of the rule, or it already regressed or improved).
+bool per_unit_clear(const PerUnitRule& rule, const Check& check, const PerUnit* now,
+                    const Baseline* baseline);
 
 // Sorts the checks (regressions first) and sets the verdict's status from them.
 void settle(Verdict& v, bool no_baseline, bool stale, bool has_rules);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/model/units.hpp"
 
 namespace memgate {
@@ -61,6 +63,33 @@ std::vector<std::string> memory_metric_names() {
   return names;
 }
 
+namespace {
+constexpr std::string_view kPerUnitPrefix = "per_unit.";
+}  // namespace
+
+std::vector<std::string> per_unit_metric_names() {
+  std::vector<std::string> names;
+  for (const auto& name : memory_metric_names()) {
+    if (name != "growth_bytes_per_min") names.push_back(name);
+  }
+  return names;
+}
+
+std::optional<std::string> split_per_unit_metric(std::string_view name) {
+  if (name.substr(0, kPerUnitPrefix.size()) != kPerUnitPrefix) return std::nullopt;
+  return std::string(name.substr(kPerUnitPrefix.size()));
+}
+
+std::string per_unit_metric_name(const std::string& metric) {
+  return std::string(kPerUnitPrefix) + metric;
+}
+
+bool is_per_unit_metric(std::string_view name) {
+  const auto metric = split_per_unit_metric(name);
+  const auto names = per_unit_metric_names();
+  return metric && std::find(names.begin(), names.end(), *metric) != names.end();
+}
+
 std::optional<ServiceMetric> split_service_metric(std::string_view name) {
   constexpr std::string_view kPrefix = "services.";
   if (name.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
@@ -78,6 +107,7 @@ std::string format_metric(std::string_view metric, double value) {
   if (const auto service = split_service_metric(metric)) {
     return format_metric(service->metric, value);
   }
+  if (split_per_unit_metric(metric)) return format_bytes_fine(value) + " per unit";
   if (metric == "growth_bytes_per_min") return format_bytes(value) + "/min";
   if (metric == "throughput_per_s") return fmt::format("{:.1f}/s", value);
   if (metric == "cpu_us_per_op") return fmt::format("{:.2f} µs", value);

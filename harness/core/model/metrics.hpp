@@ -40,6 +40,14 @@ bool is_speed_dependent_metric(std::string_view name);
 bool is_memory_metric(const MetricInfo& info);
 std::vector<std::string> memory_metric_names();
 
+// A sweep's figure per unit of work (DESIGN.md, "Scaling"): "per_unit.retained_bytes" <->
+// "retained_bytes". The metrics that have one are the memory amounts (growth is a rate over
+// time, not an amount).
+std::vector<std::string> per_unit_metric_names();
+std::optional<std::string> split_per_unit_metric(std::string_view name);
+std::string per_unit_metric_name(const std::string& metric);
+bool is_per_unit_metric(std::string_view name);  // "per_unit.<a metric that has one>"
+
 // "services.redis.peak_bytes" <-> {"redis", "peak_bytes"}.
 struct ServiceMetric {
   std::string service;
@@ -48,7 +56,8 @@ struct ServiceMetric {
 std::optional<ServiceMetric> split_service_metric(std::string_view name);
 std::string service_metric_name(const std::string& service, const std::string& metric);
 
-// A metric's value for people, in its unit: "12.3 MiB", "1.20 MiB/min", "4000.0/s", "0.350 ms".
+// A metric's value for people, in its unit: "12.3 MiB", "1.20 MiB/min", "4000.0/s", "0.350 ms",
+// "16.0 KiB per unit" (a per-unit figure: per unit of the swept key).
 std::string format_metric(std::string_view metric, double value);
 
 }  // namespace memgate

@@ -106,6 +106,7 @@ struct ProcessRecord {
 
 struct RunRecord {
   int index = 0;  // 1-based repetition number
+  std::optional<double> sweep_value;  // in a sweep: the value of the swept key for this run
   RunMetrics metrics;  // the SUT's
   std::vector<PhaseSpan> phases;
   Series samples;  // the SUT's tree
@@ -134,5 +135,10 @@ struct RunRecord {
     problems.push_back(std::move(why));
   }
 };
+
+// In a sweep, the runs at its largest value stand for the scenario: its summary metrics, its
+// gate's and its baseline's figures come from them (the other values feed the per-unit
+// figures). Without a sweep, every run. True when `run` is one of them.
+bool stands_for_scenario(const RunRecord& run, const std::vector<RunRecord>& runs);
 
 }  // namespace memgate

@@ -21,6 +21,13 @@ std::string format_bytes(double bytes) {
   return fmt::format("{}{:.{}f} {}", sign, value, decimals, kUnits[unit]);
 }
 
+std::string format_bytes_fine(double bytes) {
+  const double magnitude = std::fabs(bytes);
+  if (magnitude >= kKiB || magnitude == 0) return format_bytes(bytes);
+  const int decimals = magnitude < 10 ? 2 : magnitude < 100 ? 1 : 0;
+  return fmt::format("{}{:.{}f} B", bytes < 0 ? "-" : "", magnitude, decimals);
+}
+
 std::string format_duration_ms(double ms) {
   if (std::fabs(ms) < 1) return fmt::format("{:.0f} µs", ms * 1000);
   if (std::fabs(ms) < 1000) return fmt::format("{:.3g} ms", ms);

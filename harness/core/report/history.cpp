@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/metrics/per_unit.hpp"
 #include "core/model/metrics.hpp"
 
 namespace memgate {
@@ -11,6 +12,12 @@ std::string history_line(const Report& report, const std::string& verdict_status
   nlohmann::json metrics = nlohmann::json::object();
   for (const auto& info : gated_metrics()) {
     if (auto v = metric_value(report.summary, info.name)) metrics[info.name] = *v;
+  }
+  // A sweep's figures per unit (their slopes), to follow them from check to check.
+  if (!report.sweep.is_null()) {
+    for (const PerUnit& f : per_unit_figures(report.runs)) {
+      metrics[per_unit_metric_name(f.metric)] = f.fit.slope;
+    }
   }
   nlohmann::json line = {{"time", report.created_at},
                          {"commit", commit.empty() ? nlohmann::json() : nlohmann::json(commit)},
@@ -51,7 +58,9 @@ std::vector<HistoryEntry> parse_history(const std::string& text, const std::stri
     e.dirty = j.contains("dirty") && j["dirty"].is_boolean() && j["dirty"].get<bool>();
     e.verdict = string_field("verdict");
     for (const auto& [name, value] : j["metrics"].items()) {
-      if (value.is_number() && find_metric(name)) e.metrics[name] = value.get<double>();
+      if (value.is_number() && (find_metric(name) || is_per_unit_metric(name))) {
+        e.metrics[name] = value.get<double>();
+      }
     }
     entries.push_back(std::move(e));
   }

@@ -1,7 +1,8 @@
 #pragma once
 
 // reports/history.jsonl: one JSON object per `memgate check` of a scenario, appended: time,
-// commit, scenario, summary metrics, verdict. `memgate trend` reads it back.
+// commit, scenario, summary metrics (of a sweep, also its per_unit.<metric> slopes), verdict.
+// `memgate trend` reads it back.
 
 #include <nlohmann/json.hpp>
 

@@ -5,12 +5,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "core/metrics/per_unit.hpp"
 #include "core/model/metrics.hpp"
 #include "core/model/units.hpp"
 #include "core/report/process_table.hpp"
 #include "core/report/report_format.hpp"
 #include "core/report/role_summary.hpp"
 #include "core/report/svg_plot.hpp"
+#include "core/report/sweep_plot.hpp"
 #include "core/report/verdict_table.hpp"
 #include "core/report/xml_writer.hpp"
 
@@ -44,6 +48,7 @@ svg.plot { width: 100%; height: auto; background: #fff; }
 .peak { fill: #c0392b; } .peak-hwm { stroke: #c0392b; stroke-dasharray: 3 2; } .peak-label { fill: #c0392b; font-size: 11px; text-anchor: end; }
 .legend span { margin-right: 14px; font-size: 12px; color: #3d4554; }
 details { margin: 6px 0; } summary { cursor: pointer; color: #3d4554; }
+.fit-band { fill: #1f5fbf; opacity: 0.16; } .fit-line { stroke: #1f5fbf; stroke-width: 1.6; } .run-dot { fill: #c0392b; opacity: 0.85; }
 footer { margin-top: 32px; color: #7a8394; font-size: 12px; }
 )";
 
@@ -87,8 +92,20 @@ void verdict_section(XmlWriter& xml, const Verdict& verdict) {
 void metrics_section(XmlWriter& xml, const Report& r) {
   xml.start("section").attr("id", "metrics").element("h2", "Metrics");
   xml.start("table").newline();
-  std::vector<std::string> header{"metric", "median"};
-  for (const auto& run : r.runs) header.push_back(fmt::format("run {}{}", run.index, run.valid ? "" : " (invalid)"));
+  // In a sweep, each run's value, and the median of the runs at the largest one.
+  const std::string key = r.sweep.is_null() ? "" : r.sweep.value("key", "");
+  std::optional<double> largest;
+  for (const auto& run : r.runs) {
+    if (run.sweep_value && stands_for_scenario(run, r.runs)) largest = run.sweep_value;
+  }
+  std::vector<std::string> header{
+      "metric", largest ? fmt::format("median at {} = {:g}", key, *largest) : "median"};
+  for (const auto& run : r.runs) {
+    header.push_back(
+        fmt::format("run {}{}{}", run.index,
+                    run.sweep_value ? fmt::format(" ({} = {:g})", key, *run.sweep_value) : "",
+                    run.valid ? "" : " (invalid)"));
+  }
   row(xml, header, true);
   for (const auto& info : gated_metrics()) {
     const auto summary = metric_value(r.summary, info.name);
@@ -254,6 +271,47 @@ void problems_section(XmlWriter& xml, const Report& r) {
   xml.end().newline();
 }
 
+// A sweep: per memory metric, its figure per unit of the swept key and its plot against it.
+void sweep_section(XmlWriter& xml, const Report& r) {
+  if (r.sweep.is_null()) return;
+  const std::string key = r.sweep.value("key", "");
+  std::vector<double> order;
+  for (const auto& run : r.runs) {
+    if (run.sweep_value) order.push_back(*run.sweep_value);
+  }
+  if (order.empty()) return;
+  const auto [low, high] = std::minmax_element(order.begin(), order.end());
+  xml.start("section").attr("id", "per-unit").element("h2", "Memory per unit of " + key);
+  std::vector<std::string> shown;
+  for (const double v : order) shown.push_back(fmt::format("{:g}", v));
+  xml.element("p", fmt::format("Runs in order ({}): {}. Interleaved, so that a drift of the "
+                               "machine does not look like a slope. The metrics and checks "
+                               "above are the runs' at {} = {:g}; the per-unit checks, every "
+                               "run's.",
+                               key, fmt::join(shown, ", "), key, *high));
+  const auto figures = per_unit_figures(r.runs);
+  if (figures.empty()) {
+    xml.element("p", "No figure per unit: fewer than two of the sweep's values were measured.");
+    xml.end().newline();
+    return;
+  }
+  xml.start("table").newline();
+  row(xml, {kPerUnitColumns.begin(), kPerUnitColumns.end()}, true);
+  for (const PerUnit& f : figures) {
+    const auto cells = per_unit_cells(f);
+    row(xml, {cells.begin(), cells.end()});
+  }
+  xml.end().newline();
+  for (const PerUnit& f : figures) {
+    xml.start("figure");
+    write_sweep_plot(xml, r.runs, f, key);
+    xml.element("figcaption", per_unit_words(f, key, *low, *high) +
+                                  " · dots: runs; line: the fit; band: its slope's 95% interval");
+    xml.end().newline();
+  }
+  xml.end().newline();
+}
+
 void environment_section(XmlWriter& xml, const Report& r) {
   xml.start("section").attr("id", "environment").element("h2", "Environment");
   xml.start("table").newline();
@@ -320,7 +378,10 @@ class HtmlFormat : public ReportFormat {
           if (a.index == run.index) reference = &a;
         }
       }
-      write_memory_plot(xml, run, c.baseline, reference);
+      // The baseline's figures are those of the runs a report's summary stands for (in a sweep,
+      // the largest value's): beside other runs they would mislead.
+      write_memory_plot(xml, run, stands_for_scenario(run, r.runs) ? c.baseline : nullptr,
+                        reference);
       xml.element("figcaption",
                   fmt::format("Run {}{}: {} samples every {} ms ({}), up to {} process(es){}",
                               run.index, run.valid ? "" : " (not valid)", run.samples.size(),
@@ -333,6 +394,7 @@ class HtmlFormat : public ReportFormat {
     }
     xml.end().newline();
     metrics_section(xml, r);
+    sweep_section(xml, r);
     roles_section(xml, r);
     figures_section(xml, r);
     processes_section(xml, r);

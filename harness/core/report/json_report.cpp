@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/metrics/per_unit.hpp"
+
 namespace memgate {
 
 using nlohmann::json;
@@ -144,6 +146,7 @@ json run_to_json(const RunRecord& run) {
               {"cpu", cpu_to_json(run.cpu)},
               {"processes", processes_to_json(run.processes)}};
   if (run.sut_exit) out["sut_exit"] = *run.sut_exit;
+  if (run.sweep_value) out["sweep_value"] = *run.sweep_value;
   if (!run.log_tail.empty()) {
     out["sut_log_tail"] = run.log_tail;  // the name scripts read, whoever's lines they are
     out["log_tail_role"] = run.log_tail_role;
@@ -168,6 +171,10 @@ json report_to_json(const Report& report) {
               {"metrics", metrics_to_json(report.summary)},
               {"runs", runs}};
   if (!report.gate.is_null()) out["gate"] = report.gate;
+  if (!report.sweep.is_null()) {
+    out["sweep"] = report.sweep;
+    out["per_unit"] = per_unit_to_json(per_unit_figures(report.runs));
+  }
   if (!report.verdict.is_null()) out["verdict"] = report.verdict;
   return out;
 }

@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "core/metrics/per_unit.hpp"
 #include "core/model/metrics.hpp"
 #include "core/model/units.hpp"
 #include "core/report/markdown_cell.hpp"
@@ -49,6 +52,47 @@ std::string roles_table(const Report& r) {
   return out;
 }
 
+// A sweep's figures per unit of work, with the runs' order (interleaved) and what the tables
+// above stand for.
+std::string sweep_section(const Report& r) {
+  if (r.sweep.is_null()) return "";
+  const std::string key = r.sweep.value("key", "");
+  std::vector<double> order;
+  for (const auto& run : r.runs) {
+    if (run.sweep_value) order.push_back(*run.sweep_value);
+  }
+  if (order.empty()) return "";
+  const auto [low, high] = std::minmax_element(order.begin(), order.end());
+  std::string out = fmt::format("\n### Memory per unit of {}\n\n", markdown_cell(key));
+  const auto figures = per_unit_figures(r.runs);
+  if (figures.empty()) {
+    out += "No figure per unit: fewer than two of the sweep's values were measured.\n";
+  } else {
+    out += "|";
+    for (const char* column : kPerUnitColumns) out += fmt::format(" {} |", column);
+    out += "\n|:--|--:|--:|--:|--:|:--|\n";
+    for (const PerUnit& f : figures) {
+      out += "|";
+      for (const auto& cell : per_unit_cells(f)) out += " " + markdown_cell(cell) + " |";
+      out += "\n";
+    }
+    out += "\n";
+    for (const PerUnit& f : figures) {
+      if (f.metric == "retained_bytes") {
+        out += "- " + markdown_cell(per_unit_words(f, key, *low, *high)) + "\n";
+      }
+    }
+  }
+  std::vector<std::string> shown;
+  for (const double v : order) shown.push_back(fmt::format("{:g}", v));
+  out += fmt::format("- run order ({} = ...): {}\n", markdown_cell(key), fmt::join(shown, ", "));
+  out += fmt::format(
+      "- the scenario's metrics and their checks: the runs at {} = {:g} (per-unit checks: every "
+      "run)\n",
+      markdown_cell(key), *high);
+  return out;
+}
+
 class MarkdownFormat : public ReportFormat {
  public:
   std::string file_name() const override { return "summary.md"; }
@@ -83,6 +127,7 @@ class MarkdownFormat : public ReportFormat {
       if (out.size() < 2 || out.compare(out.size() - 2, 2, "\n\n") != 0) out += "\n";
       out += roles;
     }
+    out += sweep_section(r);
     for (const auto& run : r.runs) {
       for (const auto& problem : run.problems) {
         out += fmt::format("- run {} is not valid: {}\n", run.index, markdown_cell(problem));

@@ -36,10 +36,12 @@ std::optional<T> median_of(const std::vector<const RunRecord*>& runs, Get&& get)
 RunMetrics summarize(const std::vector<RunRecord>& runs) {
   std::vector<const RunRecord*> chosen;
   for (const auto& run : runs) {
-    if (run.valid) chosen.push_back(&run);
+    if (run.valid && stands_for_scenario(run, runs)) chosen.push_back(&run);
   }
   if (chosen.empty()) {
-    for (const auto& run : runs) chosen.push_back(&run);
+    for (const auto& run : runs) {
+      if (stands_for_scenario(run, runs)) chosen.push_back(&run);
+    }
   }
   RunMetrics s;
   using I = std::int64_t;

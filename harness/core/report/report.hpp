@@ -27,13 +27,16 @@ struct Report {
   RunMetrics summary;  // see summarize()
   std::vector<std::string> warnings;
   nlohmann::json gate;     // the scenario's gate rules (gate_to_json), for `memgate compare`
+  // A sweep's {"key", "values"}; null without one. Its runs carry their sweep_value.
+  nlohmann::json sweep;
   nlohmann::json verdict;  // null when there is none (run, watch)
 
   bool all_valid() const;
 };
 
 // Per metric, the median over the valid runs (over all runs when none is valid, so a failed
-// report still shows what was measured): the summary reads like one typical run.
+// report still shows what was measured): the summary reads like one typical run. In a sweep,
+// of the runs at its largest value (stands_for_scenario).
 RunMetrics summarize(const std::vector<RunRecord>& runs);
 
 // A metric by its gated name ("peak_bytes", "latency_p99_ms"), when present.

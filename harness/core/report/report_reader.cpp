@@ -97,6 +97,10 @@ ReportForGate read_report_file(const std::string& path) {
                                                        "`memgate check` carry them");
   }
   out.gate = gate_from_json(*gate, path, "/gate");
+  if (auto sweep = r.opt_object("sweep")) {
+    sweep->get_string("key");
+    report.sweep = *r.opt_raw("sweep");
+  }
   const nlohmann::json* runs = r.opt_raw("runs");
   if (!runs || !runs->is_array() || runs->empty()) r.fail("runs", "expected a non-empty array");
   for (std::size_t i = 0; i < runs->size(); ++i) {
@@ -108,6 +112,7 @@ ReportForGate read_report_file(const std::string& path) {
     if (!valid) run.fail("valid", "required key 'valid' is missing (true or false)");
     record.valid = *valid;
     record.metrics = read_metrics(run.get_object("metrics"));
+    record.sweep_value = run.opt_number("sweep_value", -1e18, 1e18);
     record.problems =
         run.opt_string_array("problems", 0, 10000).value_or(std::vector<std::string>{});
     record.log_tail =

@@ -24,6 +24,7 @@ std::vector<RoleSummary> role_summaries(const Report& report) {
     std::vector<RunRecord> as_runs;  // the service's figures, as runs of their own
     bool gated = false;
     for (const auto& run : report.runs) {
+      if (!stands_for_scenario(run, report.runs)) continue;
       for (const RoleMemory* s : other_roles(run)) {
         if (s->role != name) continue;
         RunRecord one;

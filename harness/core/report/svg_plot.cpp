@@ -25,16 +25,6 @@ struct Frame {
   }
 };
 
-// 1, 2, 5 x 10^k: a round step giving about `ticks` ticks over [0, max].
-double nice_step(double max, int ticks) {
-  const double raw = max / ticks;
-  const double magnitude = std::pow(10, std::floor(std::log10(raw)));
-  for (double m : {1.0, 2.0, 5.0, 10.0}) {
-    if (raw <= m * magnitude) return m * magnitude;
-  }
-  return 10 * magnitude;
-}
-
 std::string points(const Series& s, const Frame& f) {
   std::string out;
   for (const auto& p : s) out += fmt::format("{:.1f},{:.1f} ", f.x(p.t_ms), f.y(static_cast<double>(p.bytes)));
@@ -83,6 +73,24 @@ std::vector<OwnFigure> own_figures(const RunRecord& run) {
 }
 
 }  // namespace
+
+double nice_step(double max, int ticks) {
+  const double raw = max / ticks;
+  const double magnitude = std::pow(10, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+    if (raw <= m * magnitude) return m * magnitude;
+  }
+  return 10 * magnitude;
+}
+
+double bytes_tick_step(double max_bytes, int ticks) {
+  // Ticks at round numbers of the unit the axis shows (MiB, not millions of bytes).
+  const double unit = max_bytes >= 1024.0 * 1024 * 1024 ? 1024.0 * 1024 * 1024
+                      : max_bytes >= 1024.0 * 1024      ? 1024.0 * 1024
+                      : max_bytes >= 1024.0             ? 1024.0
+                                                        : 1.0;
+  return nice_step(std::max(1.0, max_bytes / unit), ticks) * unit;
+}
 
 Series reduce_for_plot(const Series& series, std::size_t columns) {
   if (series.size() <= 2 * columns || series.empty()) return series;
@@ -135,12 +143,7 @@ void write_memory_plot(XmlWriter& xml, const RunRecord& run, const Baseline* bas
     y_max = std::max(y_max, static_cast<double>(s.bytes));
     t_max = std::max(t_max, s.t_ms);
   }
-  // Ticks at round numbers of the unit the axis shows (MiB, not millions of bytes).
-  const double unit = y_max >= 1024.0 * 1024 * 1024 ? 1024.0 * 1024 * 1024
-                      : y_max >= 1024.0 * 1024      ? 1024.0 * 1024
-                      : y_max >= 1024.0             ? 1024.0
-                                                    : 1.0;
-  const double step = nice_step(std::max(1.0, y_max / unit), 5) * unit;
+  const double step = bytes_tick_step(y_max, 5);
   const Frame f{t_max, std::ceil(std::max(1.0, y_max) * 1.08 / step) * step};
 
   xml.start("svg").attr("xmlns", "http://www.w3.org/2000/svg").attr("class", "plot")

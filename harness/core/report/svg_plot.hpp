@@ -17,6 +17,11 @@ namespace memgate {
 void write_memory_plot(XmlWriter& xml, const RunRecord& run, const Baseline* baseline,
                        const RunRecord* reference = nullptr);
 
+// 1, 2, 5 x 10^k: a round step giving about `ticks` ticks over [0, max] (max > 0).
+double nice_step(double max, int ticks);
+// The same in bytes, at round numbers of the unit the axis shows (MiB, not millions of bytes).
+double bytes_tick_step(double max_bytes, int ticks);
+
 // (t_ms, bytes) reduced to at most 2 * columns points (min and max per column, in time order).
 Series reduce_for_plot(const Series& series, std::size_t columns);
 

@@ -14,8 +14,9 @@ namespace memgate {
 
 namespace {
 
-std::string value(const MetricInfo& info, const std::optional<double>& v) {
-  return v ? format_metric(info.name, *v) : "-";
+// metric: a check's (a gated metric, a service's, or a sweep's per-unit figure).
+std::string value(const std::string& metric, const std::optional<double>& v) {
+  return v ? format_metric(metric, *v) : "-";
 }
 
 }  // namespace
@@ -23,13 +24,12 @@ std::string value(const MetricInfo& info, const std::optional<double>& v) {
 std::vector<VerdictRow> verdict_rows(const Verdict& verdict) {
   std::vector<VerdictRow> rows;
   for (const Check& c : verdict.checks) {
-    const MetricInfo& info = *find_metric(c.metric);
     VerdictRow row;
     row.metric = c.metric;
-    row.baseline = c.budget ? "budget" : value(info, c.baseline);
-    row.current = value(info, c.current);
+    row.baseline = c.budget ? "budget" : value(c.metric, c.baseline);
+    row.current = value(c.metric, c.current);
     if (c.change && !c.budget) {
-      const std::string magnitude = value(info, std::fabs(*c.change));
+      const std::string magnitude = value(c.metric, std::fabs(*c.change));
       row.change = fmt::format("{}{}", *c.change < 0 ? "-" : "+", magnitude);
       if (c.change_pct) row.change += fmt::format(" ({:+.1f}%)", *c.change_pct);
     } else {

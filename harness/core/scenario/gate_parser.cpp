@@ -114,6 +114,35 @@ void add_service_rules(GateSpec& gate, const GateContext& c) {
   gate.rules.insert(gate.rules.end(), added.begin(), added.end());
 }
 
+// `"per_unit.retained_bytes": {"max": 64, "max_increase_pct": 50, "min_increase_bytes": 16}`.
+PerUnitRule parse_per_unit_rule(ObjectReader& r, const std::string& key, const std::string& metric,
+                                const GateContext& c) {
+  const auto names = per_unit_metric_names();
+  if (std::find(names.begin(), names.end(), metric) == names.end()) {
+    const auto guess = closest_word(metric, names);
+    r.fail(key, fmt::format("'{}' has no figure per unit", metric),
+           guess ? fmt::format("did you mean per_unit.{}?", *guess)
+                 : fmt::format("per-unit figures: {}", fmt::join(names, ", ")));
+  }
+  if (c.traits && !c.sweep) {
+    r.fail(key, "a per-unit rule needs a sweep: the scenario has none",
+           "add \"sweep\": {\"key\": \"phases.load_ops\", \"values\": [1000, 2000, 4000]} (or run "
+           "with --sweep)");
+  }
+  if (auto why = unmeasured_reason(metric, c)) r.fail(key, *why);
+  ObjectReader rule_reader = r.get_object(key);
+  PerUnitRule rule{metric, rule_reader.opt_number("max", -1e18, 1e18),
+                   rule_reader.opt_number("max_increase_pct", 0, 100'000),
+                   rule_reader.opt_number("min_increase_bytes", 0, 1e18)};
+  rule_reader.reject_unknown_keys();
+  if (!rule.max && !rule.max_change_pct && !rule.min_change) {
+    rule_reader.fail_here(
+        "a per-unit rule needs 'max' (bytes per unit) and/or 'max_increase_pct' and "
+        "'min_increase_bytes' (against the baseline's figure)");
+  }
+  return rule;
+}
+
 }  // namespace
 
 // Rules and budgets in the order of the metrics' table, the SUT's first, then each service's by
@@ -158,6 +187,10 @@ GateSpec parse_gate(std::optional<ObjectReader> r, const GateContext& c) {
     budgets->reject_unknown_keys();
   }
   for (const auto& key : r->keys()) {
+    if (const auto per_unit = split_per_unit_metric(key)) {
+      gate.per_unit.push_back(parse_per_unit_rule(*r, key, *per_unit, c));
+      continue;
+    }
     const MetricInfo* info = gate_metric(*r, key, c);
     if (!info) continue;  // another key of the gate, or unknown: rejected below
     ObjectReader rule_reader = r->get_object(key);

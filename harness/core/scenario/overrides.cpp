@@ -51,7 +51,7 @@ Override parse_override(const std::string& arg) {
   }
   Override out;
   out.key = arg.substr(0, eq);
-  out.text = arg;
+  out.text = "--set " + arg;
   for (const auto& part : split_key(out.key)) {
     if (part.empty()) {
       throw UsageError(fmt::format("--set '{}': empty part in key '{}'", arg, out.key),
@@ -78,6 +78,29 @@ Override parse_override(const std::string& arg) {
   return out;
 }
 
+Override parse_sweep_option(const std::string& arg) {
+  const auto eq = arg.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size()) {
+    throw UsageError(fmt::format("--sweep '{}': expected KEY=V1,V2,...", arg),
+                     "for example: --sweep phases.load_ops=1000,2000,4000");
+  }
+  if (!is_valid_utf8(arg)) throw UsageError(fmt::format("--sweep '{}': not valid UTF-8", arg));
+  json values = json::array();
+  std::string rest = arg.substr(eq + 1);
+  for (std::size_t start = 0; start <= rest.size();) {
+    const auto comma = std::min(rest.find(',', start), rest.size());
+    const std::string text = rest.substr(start, comma - start);
+    const json number = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    values.push_back(number.is_number() ? number : json(text));
+    start = comma + 1;
+  }
+  Override out;
+  out.key = "sweep";
+  out.text = "--sweep " + arg;
+  out.value = {{"key", arg.substr(0, eq)}, {"values", values}};
+  return out;
+}
+
 void apply_overrides(json& source, const std::vector<Override>& overrides) {
   for (const auto& o : overrides) {
     json* node = &source;
@@ -88,16 +111,15 @@ void apply_overrides(json& source, const std::vector<Override>& overrides) {
         std::size_t index = 0;
         const auto [end, ec] = std::from_chars(parts[i].data(), parts[i].data() + parts[i].size(), index);
         if (ec != std::errc{} || end != parts[i].data() + parts[i].size() || index >= node->size()) {
-          throw UsageError(fmt::format("--set {}: '{}' is not an index of the array '{}' ({} items)",
-                                       o.text, parts[i],
-                                       fmt::join(parts.begin(), parts.begin() + i, "."),
-                                       node->size()));
+          throw UsageError(
+              fmt::format("{}: '{}' is not an index of the array '{}' ({} items)", o.text, parts[i],
+                          fmt::join(parts.begin(), parts.begin() + i, "."), node->size()));
         }
         node = &(*node)[index];
         continue;
       }
       if (!node->is_object()) {
-        throw UsageError(fmt::format("--set {}: '{}' is not an object in the scenario", o.text,
+        throw UsageError(fmt::format("{}: '{}' is not an object in the scenario", o.text,
                                      fmt::join(parts.begin(), parts.begin() + i, ".")));
       }
       // A missing object on the way is created ("gate.budgets.peak_bytes" without a gate).

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -71,6 +72,17 @@ struct WatchSpec {
   MemoryKind memory = MemoryKind::rss;
 };
 
+struct Scenario;
+
+// `"sweep": {"key": "phases.load_ops", "values": [2000, 4000, 8000]}`: the scenario is run at
+// every value of one numeric key, `repeat` times each, for memory per unit of work.
+struct SweepSpec {
+  std::string key;             // a dotted path (or JSON pointer), as --set takes it
+  std::vector<double> values;  // at least 2 distinct, each valid for the key
+  // The scenario at each value (same order as values), validated in full when it loaded.
+  std::vector<std::shared_ptr<const Scenario>> variants;
+};
+
 struct PhasesSpec {
   double idle_s = 0;
   double warmup_s = 0;
@@ -91,9 +103,19 @@ struct GateBudget {
   double limit = 0;  // lower-is-better metrics must stay <= limit; higher-is-better >= limit
 };
 
+// A rule on a sweep's figure per unit of work ("per_unit.retained_bytes"), in bytes per unit of
+// the swept key: an absolute maximum, and/or an increase against the baseline's figure.
+struct PerUnitRule {
+  std::string metric;                    // the memory metric: "retained_bytes"
+  std::optional<double> max;             // "max": bytes per unit, needs no baseline
+  std::optional<double> max_change_pct;  // "max_increase_pct", against the baseline's slope
+  std::optional<double> min_change;      // "min_increase_bytes": bytes per unit
+};
+
 struct GateSpec {
   std::vector<GateRule> rules;
   std::vector<GateBudget> budgets;
+  std::vector<PerUnitRule> per_unit;  // only in a scenario with a sweep
   double noise_mad_k = 3;  // a change must leave the baseline's range widened by k·MAD
   int max_reruns = 2;      // reruns when a result is too close to call
   // Above this share of the CPU taken by other processes (and steal) in the load phase,
@@ -120,6 +142,7 @@ struct Scenario {
   PhasesSpec phases;
   DriverSpec driver;
   int repeat = 1;
+  std::optional<SweepSpec> sweep;  // none: one scenario, run `repeat` times
   std::int64_t max_errors = 0;
   GateSpec gate;
   // The scenario's JSON after --set overrides, before placeholders are expanded: what

@@ -3,10 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <memory>
 #include <regex>
+#include <set>
 
 #include "core/model/errors.hpp"
+#include "core/model/metrics.hpp"
 #include "core/model/text_file.hpp"
 #include "core/scenario/placeholders.hpp"
 #include "core/scenario/scenario_parts.hpp"
@@ -269,8 +273,9 @@ Scenario parse_expanded(Scenario shell, const PlaceholderValues& values,
   s.phases = parse_phases(r.get_object("phases"), !traits.has_operations);
   check_load_command(s);
   s.repeat = static_cast<int>(r.opt_int("repeat", 1, 100).value_or(1));
+  const bool sweep = r.opt_raw("sweep") != nullptr;  // parse_sweep reads it
   s.max_errors = r.opt_int("max_errors", 0, 1'000'000'000'000).value_or(0);
-  GateContext gate{traits, s.phases.cooldown_s, {}, {}};
+  GateContext gate{traits, s.phases.cooldown_s, {}, {}, sweep};
   for (const auto& service : s.services) {
     if (service.gate) gate.gated_services.push_back(service.name);
     gate.services.push_back(service.name);
@@ -278,6 +283,80 @@ Scenario parse_expanded(Scenario shell, const PlaceholderValues& values,
   s.gate = parse_gate(r.opt_object("gate"), gate);
   r.reject_unknown_keys();
   return s;
+}
+
+// The sweep's key and values, and the scenario at each value parsed in full: a value the key
+// cannot take is exit 2 at /sweep/values/I, naming what it broke.
+std::optional<SweepSpec> parse_sweep(const json& source, const std::string& file,
+                                     const LoadOptions& options, const KeyOrder* key_order) {
+  const auto found = source.find("sweep");
+  if (found == source.end()) return std::nullopt;
+  ObjectReader r(*found, "/sweep", file);
+  SweepSpec sweep;
+  sweep.key = r.get_string("key");
+  const nlohmann::json* values = r.opt_raw("values");
+  if (!values) r.fail("values", "required key 'values' is missing (an array of numbers)");
+  if (!values->is_array() || values->size() < 2 || values->size() > kMaxSweepValues) {
+    r.fail("values", fmt::format("expected an array of 2 to {} numbers", kMaxSweepValues));
+  }
+  for (std::size_t i = 0; i < values->size(); ++i) {
+    const json& v = (*values)[i];
+    if (!v.is_number() || !std::isfinite(v.get<double>())) {
+      throw InputError(file, fmt::format("/sweep/values/{}", i),
+                       fmt::format("expected a number, got {}", v.dump()));
+    }
+    sweep.values.push_back(v.get<double>());
+  }
+  r.reject_unknown_keys();
+  if (std::set<double>(sweep.values.begin(), sweep.values.end()).size() != sweep.values.size()) {
+    r.fail("values", "a value is given twice", "sweep distinct values: [2000, 4000, 8000]");
+  }
+  // The key: a number the scenario sets, outside the sweep, the gate and the repetitions.
+  Override where;
+  try {
+    where = parse_override(sweep.key + "=0");
+  } catch (const UsageError&) {
+    r.fail("key", fmt::format("'{}' is not a key path", sweep.key),
+           "a dotted path such as phases.load_ops, or a JSON pointer such as /driver/producers");
+  }
+  const std::string pointer = where.json_path();
+  const auto under = [&](const char* top) {
+    return pointer == top || pointer.rfind(std::string(top) + "/", 0) == 0;
+  };
+  const json::json_pointer ptr(pointer);
+  if (under("/sweep") || under("/gate") || under("/repeat") || !source.contains(ptr) ||
+      !source.at(ptr).is_number()) {
+    r.fail("key",
+           fmt::format("'{}' is not a number the scenario sets{}", sweep.key,
+                       source.contains(ptr) ? fmt::format(" (it holds {})", source.at(ptr).dump())
+                                            : std::string(" (no such key)")),
+           "sweep a numeric key of the scenario outside gate and repeat, e.g. phases.load_ops");
+  }
+  LoadOptions plain = options;
+  plain.overrides.clear();  // already applied to source
+  for (std::size_t i = 0; i < sweep.values.size(); ++i) {
+    json variant = source;
+    variant.erase("sweep");
+    // The per-unit rules belong to the sweep, not to the runs at one value.
+    if (variant.contains("gate") && variant["gate"].is_object()) {
+      for (const auto& name : per_unit_metric_names())
+        variant["gate"].erase(per_unit_metric_name(name));
+    }
+    const double v = sweep.values[i];
+    const json value =
+        std::floor(v) == v && std::fabs(v) < 9e15 ? json(static_cast<std::int64_t>(v)) : json(v);
+    variant[ptr] = value;
+    try {
+      sweep.variants.push_back(
+          std::make_shared<const Scenario>(parse_scenario(variant, file, plain, key_order)));
+    } catch (const InputError& e) {
+      throw InputError(
+          file, fmt::format("/sweep/values/{}", i),
+          fmt::format("{} = {}: {}: {}", sweep.key, value.dump(), e.json_path(), e.problem()),
+          e.hint());
+    }
+  }
+  return sweep;
 }
 
 PlaceholderValues validation_values(const Scenario& shell, int port) {
@@ -334,6 +413,7 @@ Scenario parse_scenario(json source, const std::string& file, const LoadOptions&
         parse_expanded(shell, validation_values(shell, kValidationPort), first_names);
     const auto names = scenario_port_names(scenario);
     scenario = parse_expanded(scenario, validation_values(scenario, kValidationPort), names);
+    scenario.sweep = parse_sweep(scenario.source, file, options, key_order);
     if (!names.empty()) {
       try {
         parse_expanded(scenario, validation_values(scenario, kLongestPort), names);
@@ -346,12 +426,12 @@ Scenario parse_scenario(json source, const std::string& file, const LoadOptions&
     }
     return scenario;
   } catch (const InputError& e) {
-    // Name the --set that put a bad value or an unknown key in place.
+    // Name the --set (or --sweep, --a-env...) that put a bad value or an unknown key in place.
     for (const auto& o : options.overrides) {
       const std::string path = o.json_path();
       if (e.json_path() == path || e.json_path().rfind(path + "/", 0) == 0) {
         throw InputError(e.file(), e.json_path(),
-                         fmt::format("{} (set by --set {})", e.problem(), o.text), e.hint());
+                         fmt::format("{} (set by {})", e.problem(), o.text), e.hint());
       }
     }
     throw;
@@ -376,7 +456,8 @@ Scenario instantiate(const Scenario& scenario, const RunPlaceholders& run) {
 
 std::string scenario_hash(const Scenario& scenario) {
   json shaping = json::object();
-  for (const char* key : {"name", "sut", "services", "watch", "phases", "driver", "max_errors"}) {
+  for (const char* key :
+       {"name", "sut", "services", "watch", "phases", "driver", "max_errors", "sweep"}) {
     if (scenario.source.contains(key)) shaping[key] = scenario.source[key];
   }
   // The templates' texts, sorted (not their paths, which depend on where memgate runs from).

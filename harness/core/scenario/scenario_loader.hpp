@@ -13,6 +13,9 @@
 
 namespace memgate {
 
+// A sweep runs every value `repeat` times: a handful of values is what a slope needs.
+constexpr std::size_t kMaxSweepValues = 20;
+
 // Scenario files are small; anything larger is a wrong path or hostile input.
 constexpr std::int64_t kMaxScenarioFileBytes = 1024 * 1024;
 // A `files` template: a configuration file.
@@ -51,7 +54,7 @@ Scenario instantiate(const Scenario& scenario, const RunPlaceholders& run);
 std::set<std::string> scenario_port_names(const Scenario& scenario);
 
 // 16 hex digits: FNV-1a 64 of the canonical JSON of the keys that shape a measurement (name,
-// sut, services, watch, phases, driver, max_errors) and of the `files` templates' texts.
+// sut, services, watch, phases, driver, max_errors, sweep) and of the `files` templates' texts.
 // description, repeat and gate are left out: editing a threshold does not make a baseline
 // stale; changing the load does.
 std::string scenario_hash(const Scenario& scenario);

@@ -31,11 +31,14 @@ struct GateContext {
   double cooldown_s = 1;
   std::vector<std::string> gated_services;  // services with "gate": true
   std::vector<std::string> services;        // every service of the scenario
+  bool sweep = false;  // the scenario has one: per_unit.<metric> rules may be named
 };
 
 // Gate rules, checked against what the scenario can measure (its driver's traits; its
 // cool-down, for residual memory). An absent gate gets the defaults. Gated services get the
-// memory rules as services.NAME.<metric> unless the gate names such a rule itself.
+// memory rules as services.NAME.<metric> unless the gate names such a rule itself. Rules on
+// per_unit.<metric> (a sweep's figures) have "max" and/or "max_increase_pct" and
+// "min_increase_bytes".
 GateSpec parse_gate(std::optional<ObjectReader> r, const GateContext& context);
 
 }  // namespace memgate::scenario_parts

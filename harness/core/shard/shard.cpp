@@ -79,6 +79,11 @@ std::vector<int> assign_shards(const std::vector<ShardItem>& items, int count) {
 }
 
 double planned_seconds(const Scenario& scenario, int repeat) {
+  if (scenario.sweep) {  // every value's scenario, `repeat` times
+    double sum = 0;
+    for (const auto& variant : scenario.sweep->variants) sum += planned_seconds(*variant, repeat);
+    return sum;
+  }
   const PhasesSpec& p = scenario.phases;
   const double load_s = p.load_s ? *p.load_s : p.load_timeout_s;
   return std::max(repeat, 1) * (p.idle_s + p.warmup_s + load_s + p.cooldown_s);

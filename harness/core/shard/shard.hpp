@@ -39,7 +39,7 @@ std::vector<int> assign_shards(const std::vector<ShardItem>& items, int count);
 
 // What one scenario is planned to take, in seconds: `repeat` times its phases (idle, warm-up,
 // load, cool-down); a load bounded by operations or by its command's life counts with its time
-// bound (phases.load_timeout_s). An estimate for balance, not a promise.
+// bound (phases.load_timeout_s); a sweep, every value's. An estimate for balance, not a promise.
 double planned_seconds(const Scenario& scenario, int repeat);
 
 }  // namespace memgate

@@ -27,6 +27,28 @@ std::optional<double> mad(const std::vector<double>& values);
 std::optional<double> theil_sen_slope(const std::vector<double>& xs, const std::vector<double>& ys,
                                       std::size_t max_points = 1000);
 
+// A robust line through points (x, y) with the slope's confidence interval: for memory per unit
+// of work (sweeps), where one odd run must not decide.
+struct SlopeFit {
+  double slope = 0;      // Theil–Sen: the median of the pairwise slopes
+  double intercept = 0;  // the median of y - slope * x
+  // Sen's (1968) distribution-free interval at `confidence`: the pairwise slopes ranked, its
+  // ends at ranks round((N - C) / 2) and round((N + C) / 2 + 1) (1-based, of N slopes), where
+  // C = z * sqrt(Var S) and Var S = [n(n-1)(2n+5) - sum t(t-1)(2t+5)] / 18 is the variance of
+  // Kendall's S under no association, corrected for the groups of t equal x (the repetitions of
+  // one swept value). nullopt when a rank falls outside the slopes: too few points (3 values
+  // run once each never have one).
+  std::optional<std::pair<double, double>> ci;
+  // 1 - SS(residuals of this line) / SS(y about its mean); nullopt when y does not vary.
+  std::optional<double> r2;
+  std::size_t points = 0;
+};
+
+// nullopt: fewer than two distinct x. xs and ys must have the same length; confidence in
+// (0, 1), e.g. 0.95.
+std::optional<SlopeFit> fit_slope(const std::vector<double>& xs, const std::vector<double>& ys,
+                                  double confidence = 0.95);
+
 // One-sided Mann–Whitney U test: the p-value of "values of `higher` tend to exceed those of
 // `lower`" under the null hypothesis that both come from one distribution (ties get mid-ranks).
 // Exact, conditional on the ties (memory is counted in pages, so ties are common), when both

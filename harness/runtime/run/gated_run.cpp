@@ -49,9 +49,9 @@ GatedRun run_and_gate(const Scenario& scenario, const Baseline* baseline,
   if (left > 0 && !interrupt::requested()) {
     if (answer_is_clear(gate_inputs(out.report, scenario.gate, baseline), verdict)) {
       out.stopped_early = true;
-      note(settings, first.repeat,
-           fmt::format("clear after {} of {} runs: the rest are skipped", first.repeat,
-                       settings.repeat));
+      note(settings, static_cast<int>(out.report.runs.size()),
+           fmt::format("clear after {} of {} {}: the rest are skipped", first.repeat,
+                       settings.repeat, scenario.sweep ? "rounds of the sweep" : "runs"));
     } else {
       run_more(scenario, settings, left, out.report);
       if (!out.report.all_valid()) return out;
@@ -69,7 +69,8 @@ GatedRun run_and_gate(const Scenario& scenario, const Baseline* baseline,
   }
   nlohmann::json v = verdict_to_json(verdict);
   v["reruns"] = out.reruns;
-  v["runs_planned"] = settings.repeat;
+  v["runs_planned"] =
+      settings.repeat * (scenario.sweep ? static_cast<int>(scenario.sweep->values.size()) : 1);
   v["stopped_early"] = out.stopped_early;
   if (baseline) {
     v["baseline"] = {{"created_at", baseline->created_at},

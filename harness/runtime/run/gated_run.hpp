@@ -4,6 +4,7 @@
 // is too close to call rerun it (gate.max_reruns times at most, `repeat` more runs each time,
 // pooled with the earlier ones) before settling for "inconclusive". It starts with kEarlyRuns
 // runs and stops there when the answer is clear (answer_is_clear), else runs all of `repeat`.
+// For a sweep, runs are rounds of its values.
 
 #include "core/baseline/baseline.hpp"
 #include "core/gate/gate.hpp"

@@ -1,10 +1,13 @@
 #include "runtime/run/scenario_runner.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <filesystem>
 #include <regex>
 
 #include "core/gate/gate.hpp"
+#include "core/metrics/per_unit.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "runtime/env/environment.hpp"
 #include "runtime/env/speed_index.hpp"
@@ -44,6 +47,9 @@ Report new_report(const Scenario& scenario) {
   report.environment = read_environment();
   report.warnings = environment_warnings(report.environment);
   report.gate = gate_to_json(scenario.gate);
+  if (scenario.sweep) {
+    report.sweep = {{"key", scenario.sweep->key}, {"values", scenario.sweep->values}};
+  }
   return report;
 }
 
@@ -52,10 +58,17 @@ Report run_scenario(const Scenario& scenario, const RunSettings& settings) {
   if (settings.first_index == 1 && !settings.out_dir.empty()) remove_old_runs(settings.out_dir);
   // The host's speed, before and after the runs: the faster of the two is the least disturbed.
   const double speed_before_ms = settings.measure_speed ? reference_workload_ms() : 0;
-  for (int i = settings.first_index; i < settings.first_index + settings.repeat; ++i) {
+  // A sweep runs `repeat` rounds of every value, interleaved (sweep_order).
+  const std::size_t values = scenario.sweep ? scenario.sweep->values.size() : 1;
+  const std::vector<std::size_t> order =
+      sweep_order(values, settings.repeat, (settings.first_index - 1) / static_cast<int>(values));
+  const int planned = settings.repeat * static_cast<int>(values);
+  for (int i = settings.first_index; i < settings.first_index + planned; ++i) {
+    const std::size_t value = order[static_cast<std::size_t>(i - settings.first_index)];
+    const Scenario& variant = scenario.sweep ? *scenario.sweep->variants[value] : scenario;
     SessionSettings session;
     session.index = i;
-    session.runs = settings.first_index - 1 + settings.repeat;
+    session.runs = settings.first_index - 1 + planned;
     if (!settings.out_dir.empty()) {
       // Absolute: {run_dir} must mean the same in every process, whatever its working folder.
       session.run_dir = (std::filesystem::absolute(settings.out_dir) / ("run" + std::to_string(i)))
@@ -64,9 +77,18 @@ Report run_scenario(const Scenario& scenario, const RunSettings& settings) {
     }
     session.progress = settings.progress;
     RealBackend backend;
-    report.runs.push_back(run_session(scenario, backend, session));
+    report.runs.push_back(run_session(variant, backend, session));
+    if (scenario.sweep) report.runs.back().sweep_value = scenario.sweep->values[value];
     // An invalid run means the scenario cannot be measured as it stands: stop here.
     if (!report.runs.back().valid || interrupt::requested()) break;
+  }
+  const bool partial_sweep = scenario.sweep && !report.runs.empty() && report.all_valid() &&
+                             report.runs.size() < static_cast<std::size_t>(planned);
+  if (partial_sweep) {
+    report.runs.back().invalidate(fmt::format(
+        "the sweep stopped after {} of its {} runs (memgate was interrupted): a partial round "
+        "cannot be judged",
+        report.runs.size(), planned));
   }
   report.summary = summarize(report.runs);
   if (!settings.measure_speed) return report;

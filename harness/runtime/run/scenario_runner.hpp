@@ -1,10 +1,12 @@
 #pragma once
 
 // Runs a scenario: `repeat` repetitions (run_session), each with fresh processes, and returns the
-// report (runs, summary, context). A repetition that cannot be carried out (a process does not
-// start, crashes, the target is unreachable, memgate is interrupted) is recorded as an invalid
-// run saying why, with the log tail of the process to blame, and ends the scenario early: the
-// report is partial but never says "pass".
+// report (runs, summary, context); a sweep runs `repeat` rounds of every value (sweep_order), so
+// repeat x values runs. A repetition that cannot be carried out (a process does not start,
+// crashes, the target is unreachable, memgate is interrupted) is recorded as an invalid run
+// saying why, with the log tail of the process to blame, and ends the scenario early: the report
+// is partial but never says "pass" (a sweep interrupted between two runs: its last run is marked
+// invalid, since the figures of a partial round would be judged at the wrong values).
 
 #include <functional>
 #include <string>
@@ -19,8 +21,9 @@ struct RunSettings {
   // Each run's folder ({run_dir}: its logs and `files`) is out_dir/run<N> (out_dir must exist).
   // Run folders and logs of earlier runs in out_dir are removed when first_index is 1.
   std::string out_dir;
-  int repeat = 1;
-  int first_index = 1;  // number of the first run (reruns continue the count)
+  int repeat = 1;       // repetitions; of a sweep, rounds of its values
+  int first_index = 1;  // number of the first run (reruns continue the count; in a sweep, after
+                        // whole rounds)
   bool measure_speed = true;  // time the reference workload before and after (speed_index.hpp)
   bool early_stop = true;     // check: stop after kEarlyRuns when the answer is clear
   std::function<void(const ProgressEvent&)> progress;  // may be empty
