@@ -160,16 +160,20 @@ TEST_CASE("sweep: per-unit rules gate against the baseline's figure and an absol
 TEST_CASE("sweep: a bad sweep key or value on the command line is exit 2 with the JSON path") {
   TempDir dir;
   const std::string file = dir.write("s.json", text_scenario({}).dump());
-  const auto value = run_memgate({"run", file, "--sweep", "phases.load_ops=500,lots"});
-  CHECK(value.exit_code == 2);
-  CHECK_THAT(value.output, Catch::Contains("/sweep/values/1: expected a number, got \"lots\""));
-  const auto invalid = run_memgate({"run", file, "--sweep", "phases.load_ops=500,-3"});
-  CHECK(invalid.exit_code == 2);
-  CHECK_THAT(invalid.output, Catch::Contains("/sweep/values/1: phases.load_ops = -3: "));
-  const auto key = run_memgate({"check", file, "--sweep", "phases.load_opps=1,2"});
-  CHECK(key.exit_code == 2);
-  CHECK_THAT(key.output, Catch::Contains("/sweep/key: 'phases.load_opps' is not a number"));
-  const auto form = run_memgate({"baseline", file, "--sweep", "phases.load_ops"});
-  CHECK(form.exit_code == 2);
-  CHECK_THAT(form.output, Catch::Contains("expected KEY=V1,V2,..."));
+  const struct {
+    const char* command;
+    const char* sweep;
+    const char* message;
+  } cases[] = {
+      {"run", "phases.load_ops=500,lots", "/sweep/values/1: expected a number, got \"lots\""},
+      {"run", "phases.load_ops=500,-3", "/sweep/values/1: phases.load_ops = -3: "},
+      {"check", "phases.load_opps=1,2", "/sweep/key: 'phases.load_opps' is not a number"},
+      {"baseline", "phases.load_ops", "expected KEY=V1,V2,..."},
+  };
+  for (const auto& c : cases) {
+    const auto r = run_memgate({c.command, file, "--sweep", c.sweep});
+    INFO(c.command << " --sweep " << c.sweep << "\n" << r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Catch::Contains(c.message));
+  }
 }
