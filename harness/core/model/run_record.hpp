@@ -140,5 +140,7 @@ struct RunRecord {
 // gate's and its baseline's figures come from them (the other values feed the per-unit
 // figures). Without a sweep, every run. True when `run` is one of them.
 bool stands_for_scenario(const RunRecord& run, const std::vector<RunRecord>& runs);
+// The largest sweep value among the runs; none without a sweep.
+std::optional<double> largest_sweep_value(const std::vector<RunRecord>& runs);
 
 }  // namespace memgate

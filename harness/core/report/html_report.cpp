@@ -94,10 +94,7 @@ void metrics_section(XmlWriter& xml, const Report& r) {
   xml.start("table").newline();
   // In a sweep, each run's value, and the median of the runs at the largest one.
   const std::string key = r.sweep.is_null() ? "" : r.sweep.value("key", "");
-  std::optional<double> largest;
-  for (const auto& run : r.runs) {
-    if (run.sweep_value && stands_for_scenario(run, r.runs)) largest = run.sweep_value;
-  }
+  const std::optional<double> largest = largest_sweep_value(r.runs);
   std::vector<std::string> header{
       "metric", largest ? fmt::format("median at {} = {:g}", key, *largest) : "median"};
   for (const auto& run : r.runs) {
