@@ -7,7 +7,8 @@
 #   make tsan        the tests of memgate's threads (watcher, drivers, runs) under TSan (build-tsan)
 #   make fuzz        libFuzzer targets (clang) for a bounded time: FUZZ_SECONDS per target
 #   make soak        a 10-minute full-speed run: memgate's own memory and CPU (tests/bench)
-#   make deps        the one place that installs Debian packages
+#   make explain     SCENARIO=FILE [AGAINST=PROFILE]: one run under heaptrack/tracemalloc
+#   make deps        the one place that installs Debian packages (deps-explain: heaptrack only)
 BUILD_DIR  ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
@@ -34,6 +35,9 @@ DEPS_BUILD := cmake g++ make pkg-config libboost-dev libboost-filesystem-dev lib
               wrk
 DEPS_TEST  := libxml2-utils python3-jsonschema chromium mawk python3-rq python3-yaml shellcheck
 DEPS_BENCH := redis-tools
+# `memgate explain` runs native SUTs under heaptrack: its target, the tests and the benchmarks
+# install it; `make memgate` does not need it.
+DEPS_EXPLAIN := heaptrack
 DEPS_FUZZ  := clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 30
 
@@ -50,7 +54,8 @@ TSAN_TESTS := watcher|peak|tree|redis|text-batch|text over|faults|SIG|interval|w
 TSAN_SKIP  := leak knob
 DEPS       ?= $(DEPS_BUILD)
 
-.PHONY: all deps build test bench memgate baselines sanitize tsan fuzz soak clean
+.PHONY: all deps deps-explain build test bench memgate baselines explain sanitize tsan fuzz soak \
+        clean
 
 all: build
 
@@ -69,6 +74,9 @@ deps:
 	echo "deps: installing:$$missing"; \
 	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
 
+deps-explain:
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_EXPLAIN)"
+
 $(BUILD_DIR)/CMakeCache.txt:
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 
@@ -76,18 +84,18 @@ build: $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 test:
-	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD) $(DEPS_TEST)"
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD) $(DEPS_TEST) $(DEPS_EXPLAIN)"
 	@$(MAKE) --no-print-directory build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -LE 'bench|soak'
 
 bench:
-	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD) $(DEPS_BENCH)"
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD) $(DEPS_BENCH) $(DEPS_EXPLAIN)"
 	@$(MAKE) --no-print-directory build
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target memgate_benches
 	cd $(BUILD_DIR) && ctest --output-on-failure -L bench -V
 
 sanitize:
-	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD) $(DEPS_TEST)"
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD) $(DEPS_TEST) $(DEPS_EXPLAIN)"
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMGATE_SANITIZE=address
 	cmake --build build-asan -j $(JOBS) --target memgate_unit_tests memgate_session_tests \
 	  memgate_integration_tests
@@ -127,6 +135,14 @@ baselines:
 	@$(MAKE) --no-print-directory build
 	$(MEMGATE) baseline $(SCENARIOS) --baselines baselines $(if $(REPEAT),--repeat $(REPEAT)) \
 	  $(if $(SHARD),--shard $(SHARD))
+
+# One run of SCENARIO with its SUT under heaptrack (native) or tracemalloc (Python): the top
+# allocation sites in reports/<scenario>/explain/; AGAINST=PROFILE: the sites that grew since.
+explain:
+	@test -n "$(SCENARIO)" || { echo "usage: make explain SCENARIO=scenarios/NAME.json [AGAINST=PROFILE]"; exit 2; }
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD) $(DEPS_EXPLAIN)"
+	@$(MAKE) --no-print-directory build
+	$(MEMGATE) explain $(SCENARIO) $(if $(AGAINST),--against $(AGAINST))
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz

@@ -2,6 +2,8 @@
 // [--shard I/N]: create or refresh baselines (sharded: those of the I-th of N parts; each
 // writes only its own files).
 // A failed or invalid run never replaces a good baseline; the file is written atomically.
+// --profile: then one more run under heaptrack or tracemalloc (as `memgate explain`), kept as
+// baselines/<scenario>.profile.json for `memgate explain --against`.
 
 #include <fmt/format.h>
 
@@ -11,6 +13,7 @@
 
 #include "cli/cli_time.hpp"
 #include "cli/commands.hpp"
+#include "cli/explain_output.hpp"
 #include "cli/report_output.hpp"
 #include "cli/shard_run.hpp"
 #include "cli/verdict_output.hpp"
@@ -36,10 +39,44 @@ struct BaselineOptions {
   bool quiet = false;
   std::string shard;
   std::string sweep;
+  bool profile = false;
 };
 
 int baseline_repeat(const BaselineOptions& o, const Scenario& scenario) {
   return o.repeat > 0 ? o.repeat : std::max(scenario.repeat, kMinBaselineRepeat);
+}
+
+// The allocation profile kept beside the baseline (written atomically, like it), from one run
+// under heaptrack or tracemalloc; its explain files go to DIR/explain.
+ExitCode write_profile(const BaselineOptions& o, const Scenario& scenario, const std::string& dir,
+                       ProgressPrinter& progress) {
+  const std::string path = profile_path(o.baselines, scenario.name);
+  const auto not_written = [&] {
+    fmt::print("{}: profile NOT written ({} {})\n", scenario.name, path,
+               std::filesystem::exists(path) ? "is an older baseline's: refresh it" : "absent");
+  };
+  std::optional<ExplainRun> explained;
+  try {
+    explained = explain_scenario(scenario, {dir + "/explain", o.quiet}, progress);
+  } catch (const RunError& e) {  // heaptrack missing, say: the other scenarios still run
+    fmt::print(stderr, "error: {}: {}\n", scenario.name, e.what());
+    if (!e.hint().empty()) fmt::print(stderr, "  hint: {}\n", e.hint());
+    not_written();
+    return ExitCode::run_failed;
+  }
+  const ExplainRun& run = *explained;
+  const ExplainResult& result = run.result;
+  write_explain_outputs(run, dir + "/explain");
+  const ExitCode code = explain_exit_code(run);
+  if (code != ExitCode::ok) {
+    for (const auto& note : result.profile.notes) fmt::print("  note: {}\n", note);
+    not_written();
+    return code;
+  }
+  write_file_atomic(path, profile_to_json(result.profile).dump(2) + "\n");
+  fmt::print("{}: wrote {} ({}, {} sites)\n", scenario.name, path, result.profile.tool,
+             result.profile.sites.size());
+  return ExitCode::ok;
 }
 
 ExitCode run_baseline(const BaselineOptions& o) {
@@ -88,6 +125,8 @@ ExitCode run_baseline(const BaselineOptions& o) {
     } else {
       fmt::print("  a new baseline\n");
     }
+    if (o.profile) exit = worst(exit, write_profile(o, scenario, dir, progress));
+    if (interrupt::requested()) break;
   }
   return exit;
 }
@@ -108,6 +147,9 @@ void add_baseline_command(CLI::App& app, Selected& selected) {
   cmd->add_flag("--quiet,-q", o->quiet, "No progress or summary on stderr");
   add_shard_option(cmd, o->shard);
   add_sweep_option(cmd, o->sweep);
+  cmd->add_flag("--profile", o->profile,
+                "Also keep an allocation profile (one run under heaptrack or tracemalloc) as "
+                "<baselines>/<scenario>.profile.json, for `memgate explain --against`");
   cmd->callback([&selected, o] { selected = [o] { return run_baseline(*o); }; });
 }
 

@@ -1,6 +1,7 @@
-// memgate watch [--interval-ms N] [--out FILE] -- COMMAND [ARGS...]: runs any command under the
-// watcher (like `mprof run`), prints a summary and the processes it saw, and writes the report
-// JSON. The command runs through the same run session as a `command` scenario.
+// memgate watch [--interval-ms N] [--out FILE] [--html FILE] [--exit-code] -- COMMAND [ARGS...]:
+// runs any command under the watcher (like `mprof run`), prints a summary and the processes it
+// saw, and writes the report JSON and the report page. The command runs through the same run
+// session as a `command` scenario. The report paths are checked before the command runs.
 
 #include <fmt/format.h>
 
@@ -9,11 +10,13 @@
 
 #include "cli/cli_time.hpp"
 #include "cli/commands.hpp"
+#include "cli/report_output.hpp"
 #include "core/model/errors.hpp"
 #include "core/model/text_file.hpp"
 #include "core/model/units.hpp"
 #include "core/report/json_report.hpp"
 #include "core/report/process_table.hpp"
+#include "core/report/report_format.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "runtime/run/real_backend.hpp"
 #include "runtime/run/scenario_runner.hpp"
@@ -31,6 +34,10 @@ struct WatchCliOptions {
   int interval_ms = 50;
   std::string memory = "rss";
   std::string out;
+  std::string html;
+  bool exit_code = false;
+  bool exact_peak = true;
+  double warmup_s = 0;
   double timeout_s = 0;
   double stop_grace_s = 5;
   std::vector<std::string> command;
@@ -47,10 +54,14 @@ Scenario watch_scenario(const WatchCliOptions& o) {
   const nlohmann::json source = {
       {"name", "watch"},
       {"description", "memgate watch of a command"},
-      {"sut", {{"command", argv}, {"cwd", std::filesystem::current_path().string()},
-               {"stop_grace_s", o.stop_grace_s}}},
-      {"watch", {{"interval_ms", o.interval_ms}, {"memory", o.memory}}},
-      {"phases", {{"load_timeout_s", o.timeout_s > 0 ? o.timeout_s : kNoTimeoutS}}},
+      {"sut",
+       {{"command", argv},
+        {"cwd", std::filesystem::current_path().string()},
+        {"stop_grace_s", o.stop_grace_s}}},
+      {"watch",
+       {{"interval_ms", o.interval_ms}, {"memory", o.memory}, {"exact_peak", o.exact_peak}}},
+      {"phases",
+       {{"warmup_s", o.warmup_s}, {"load_timeout_s", o.timeout_s > 0 ? o.timeout_s : kNoTimeoutS}}},
       {"driver", {{"type", "command"}}}};
   LoadOptions load;
   load.context.bindir = executable_dir();
@@ -72,11 +83,24 @@ void print_summary(const WatchCliOptions& o, const RunRecord& run) {
              format_bytes(static_cast<double>(run.peak.max_sample_bytes)),
              kernel_peak > 0 ? format_bytes(static_cast<double>(kernel_peak))
                              : std::string("unavailable"));
+  if (run.metrics.peak_anon_bytes) {
+    fmt::print(stderr, "  anonymous {}  (heap and stacks, highest sample; the rest: code, files)\n",
+               format_bytes(static_cast<double>(*run.metrics.peak_anon_bytes)));
+  }
   if (run.peak.cgroup_peak_bytes) {
     fmt::print(stderr, "  cgroup    {}  (peak charge of the tree, page cache included)\n",
                format_bytes(static_cast<double>(*run.peak.cgroup_peak_bytes)));
   }
   fmt::print(stderr, "  final     {}\n", format_bytes(static_cast<double>(final_bytes)));
+  // Only after a warm-up (--warmup-s) and, for growth, over enough samples: run_metrics.hpp.
+  if (run.metrics.plateau_bytes) {
+    fmt::print(stderr, "  plateau   {}  (median after the warm-up)\n",
+               format_bytes(static_cast<double>(*run.metrics.plateau_bytes)));
+  }
+  if (run.metrics.growth_bytes_per_min) {
+    fmt::print(stderr, "  growth    {}/min  (after the warm-up)\n",
+               format_bytes(*run.metrics.growth_bytes_per_min));
+  }
   fmt::print(stderr, "  duration  {}, {} samples every {} ms, up to {} process(es)\n",
              format_duration_ms(duration_ms), run.samples.size(), run.interval_ms,
              run.max_processes);
@@ -96,6 +120,13 @@ void print_summary(const WatchCliOptions& o, const RunRecord& run) {
 }
 
 ExitCode run_watch(const WatchCliOptions& o) {
+  if (!o.out.empty() && o.out == o.html) {
+    throw UsageError(fmt::format("--out and --html name the same file {}", o.out),
+                     "the report JSON and the page need a file each");
+  }
+  // A bad path is found before the command runs, not after it.
+  check_report_file(o.out, "--out");
+  check_report_file(o.html, "--html");
   const Scenario scenario = watch_scenario(o);
   SessionSettings session;
   session.inherit_output = true;
@@ -103,14 +134,31 @@ ExitCode run_watch(const WatchCliOptions& o) {
   const RunRecord run = run_session(scenario, backend, session);
   print_summary(o, run);
 
-  if (!o.out.empty()) {
+  if (!o.out.empty() || !o.html.empty()) {
     Report report = new_report(scenario);
     report.scenario = std::filesystem::path(o.command[0]).filename().string();
+    report.description = fmt::format("memgate watch -- {}", fmt::join(o.command, " "));
     report.created_at = utc_now_iso8601();
     report.runs.push_back(run);
     report.summary = run.metrics;
-    write_file_atomic(o.out, report_to_json(report).dump(1) + "\n");
-    fmt::print(stderr, "  report    {}\n", o.out);
+    if (!o.out.empty()) {
+      write_file_atomic(o.out, report_to_json(report).dump(1) + "\n");
+      fmt::print(stderr, "  report    {}\n", o.out);
+    }
+    if (!o.html.empty()) {
+      ReportContext context{report};
+      context.watch = true;
+      write_file_atomic(o.html, make_html_format()->render(context));
+      fmt::print(stderr, "  page      {}\n", o.html);
+    }
+  }
+  // --exit-code: the status of a command that ended by itself, as a shell gives it (the enum's
+  // underlying int holds any status). A command memgate had to stop (time limit, interrupt)
+  // has none: memgate's own exit code then.
+  if (o.exit_code && run.sut_exit_status) {
+    // The command's status is the answer; what made the run invalid is still said.
+    for (const auto& problem : run.problems) fmt::print(stderr, "  problem: {}\n", problem);
+    return static_cast<ExitCode>(*run.sut_exit_status);
   }
   if (!run.valid) throw RunError(fmt::format("{}", fmt::join(run.problems, "; ")));
   return ExitCode::ok;
@@ -126,7 +174,21 @@ void add_watch_command(CLI::App& app, Selected& selected) {
       ->check(CLI::Range(1, 60'000));
   cmd->add_option("--memory", o->memory, "rss (default) or pss (shared pages counted once)")
       ->check(CLI::IsMember({"rss", "pss"}));
-  cmd->add_option("--out", o->out, "Write the report JSON here");
+  cmd->add_flag("--no-exact-peak{false}", o->exact_peak,
+                "Do not reset the processes' high-water marks: the command's own peak (getrusage, "
+                "VmHWM) and /usr/bin/time around memgate stay whole; the peak is then exact for "
+                "one process, a lower bound for a tree");
+  cmd->add_option("--out", o->out, "Write the report JSON to this file");
+  cmd->add_option("--html", o->html,
+                  "Write the report page (self-contained HTML: the plot, the processes) to this "
+                  "file");
+  cmd->add_flag("--exit-code,-E", o->exit_code,
+                "Exit with the command's own status (128 + N when signal N killed it), as a shell "
+                "does, instead of 0 or 3 (mprof run -E)");
+  cmd->add_option("--warmup-s", o->warmup_s,
+                  "The command's start-up, cut from the start of its life: its plateau and growth "
+                  "are measured after it (without one, only its peak)")
+      ->check(CLI::Range(0.0, kNoTimeoutS));
   cmd->add_option("--timeout-s", o->timeout_s, "Stop the command after this long (0: never)")
       ->check(CLI::Range(0.0, kNoTimeoutS));
   cmd->add_option("--stop-grace-s", o->stop_grace_s,

@@ -25,6 +25,7 @@ void add_compare_command(CLI::App& app, Selected& selected);
 void add_trend_command(CLI::App& app, Selected& selected);
 void add_ab_command(CLI::App& app, Selected& selected);
 void add_merge_command(CLI::App& app, Selected& selected);
+void add_explain_command(CLI::App& app, Selected& selected);
 
 // Loads and validates every file before anything runs, applying the --set overrides and the
 // --sweep (when not empty). Throws InputError (exit 2) at the first bad file.

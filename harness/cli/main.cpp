@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   cli::add_trend_command(app, selected);
   cli::add_ab_command(app, selected);
   cli::add_merge_command(app, selected);
+  cli::add_explain_command(app, selected);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

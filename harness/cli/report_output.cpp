@@ -44,6 +44,37 @@ std::string report_dir(const std::string& out_option, std::size_t scenario_count
   return dir.string();
 }
 
+void check_report_file(const std::string& path, const std::string& option) {
+  namespace fs = std::filesystem;
+  if (path.empty()) return;
+  const auto fail = [&](const std::string& problem) {
+    throw UsageError(fmt::format("{} {}: {}", option, path, problem),
+                     fmt::format("give {} a file name in a folder you can write to", option));
+  };
+  const fs::path file(path);
+  std::error_code ec;
+  const fs::file_status status = fs::status(file, ec);
+  if (!file.has_filename() || fs::is_directory(status)) {
+    fail("is a folder, not a file name");
+  }
+  if (fs::exists(status) && !fs::is_regular_file(status)) {
+    fail("exists and is not a regular file");
+  }
+  const fs::path parent = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+  if (const std::error_code made = make_folders(parent.string())) {
+    fail(fmt::format("cannot create its folder {}: {}", parent.string(), made.message()));
+  }
+  // A folder that cannot take a file is found now, not after the command has run.
+  std::string probe = (parent / ".write-test-XXXXXX").string();
+  const int fd = ::mkstemp(probe.data());
+  if (fd < 0) {
+    const int error = errno;
+    fail(fmt::format("cannot write in its folder {}: {}", parent.string(), std::strerror(error)));
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
 RunSettings run_settings(const std::string& dir, int repeat, bool quiet, ProgressPrinter& progress,
                          const std::string& scenario_name) {
   RunSettings settings;
@@ -58,8 +89,10 @@ RunSettings run_settings(const std::string& dir, int repeat, bool quiet, Progres
 }
 
 std::string write_reports(const Report& report, const Verdict* verdict, const Baseline* baseline,
-                          const std::string& dir, const std::vector<RunRecord>* reference_runs) {
-  const ReportContext context{report, verdict, baseline, reference_runs};
+                          const std::string& dir, const std::vector<RunRecord>* reference_runs,
+                          const ExplainResult* explain) {
+  ReportContext context{report, verdict, baseline, reference_runs};
+  context.explain = explain;
   std::string html;
   for (const auto& format : all_report_formats()) {
     const std::string path = (std::filesystem::path(dir) / format->file_name()).string();

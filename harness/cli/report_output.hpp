@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/baseline/baseline.hpp"
+#include "core/explain/explain_report.hpp"
 #include "core/gate/gate.hpp"
 #include "core/report/report.hpp"
 #include "runtime/run/scenario_runner.hpp"
@@ -18,11 +19,19 @@ namespace memgate::cli {
 std::string report_dir(const std::string& out_option, std::size_t scenario_count,
                        const std::string& scenario_name);
 
+// Makes sure a report file can be written at `path` (given with `option`, e.g. "--out"), before
+// anything runs: creates its missing parent folders and writes a probe file beside it. Nothing
+// for an empty path. Throws UsageError (exit 2) naming the option, the path and what is wrong: a
+// folder given as the file, a parent that is a file or cannot be created, a folder that takes no
+// file, a path that is not a regular file (a device: writing replaces it).
+void check_report_file(const std::string& path, const std::string& option);
+
 // Writes every report format (report.json, summary.md, junit.xml, report.html) into dir,
 // each atomically. Returns the path of report.html.
 std::string write_reports(const Report& report, const Verdict* verdict, const Baseline* baseline,
                           const std::string& dir,
-                          const std::vector<RunRecord>* reference_runs = nullptr);
+                          const std::vector<RunRecord>* reference_runs = nullptr,
+                          const ExplainResult* explain = nullptr);
 
 // The metrics of a report, one line each, for people (stderr).
 void print_summary(const Report& report);

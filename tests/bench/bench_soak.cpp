@@ -70,12 +70,14 @@ int main(int argc, char** argv) {
   fmt::print("soak: memgate pid {}, redis-queue at full speed for {} s\n", memgate.pid(), seconds);
   for (auto next = t0; memgate.running(); next += std::chrono::seconds(1)) {
     std::this_thread::sleep_until(next);
-    const auto rss = procfs::statm_rss_bytes(read_text_file(fmt::format("/proc/{}/statm", memgate.pid())), page_bytes);
+    const auto statm =
+        procfs::parse_statm(read_text_file(fmt::format("/proc/{}/statm", memgate.pid())), page_bytes);
+    const std::int64_t rss = statm ? statm->rss_bytes : 0;
     const double cpu = cpu_seconds(memgate.pid());
-    if (!rss || *rss == 0 || cpu < 0 || !memgate.running()) break;  // 0: a zombie
+    if (rss == 0 || cpu < 0 || !memgate.running()) break;  // 0: unreadable, or a zombie
     cpu_s = cpu;
     minutes.push_back(std::chrono::duration<double>(Clock::now() - t0).count() / 60);
-    rss_bytes.push_back(static_cast<double>(*rss));
+    rss_bytes.push_back(static_cast<double>(rss));
     if (minutes.size() % 60 == 0) {
       fmt::print("  {:4.0f} s  memgate RSS {:.1f} MiB  CPU {:.1f} s\n", minutes.back() * 60,
                  rss_bytes.back() / 1048576, cpu_s);

@@ -1,6 +1,7 @@
 // Watcher overhead benchmark (make bench). Prints:
-// - CPU µs per tree read, for a 1-process and a 10-process tree: plain reads (statm + children
-//   lists) and high-water reads (plus status and the clear_refs reset);
+// - CPU µs per tree read, for a 1-process and a 10-process tree: plain reads (statm, its RSS
+//   split into anonymous and file-backed, + children lists) and high-water reads (plus status
+//   and the clear_refs reset);
 // - the sampling thread's CPU as % of one core while it samples a 10-process tree every 1, 10,
 //   50 ms, on an idle machine and on a busy one, beside the floor of empty wake-ups.
 // Target on a 2-core machine: < 1% of a core at 10 ms for a 10-process tree.
@@ -73,7 +74,7 @@ WatcherCpu watcher_cpu(int pid, int interval_ms, bool busy) {
   WatchOptions options;  // default high-water window
   options.interval_ms = interval_ms;
   const auto t0 = std::chrono::steady_clock::now();
-  Watcher watcher(std::make_unique<ProcTreeSource>(pid, MemoryKind::rss, 0), options, t0);
+  Watcher watcher(std::make_unique<ProcTreeSource>(pid, WatchSpec{}, 0), options, t0);
   watcher.start();
   std::this_thread::sleep_for(std::chrono::seconds(5));
   const WatchResult r = watcher.stop();
@@ -110,7 +111,7 @@ int main() {
              "watcher mix at 10 ms");
   for (int n : {1, 10}) {
     auto sut = start_tree(n);
-    ProcTreeSource source(sut->pid(), MemoryKind::rss, sut->launch_sequence());
+    ProcTreeSource source(sut->pid(), WatchSpec{}, sut->launch_sequence());
     const double plain = us_per_read(source, false, 20'000, n);
     const double hwm = us_per_read(source, true, 5'000, n);
     // At a 10 ms interval, one read per high-water window takes the marks.

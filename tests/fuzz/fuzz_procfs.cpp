@@ -29,8 +29,11 @@ void check_kb(const std::optional<std::int64_t>& bytes, const char* field) {
 
 void fuzz_procfs(std::string_view text, std::int64_t page_bytes) {
   for (const std::int64_t page : {std::int64_t{4096}, page_bytes}) {
-    if (const auto rss = procfs::statm_rss_bytes(text, page); rss && *rss < 0) {
-      fail("statm_rss_bytes is negative", std::to_string(*rss));
+    if (const auto m = procfs::parse_statm(text, page)) {
+      if (m->rss_bytes < 0) fail("statm rss is negative", std::to_string(m->rss_bytes));
+      if (m->anon_bytes < 0 || m->anon_bytes > m->rss_bytes) {
+        fail("statm anon is outside 0..rss", std::to_string(m->anon_bytes));
+      }
     }
   }
   const procfs::StatusFields status = procfs::parse_status(text);
@@ -70,7 +73,7 @@ void fuzz_redis_info(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   // The first 8 bytes (when there are) also give a page size: zero, negative and huge ones
-  // exercise statm_rss_bytes' overflow checks.
+  // exercise parse_statm's overflow checks.
   std::int64_t page_bytes = 4096;
   if (size >= sizeof page_bytes) std::memcpy(&page_bytes, data, sizeof page_bytes);
   fuzz_procfs(text, page_bytes);

@@ -85,7 +85,15 @@ TEST_CASE("cli: watch prints a summary and writes the report shape") {
   CHECK(report["metrics"]["peak_bytes"] == run["metrics"]["peak_bytes"]);
   CHECK(run["phases"][0]["name"] == "load");
   REQUIRE(run["samples"].size() >= 1);
-  CHECK(run["samples"][0].size() == 2);
+  CHECK(run["samples"][0].size() == 2);  // [t_ms, bytes]
+  // [t_ms, anon_bytes] at the same times: the anonymous part of each sample.
+  REQUIRE(run["anon_samples"].size() == run["samples"].size());
+  for (std::size_t i = 0; i < run["samples"].size(); ++i) {
+    CHECK(run["anon_samples"][i][0] == run["samples"][i][0]);
+    CHECK(run["anon_samples"][i][1].get<std::int64_t>() <= run["samples"][i][1].get<std::int64_t>());
+  }
+  CHECK(run["metrics"]["peak_anon_bytes"].get<std::int64_t>() <=
+        run["metrics"]["peak_bytes"].get<std::int64_t>());
   CHECK(run["watch"]["interval_ms"] == 5);
 }
 

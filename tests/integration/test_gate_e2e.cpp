@@ -162,3 +162,42 @@ TEST_CASE("gate e2e: no baseline and a stale baseline are exit 4 with the comman
   std::ofstream(s.scenario, std::ios::trunc) << threshold.dump();
   CHECK(s.check().exit_code == 0);
 }
+
+TEST_CASE("gate e2e: a mapped file moves the total memory, not the anonymous memory") {
+  TempDir dir;
+  json scenario = footprint_scenario();
+  scenario["name"] = "kinds";
+  scenario["sut"]["command"] = {"{bindir}/mg-test-sut", "--alloc-mib", "64", "--run-ms", "600"};
+  scenario["gate"] = json::parse(R"({
+    "peak_bytes": {"max_increase_pct": 10, "min_increase_bytes": 4194304},
+    "peak_anon_bytes": {"max_increase_pct": 10, "min_increase_bytes": 4194304},
+    "plateau_anon_bytes": {"max_increase_pct": 10, "min_increase_bytes": 4194304}
+  })");
+  const std::string file = dir.write("kinds.json", scenario.dump());
+  const std::string baselines = dir.file("baselines");
+  const auto made =
+      run_memgate({"baseline", file, "--baselines", baselines, "--quiet"}, 300, {}, dir.path());
+  INFO(made.output);
+  REQUIRE(made.exit_code == 0);
+  const auto statuses = [&](const std::string& extra) {
+    const auto checked =
+        run_memgate({"check", file, "--baselines", baselines, "--out", dir.file("out"), "--quiet"},
+                    300, {{"MG_TEST_SUT_EXTRA", extra}}, dir.path());
+    INFO(checked.output);
+    CHECK(checked.exit_code == 1);
+    std::map<std::string, std::string> out;
+    const json report = json::parse(slurp(dir.file("out/report.json")));
+    for (const auto& c : report["verdict"]["checks"]) {
+      out[c["metric"].get<std::string>()] = c["status"].get<std::string>();
+    }
+    return out;
+  };
+  const auto mapped = statuses("--map-mib 32");  // a bigger mapped file: not a leak
+  CHECK(mapped.at("peak_bytes") == "regressed");
+  CHECK(mapped.at("peak_anon_bytes") == "pass");
+  CHECK(mapped.at("plateau_anon_bytes") == "pass");
+  const auto heap = statuses("--extra-mib 32");  // more heap
+  CHECK(heap.at("peak_bytes") == "regressed");
+  CHECK(heap.at("peak_anon_bytes") == "regressed");
+  CHECK(heap.at("plateau_anon_bytes") == "regressed");
+}

@@ -259,7 +259,7 @@ TEST_CASE("redis: Redis killed mid-run is exit 3 with a partial report, no hang,
   const std::string file = dir.write("killed.json", s.dump());
   const auto memgate = start_memgate_until({"run", file, "--out", dir.file("out")},
                                            dir.file("memgate.log"), "load (60 s)");
-  ProcTreeSource tree(memgate->pid(), MemoryKind::rss, memgate->launch_sequence());
+  ProcTreeSource tree(memgate->pid(), WatchSpec{}, memgate->launch_sequence());
   std::vector<int> redis;
   for (int pid : tree.pids()) {
     if (slurp("/proc/" + std::to_string(pid) + "/comm").rfind("redis-server", 0) == 0) {

@@ -105,7 +105,7 @@ TEST_CASE("an orphan re-parented to memgate stays in the tree and is stopped") {
   REQUIRE(pids.size() == 2);
   const int orphan = pids[1];
   REQUIRE(process_alive(orphan));
-  ProcTreeSource tree(sut.pid(), MemoryKind::rss, sut.launch_sequence());
+  ProcTreeSource tree(sut.pid(), WatchSpec{}, sut.launch_sequence());
   const auto members = tree.pids();
   CHECK(std::find(members.begin(), members.end(), orphan) != members.end());
   sut.stop(5);

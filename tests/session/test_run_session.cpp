@@ -300,6 +300,7 @@ TEST_CASE("session: a command is its whole life, and its exit status decides") {
     CHECK_FALSE(has(o.events, "make driver"));
     REQUIRE(o.run.sut_exit);
     CHECK(*o.run.sut_exit == "exited with status 0");
+    CHECK(o.run.sut_exit_status == 0);
   }
   SECTION("exit 1") {
     Script s;
@@ -308,10 +309,12 @@ TEST_CASE("session: a command is its whole life, and its exit status decides") {
     const auto o = run(command_scenario(), s);
     CHECK_FALSE(o.run.valid);
     CHECK_THAT(o.run.problems.at(0), Catch::Contains("the command exited with status 1"));
+    CHECK(o.run.sut_exit_status == 1);
   }
   SECTION("too long") {
     const auto o = run(command_scenario(), {});
     CHECK_FALSE(o.run.valid);
+    CHECK_FALSE(o.run.sut_exit_status);  // memgate stopped it: no status of its own
     CHECK_THAT(o.run.problems.at(0), Catch::Contains("ran longer than its 10 s limit"));
     CHECK(o.run.phases.back().end_ms == Approx(10000).margin(6));
   }

@@ -30,7 +30,8 @@ inline Report fixture_report(const std::string& name = "golden-scenario",
     for (int k = 0; k <= 80; ++k) {
       const double t = k * 100.0;
       const std::int64_t mib = t < 2000 ? 10 : t < 6000 ? 10 + static_cast<std::int64_t>((t - 2000) / 1000) : 13;
-      run.samples.push_back({t, mib * 1024 * 1024 + index * 4096});
+      const std::int64_t bytes = mib * 1024 * 1024 + index * 4096;
+      run.samples.push_back({t, bytes, bytes - 6 * 1024 * 1024});  // 6 MiB of code and files
     }
     run.peak = {14 * 1024 * 1024, 18 * 1024 * 1024, 0, std::nullopt, true};
     run.max_processes = 1;

@@ -9,12 +9,18 @@
 //   --orphan            fork a process that outlives this one (--child-mib) -> "orphan-started"
 //   --daemon-child      double-fork a daemon: own session (setsid), no parent-death signal,
 //                       its parent gone at once (--child-mib)               -> "daemon-started"
-//   --thread-child-mib M  a thread forks a child that touches M MiB and waits -> "thread-child-ready"
+//   --thread-child-mib M  a thread forks a child that touches M MiB and waits ->
+//   "thread-child-ready"
 //   --spike-delay-ms D  wait D ms before the spike
+//   --short-children K  K processes that each touch --child-mib MiB, all alive together, and
+//   --child-ms T        exit T ms later; double-forked, so memgate (the subreaper) reaps them
+//   --delay-ms D        while this one lives on; D ms after start     -> "short-children-done"
+//   --map-mib M         map a file of M MiB and read every page (file-backed memory) -> "mapped"
 //   --ignore-sigterm    SIGTERM does nothing (memgate must SIGKILL)
 //   --count-sigterm D   every process (children too, which then outlive their parent) prints
 //                       "sigterm pid=P" for each SIGTERM it gets, and exits D ms after the first
 //   --hold              wait for SIGUSR1 before exiting                     -> "holding"
+//                       then prints its own getrusage peak            -> "own-peak-kib=N"
 //   --crash             die by SIGSEGV instead of exiting
 //   --exit-code N       exit with N
 //   --ready-text TEXT   print TEXT once set up
@@ -23,6 +29,7 @@
 //   --extra-mib X       touch X MiB more at start (a bigger footprint)
 //   --jitter-mib J      touch a random 0..J MiB more at start (noise between runs)
 //   --spin              keep one CPU busy until killed (a neighbour)        -> "spinning"
+//   --print-own-peak    print its own getrusage peak before exiting   -> "own-peak-kib=N"
 //   --version           print "mg-test-sut 1.0" and exit
 // The variable MG_TEST_SUT_EXTRA adds arguments (space-separated): tests change the SUT's
 // behaviour from outside the scenario, as a new release of a real SUT would.
@@ -31,6 +38,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -68,6 +76,11 @@ struct Options {
   long leak_bytes_per_ms = 0;
   long jitter_mib = 0;
   long extra_mib = 0;
+  int short_children = 0;
+  long child_ms = 0;
+  long map_mib = 0;
+  long delay_ms = 0;
+  bool print_own_peak = false;
 };
 
 void say(const std::string& line) {
@@ -134,6 +147,16 @@ Options parse(std::vector<std::string> args) {
     if (a == "--alloc-mib") o.alloc_mib = std::atol(next());
     else if (a == "--children") o.children = std::atoi(next());
     else if (a == "--child-mib") o.child_mib = std::atol(next());
+    else if (a == "--short-children")
+      o.short_children = std::atoi(next());
+    else if (a == "--child-ms")
+      o.child_ms = std::atol(next());
+    else if (a == "--map-mib")
+      o.map_mib = std::atol(next());
+    else if (a == "--delay-ms")
+      o.delay_ms = std::atol(next());
+    else if (a == "--print-own-peak")
+      o.print_own_peak = true;
     else if (a == "--spike-mib") o.spike_mib = std::atol(next());
     else if (a == "--spike-ms") o.spike_ms = std::atol(next());
     else if (a == "--orphan") o.orphan = true;
@@ -175,6 +198,66 @@ void sleep_until_ms(const timespec& start, long ms) {
     t.tv_nsec -= 1'000'000'000;
   }
   clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, nullptr);
+}
+
+// Writes a file of mib MiB (unlinked at once), maps it and reads every page: file-backed pages
+// that count in RSS but are not anonymous.
+void map_file_mib(long mib) {
+  char path[] = "/tmp/mg-test-sut-map-XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) std::exit(94);
+  unlink(path);
+  const std::size_t bytes = static_cast<std::size_t>(mib) << 20;
+  std::vector<char> chunk(1 << 20, 'm');
+  for (long i = 0; i < mib; ++i) {
+    if (write(fd, chunk.data(), chunk.size()) != static_cast<ssize_t>(chunk.size())) std::exit(95);
+  }
+  void* p = mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) std::exit(96);
+  long sum = 0;
+  for (std::size_t off = 0; off < bytes; off += 4096) {
+    sum += *static_cast<const volatile char*>(static_cast<char*>(p) + off);
+  }
+  if (sum == 0) std::exit(99);
+  close(fd);
+}
+
+// K grandchildren (each child forks one and exits at once: this process reaps the child, the
+// subreaper the grandchild) touch their MiB, wait until all have, hold child_ms, exit. Returns
+// when every grandchild is gone (their end of `done` closed).
+void short_children(const Options& o) {
+  int touched[2], go[2], done[2];
+  if (pipe(touched) != 0 || pipe(go) != 0 || pipe(done) != 0) std::exit(97);
+  for (int i = 0; i < o.short_children; ++i) {
+    const pid_t child = fork();
+    if (child == 0) {
+      if (fork() == 0) {
+        close(touched[0]);
+        close(go[1]);
+        close(done[0]);
+        touch_mib(o.child_mib);
+        [[maybe_unused]] auto n = write(touched[1], "x", 1);
+        char buf;
+        [[maybe_unused]] auto r = read(go[0], &buf, 1);  // EOF: all touched
+        usleep(static_cast<useconds_t>(o.child_ms * 1000));
+        _exit(0);
+      }
+      _exit(0);
+    }
+    waitpid(child, nullptr, 0);
+  }
+  close(touched[1]);
+  close(done[1]);
+  char buf;
+  for (int i = 0; i < o.short_children; ++i) {
+    if (read(touched[0], &buf, 1) != 1) std::exit(98);
+  }
+  close(go[1]);
+  close(go[0]);
+  while (read(done[0], &buf, 1) > 0) {
+  }
+  close(touched[0]);
+  close(done[0]);
 }
 
 int main(int argc, char** argv) {
@@ -226,6 +309,17 @@ int main(int argc, char** argv) {
       if (read(ready[0], &buf, 1) != 1) return 92;
     }
     say("children-ready");
+  }
+
+  if (o.map_mib > 0) {
+    map_file_mib(o.map_mib);
+    say("mapped");
+  }
+
+  if (o.short_children > 0) {
+    usleep(static_cast<useconds_t>(o.delay_ms * 1000));
+    short_children(o);
+    say("short-children-done");
   }
 
   if (o.spike_mib > 0) {
@@ -325,6 +419,11 @@ int main(int argc, char** argv) {
     say("holding");
     wait_usr1();
     say("released");
+  }
+  if (o.hold || o.print_own_peak) {
+    rusage own{};
+    getrusage(RUSAGE_SELF, &own);
+    say("own-peak-kib=" + std::to_string(own.ru_maxrss));  // what the program reads of itself
   }
   for (pid_t child : children) kill(child, SIGUSR1);
   for (pid_t child : children) waitpid(child, nullptr, 0);

@@ -20,13 +20,33 @@ std::string captured(const std::string& name) {
 }  // namespace
 
 TEST_CASE("statm: resident pages times the page size") {
-  CHECK(procfs::statm_rss_bytes(captured("statm_python_50mib.txt"), 4096) == 16180LL * 4096);
-  CHECK(procfs::statm_rss_bytes(captured("statm_zombie.txt"), 4096) == 0);
-  CHECK_FALSE(procfs::statm_rss_bytes("", 4096));
-  CHECK_FALSE(procfs::statm_rss_bytes("12", 4096));
-  CHECK_FALSE(procfs::statm_rss_bytes("12 x 3", 4096));
-  CHECK_FALSE(procfs::statm_rss_bytes("1 -5 3", 4096));
-  CHECK_FALSE(procfs::statm_rss_bytes("1 99999999999999999999 3", 4096));
+  const auto rss = [](std::string_view text) -> std::optional<std::int64_t> {
+    const auto m = procfs::parse_statm(text, 4096);
+    if (!m) return std::nullopt;
+    return m->rss_bytes;
+  };
+  CHECK(rss(captured("statm_python_50mib.txt")) == 16180LL * 4096);
+  CHECK(rss(captured("statm_zombie.txt")) == 0);
+  CHECK_FALSE(rss(""));
+  CHECK_FALSE(rss("12"));
+  CHECK_FALSE(rss("12 x 3"));
+  CHECK_FALSE(rss("1 -5 3"));
+  CHECK_FALSE(rss("1 99999999999999999999 3"));
+}
+
+TEST_CASE("statm: anonymous memory is resident less file-backed and shared, as status says") {
+  const auto m = procfs::parse_statm(captured("statm_python_50mib.txt"), 4096);
+  REQUIRE(m);
+  CHECK(m->rss_bytes == 16180LL * 4096);
+  CHECK(m->anon_bytes == (16180LL - 1663) * 4096);
+  // The same process's status: RssAnon 58068 kB.
+  CHECK(m->anon_bytes ==
+        *procfs::parse_status(captured("status_python_50mib.txt")).rss_bytes - 6652LL * 1024);
+  CHECK(m->anon_bytes == 58068LL * 1024);
+  CHECK(procfs::parse_statm(captured("statm_zombie.txt"), 4096)->anon_bytes == 0);
+  CHECK_FALSE(procfs::parse_statm("12 5", 4096));      // no shared field
+  CHECK_FALSE(procfs::parse_statm("12 5 6 1", 4096));  // more shared than resident
+  CHECK_FALSE(procfs::parse_statm("12 5 -1 1", 4096));
 }
 
 TEST_CASE("status: RSS and high-water mark in bytes, ppid, threads, state") {
@@ -38,7 +58,7 @@ TEST_CASE("status: RSS and high-water mark in bytes, ppid, threads, state") {
   CHECK(s.rss_bytes == 64720LL * 1024);
   CHECK(s.hwm_bytes == 64720LL * 1024);
   // The statm and status captures were taken from the same process at the same moment.
-  CHECK(*s.rss_bytes == *procfs::statm_rss_bytes(captured("statm_python_50mib.txt"), 4096));
+  CHECK(*s.rss_bytes == procfs::parse_statm(captured("statm_python_50mib.txt"), 4096)->rss_bytes);
 }
 
 TEST_CASE("status of a zombie has no memory lines") {
@@ -61,6 +81,8 @@ TEST_CASE("smaps_rollup: Rss and Pss totals") {
   const auto r = procfs::parse_smaps_rollup(captured("smaps_rollup_python_50mib.txt"));
   CHECK(r.rss_bytes == 64720LL * 1024);
   CHECK(r.pss_bytes == 63551LL * 1024);  // not Pss_Anon or Pss_Dirty
+  CHECK(r.pss_anon_bytes == 58068LL * 1024);
+  CHECK_FALSE(procfs::parse_smaps_rollup("Rss: 4 kB\nPss: 4 kB\n").pss_anon_bytes);  // Linux < 5.7
 }
 
 TEST_CASE("children lists") {

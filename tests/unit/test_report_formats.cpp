@@ -68,6 +68,34 @@ TEST_CASE("report formats: golden files of a run without verdict") {
   check_golden("run-junit.xml", render("junit.xml", context));
 }
 
+TEST_CASE("report formats: golden page of memgate watch") {
+  // A one-shot command: 30 MiB from its start-up on, held, one process, no warm-up.
+  Report r = fixture_report("mg-test-sut", "memgate watch -- mg-test-sut --alloc-mib 30");
+  r.driver = "command";
+  r.runs.resize(1);
+  RunRecord& run = r.runs[0];
+  run.phases = {{"load", 0, 800}};
+  run.samples.clear();
+  for (int k = 0; k <= 8; ++k) {
+    run.samples.push_back({k * 100.0, k == 0 ? 0 : k == 8 ? 0 : 30 * 1024 * 1024});
+  }
+  run.peak = {30 * 1024 * 1024, 31 * 1024 * 1024, 31 * 1024 * 1024, std::nullopt, true};
+  run.metrics = compute_one_shot_metrics(run.samples, run.phases, 31 * 1024 * 1024);
+  run.cpu.clear();
+  run.services.clear();
+  run.processes = {{4242, "sut", "mg-test-sut", "mg-test-sut --alloc-mib 30", 0, 700,
+                    31 * 1024 * 1024, 30 * 1024 * 1024}};
+  run.sut_exit = "exited with status 0";
+  run.sut_exit_status = 0;
+  r.summary = run.metrics;
+  REQUIRE_FALSE(r.summary.growth_bytes_per_min);
+  ReportContext context{r};
+  context.watch = true;
+  const std::string html = render("report.html", context);
+  CHECK(html.find("id=\"processes\"") != std::string::npos);  // even of a single process
+  check_golden("watch-report.html", html);
+}
+
 TEST_CASE("report formats: golden files of a sweep, gated per unit") {
   // Two rounds of 1000, 2000 and 4000 operations, interleaved; 5 KiB retained per operation.
   Report report = fixture_report();

@@ -65,6 +65,22 @@ TEST_CASE("metrics with missing phases or samples stay empty") {
   CHECK_FALSE(throughput_per_s(10, {{"load", 5, 5}}));       // a load of no time
 }
 
+TEST_CASE("anonymous memory: highest sample of the run, median over the load") {
+  // Anonymous memory is the total less 90 MB of code and mapped files, except one idle sample
+  // where a 300 MB heap came and went.
+  Series s = synthetic();
+  for (Sample& sample : s) sample.anon_bytes = sample.bytes - 90'000'000;
+  s[1].anon_bytes = 300'000'000;
+  CHECK(peak_anon_bytes(s) == 300'000'000);
+  CHECK(plateau_anon_bytes(s, phases()) == 230'000'000 - 90'000'000);
+  const RunMetrics m = compute_run_metrics(s, phases(), 310'000'000, 6000, 0, std::nullopt);
+  CHECK(m.peak_anon_bytes == 300'000'000);
+  CHECK(m.plateau_anon_bytes == 140'000'000);
+  CHECK_FALSE(peak_anon_bytes({}));
+  CHECK_FALSE(peak_anon_bytes(synthetic()));  // samples without the kinds (an older report)
+  CHECK_FALSE(plateau_anon_bytes(s, {{"idle", 0, 1000}}));  // no load phase
+}
+
 TEST_CASE("idle with an empty idle phase takes the last sample before the load") {
   const Series s{{0, 10}, {40, 20}, {90, 30}};
   CHECK(idle_bytes(s, {{"idle", 50, 50}, {"load", 50, 100}}) == 20);
@@ -74,6 +90,67 @@ TEST_CASE("a flat load has zero growth") {
   Series s;
   for (int i = 0; i < 100; ++i) s.push_back({i * 50.0, 5'000'000 + (i % 2) * 4096});
   CHECK(*growth_bytes_per_min(s, {{"load", 0, 5000}}) == Approx(0.0).margin(1e-6));
+}
+
+namespace {
+
+// A one-shot command: `n` samples 10 ms apart, memory rising 1 MB per sample from 0 for the
+// first `ramp` samples (its start-up), then `hold` bytes, then 0 at the last sample (it exited).
+Series one_shot(int n, int ramp, std::int64_t hold) {
+  Series s;
+  for (int i = 0; i < n; ++i) {
+    const std::int64_t bytes = i + 1 == n ? 0 : i < ramp ? i * 1'000'000 : hold;
+    s.push_back({i * 10.0, bytes});
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("one-shot command: without a warm-up only the peak, never idle or residual") {
+  // 3 samples over 200 ms of a program that allocates once: its "growth" would be the
+  // start-up's ramp, tens of gigabytes per minute.
+  const Series s{{0, 0}, {100, 232'000'000}, {200, 232'000'000}};
+  const std::vector<PhaseSpan> life{{"load", 0, 200}};
+  REQUIRE(growth_bytes_per_min(s, life).value_or(0) > 1e9);  // what compute_run_metrics gives
+  const RunMetrics m = compute_one_shot_metrics(s, life, 313'000'000);
+  CHECK(m.peak_bytes == 313'000'000);
+  CHECK_FALSE(m.plateau_bytes);
+  CHECK_FALSE(m.growth_bytes_per_min);
+  CHECK_FALSE(m.idle_bytes);
+  CHECK_FALSE(m.residual_bytes);
+  CHECK_FALSE(m.retained_bytes);
+  CHECK_FALSE(m.throughput_per_s);
+  // Many samples do not make a whole life a plateau: the start-up is still in it.
+  const Series long_life = one_shot(1000, 50, 300'000'000);
+  const RunMetrics l = compute_one_shot_metrics(long_life, {{"load", 0, 9990}}, 300'000'000);
+  CHECK_FALSE(l.plateau_bytes);
+  CHECK_FALSE(l.growth_bytes_per_min);
+}
+
+TEST_CASE("one-shot command: plateau after a warm-up, growth over enough samples") {
+  // Start-up in the first 100 ms (the warm-up), then 300 MB held.
+  const Series s = one_shot(200, 10, 300'000'000);
+  const std::vector<PhaseSpan> phases{{"warmup", 0, 100}, {"load", 100, 1990}};
+  const RunMetrics m = compute_one_shot_metrics(s, phases, 300'000'000);
+  CHECK(m.plateau_bytes == 300'000'000);
+  REQUIRE(m.growth_bytes_per_min);
+  CHECK(*m.growth_bytes_per_min == 0);  // held, not growing: the exit's 0 is one sample of 190
+  CHECK_FALSE(m.idle_bytes);
+
+  // The same warm-up with one sample too few after it: a plateau, no growth.
+  const std::size_t after = kOneShotGrowthMinSamples - 1;
+  const Series few = one_shot(static_cast<int>(10 + after), 10, 300'000'000);
+  const std::vector<PhaseSpan> short_phases{{"warmup", 0, 95},
+                                            {"load", 95, 10.0 * static_cast<double>(9 + after)}};
+  const RunMetrics f = compute_one_shot_metrics(few, short_phases, 300'000'000);
+  CHECK(f.plateau_bytes == 300'000'000);
+  CHECK_FALSE(f.growth_bytes_per_min);
+  // One more sample, and the growth is there.
+  const Series enough = one_shot(static_cast<int>(11 + after), 10, 300'000'000);
+  const std::vector<PhaseSpan> enough_phases{{"warmup", 0, 95},
+                                             {"load", 95, 10.0 * static_cast<double>(10 + after)}};
+  CHECK(compute_one_shot_metrics(enough, enough_phases, 300'000'000).growth_bytes_per_min);
 }
 
 TEST_CASE("sweep order: every value once per round, each round starting one later") {

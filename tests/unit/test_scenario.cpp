@@ -127,7 +127,12 @@ TEST_CASE("defaults of an absent gate, watch and repeat") {
   const Scenario c = load(command_scenario());
   CHECK(c.watch.interval_ms == 50);
   CHECK(c.watch.memory == MemoryKind::rss);
-  CHECK(c.gate.rules.size() == 3);  // peak, plateau, growth: a command has no idle or ops
+  CHECK(c.watch.exact_peak);
+  // A command has no idle or ops, and without a warm-up no plateau or growth: only its peak.
+  REQUIRE(c.gate.rules.size() == 1);
+  CHECK(c.gate.rules[0].metric == "peak_bytes");
+  const Scenario warm = load(with(command_scenario(), "/phases/warmup_s", 0.5));
+  CHECK(warm.gate.rules.size() == 3);  // peak, plateau, growth
   CHECK(c.phases.load_timeout_s == 600);
 }
 
@@ -178,6 +183,10 @@ TEST_CASE("watch and phases") {
   expect_bad(with(ex, "/watch/interval_ms", 0), "/watch/interval_ms", "from 1 to 60000");
   expect_bad(with(ex, "/watch/memory", "vss"), "/watch/memory", "not one of: rss, pss");
   expect_bad(with(ex, "/watch/memory", "ps"), "/watch/memory", "did you mean 'pss'");
+  expect_bad(with(ex, "/watch/exact_peak", "no"), "/watch/exact_peak", "true or false");
+  expect_bad(with(ex, "/watch/exact_peaks", false), "/watch/exact_peaks",
+             "did you mean 'exact_peak'");
+  CHECK_FALSE(load(with(ex, "/watch/exact_peak", false)).watch.exact_peak);
   expect_bad(with(ex, "/phases/load_ops", 100), "/phases", "exactly one of 'load_s'");
   expect_bad(without(ex, "/phases/load_s"), "/phases", "exactly one of 'load_s'");
   expect_bad(with(ex, "/phases/idle_s", -2), "/phases/idle_s", "expected a number from 0");
@@ -242,6 +251,14 @@ TEST_CASE("command driver") {
   expect_bad(with(c, "/gate/budgets/residual_bytes", 5), "/gate/budgets/residual_bytes",
              "no idle or cool-down");
   CHECK(load(with(c, "/phases/load_timeout_s", 30)).phases.load_timeout_s == 30);
+  // Its plateau and growth exist only after a warm-up that cuts its start-up off.
+  for (const char* metric : {"plateau_bytes", "growth_bytes_per_min"}) {
+    const json rule = json{{"max_increase_pct", 5}};
+    expect_bad(with(c, std::string("/gate/") + metric, rule), std::string("/gate/") + metric,
+               "set phases.warmup_s");
+    const json warm = with(c, "/phases/warmup_s", 0.2);
+    CHECK(load(with(warm, std::string("/gate/") + metric, rule)).gate.rules.size() == 1);
+  }
 }
 
 TEST_CASE("gate rules are validated when the scenario loads") {

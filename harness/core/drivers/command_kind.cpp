@@ -20,6 +20,7 @@ class CommandKind : public DriverKind {
     t.has_operations = false;
     t.has_latency = false;
     t.has_idle_and_cooldown = false;
+    t.one_shot = true;
     return t;
   }
 };

@@ -40,6 +40,9 @@ struct DriverTraits {
   // prints what it did when it ends).
   bool live_ops = true;
   bool has_idle_and_cooldown = true;  // phases around the load
+  // The SUT's whole life is the load phase (start-up, work, exit): a plateau and a growth rate
+  // exist only after a warm-up that cuts the start-up off (compute_one_shot_metrics).
+  bool one_shot = false;
   bool open_model = false;            // a target rate: throughput is not a result
   bool stdin_channel = false;         // the SUT's stdin and stdout are the driver's channel
   bool runs_load_processes = false;   // the driver starts processes (role `load`) to watch

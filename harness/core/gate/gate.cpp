@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/gate/gate_parts.hpp"
+#include "core/metrics/run_metrics.hpp"
 #include "core/model/metrics.hpp"
 #include "core/model/units.hpp"
 #include "core/scenario/scenario_parts.hpp"
@@ -316,8 +317,15 @@ Verdict evaluate_gate(const GateInputs& in) {
       const auto& current = values_of(rule.metric);
       const auto series = base->metrics.find(rule.metric);
       if (current.empty()) {
-        v.checks.push_back(unmeasured(rule.metric, CheckStatus::no_data, std::nullopt,
-                                      "no valid run measured it"));
+        // A one-shot command's growth is omitted over too few samples (run_metrics.hpp).
+        const std::string why =
+            rule.metric == "growth_bytes_per_min"
+                ? fmt::format(
+                      "no valid run measured it (a command's growth needs {} samples "
+                      "after its warm-up: a longer run or a shorter interval)",
+                      kOneShotGrowthMinSamples)
+                : "no valid run measured it";
+        v.checks.push_back(unmeasured(rule.metric, CheckStatus::no_data, std::nullopt, why));
       } else if (series == base->metrics.end()) {
         v.checks.push_back(unmeasured(rule.metric, CheckStatus::no_baseline, stats::median(current),
                                       "the baseline has no value for it: refresh the baseline"));

@@ -10,10 +10,11 @@ namespace memgate {
 
 namespace {
 
-std::optional<std::int64_t> median_bytes(const Series& samples) {
+std::optional<std::int64_t> median_bytes(const Series& samples,
+                                         std::int64_t Sample::*field = &Sample::bytes) {
   std::vector<double> values;
   values.reserve(samples.size());
-  for (const Sample& s : samples) values.push_back(static_cast<double>(s.bytes));
+  for (const Sample& s : samples) values.push_back(static_cast<double>(s.*field));
   const auto m = stats::median(std::move(values));
   if (!m) return std::nullopt;
   return static_cast<std::int64_t>(std::llround(*m));
@@ -46,6 +47,22 @@ std::optional<std::int64_t> plateau_bytes(const Series& samples,
   const PhaseSpan* load = find_phase(phases, "load");
   if (!load) return std::nullopt;
   return median_bytes(slice(samples, load->start_ms, load->end_ms));
+}
+
+std::optional<std::int64_t> peak_anon_bytes(const Series& samples) {
+  std::int64_t peak = 0;
+  for (const Sample& s : samples) peak = std::max(peak, s.anon_bytes);
+  if (peak == 0) return std::nullopt;  // a live process always has some: the kinds were not read
+  return peak;
+}
+
+std::optional<std::int64_t> plateau_anon_bytes(const Series& samples,
+                                               const std::vector<PhaseSpan>& phases) {
+  const PhaseSpan* load = find_phase(phases, "load");
+  if (!load) return std::nullopt;
+  const Series in_load = slice(samples, load->start_ms, load->end_ms);
+  if (!peak_anon_bytes(in_load)) return std::nullopt;
+  return median_bytes(in_load, &Sample::anon_bytes);
 }
 
 std::optional<double> growth_bytes_per_min(const Series& samples,
@@ -104,6 +121,8 @@ RunMetrics compute_run_metrics(const Series& samples, const std::vector<PhaseSpa
   m.idle_bytes = idle_bytes(samples, phases);
   m.peak_bytes = peak_bytes;
   m.plateau_bytes = plateau_bytes(samples, phases);
+  m.peak_anon_bytes = peak_anon_bytes(samples);
+  m.plateau_anon_bytes = plateau_anon_bytes(samples, phases);
   m.growth_bytes_per_min = growth_bytes_per_min(samples, phases);
   m.residual_bytes = residual_bytes(samples, phases);
   if (m.idle_bytes && m.residual_bytes) m.retained_bytes = *m.residual_bytes - *m.idle_bytes;
@@ -111,6 +130,24 @@ RunMetrics compute_run_metrics(const Series& samples, const std::vector<PhaseSpa
   m.ops = ops.value_or(0);
   m.errors = errors;
   m.latency_ms = latency;
+  return m;
+}
+
+RunMetrics compute_one_shot_metrics(const Series& samples, const std::vector<PhaseSpan>& phases,
+                                    std::int64_t peak_bytes) {
+  RunMetrics m = compute_run_metrics(samples, phases, peak_bytes, std::nullopt, 0, std::nullopt);
+  const PhaseSpan* warmup = find_phase(phases, "warmup");
+  const PhaseSpan* load = find_phase(phases, "load");
+  if (!warmup || warmup->end_ms <= warmup->start_ms || !load) {
+    m.plateau_bytes.reset();
+    m.plateau_anon_bytes.reset();
+    m.growth_bytes_per_min.reset();
+  } else if (slice(samples, load->start_ms, load->end_ms).size() < kOneShotGrowthMinSamples) {
+    m.growth_bytes_per_min.reset();
+  }
+  m.idle_bytes.reset();
+  m.residual_bytes.reset();
+  m.retained_bytes.reset();
   return m;
 }
 

@@ -23,6 +23,13 @@ std::optional<std::int64_t> idle_bytes(const Series& samples, const std::vector<
 std::optional<std::int64_t> plateau_bytes(const Series& samples,
                                           const std::vector<PhaseSpan>& phases);
 
+// The anonymous part of the tree's memory (heap, stacks): its highest sample over the whole run
+// (no kernel high-water mark tells the kinds apart), and its median over the load phase. Empty
+// when no sample (of the load phase, for the plateau) carries any: the kinds were not read.
+std::optional<std::int64_t> peak_anon_bytes(const Series& samples);
+std::optional<std::int64_t> plateau_anon_bytes(const Series& samples,
+                                               const std::vector<PhaseSpan>& phases);
+
 // Theil–Sen slope of memory over the load phase, in bytes per minute. Empty with fewer than two
 // samples at distinct times.
 std::optional<double> growth_bytes_per_min(const Series& samples,
@@ -47,5 +54,22 @@ std::optional<BacklogSummary> backlog_summary(const Series& lengths,
 RunMetrics compute_run_metrics(const Series& samples, const std::vector<PhaseSpan>& phases,
                                std::int64_t peak_bytes, std::optional<std::int64_t> ops,
                                std::int64_t errors, std::optional<LatencySummary> latency);
+
+// A one-shot command (driver `command`, memgate watch) has no idle or cool-down phase and its
+// load phase is its whole life: start-up, work and exit. Of its memory metrics only those that
+// mean something are reported:
+// - peak_bytes always;
+// - peak_anon_bytes always, plateau_anon_bytes as plateau_bytes;
+// - plateau_bytes only when a warm-up phase cuts the start-up off (phases.warmup_s,
+//   watch --warmup-s): otherwise the median of its life mixes the start-up's ramp, the work and
+//   the exit, and is no plateau;
+// - growth_bytes_per_min only after such a warm-up, over at least kOneShotGrowthMinSamples
+//   samples: over fewer, the slope is that of a few points (a program that allocates once read
+//   as gigabytes per minute);
+// - no idle, residual or retained memory (no phase to measure them in).
+// An omitted metric is absent (std::nullopt), as every unmeasured metric is.
+constexpr std::size_t kOneShotGrowthMinSamples = 20;
+RunMetrics compute_one_shot_metrics(const Series& samples, const std::vector<PhaseSpan>& phases,
+                                    std::int64_t peak_bytes);
 
 }  // namespace memgate

@@ -42,6 +42,8 @@ struct RunMetrics {
   std::optional<std::int64_t> plateau_bytes;
   std::optional<std::int64_t> residual_bytes;
   std::optional<std::int64_t> retained_bytes;
+  std::optional<std::int64_t> peak_anon_bytes;  // anonymous memory (heap, stacks): highest sample
+  std::optional<std::int64_t> plateau_anon_bytes;  // and median over the load phase
   std::optional<double> growth_bytes_per_min;
   std::optional<double> throughput_per_s;
   std::optional<LatencySummary> latency_ms;
@@ -117,12 +119,16 @@ struct RunRecord {
   std::vector<PhaseCpu> cpu;  // per phase, in order
   int interval_ms = 0;
   std::string memory_kind = "rss";
+  bool exact_peak = true;  // watch.exact_peak: high-water marks were reset every window
   int max_processes = 0;
   std::int64_t late_ticks = 0;
   bool valid = true;
   std::vector<std::string> problems;  // why the run is not valid
   std::vector<std::string> warnings;  // what makes the numbers doubtful
   std::optional<std::string> sut_exit;  // how the SUT's root process ended, when it did
+  // A command that ended by itself (not stopped by memgate): its status as a shell gives it,
+  // the exit code or 128 + the number of the signal that killed it.
+  std::optional<int> sut_exit_status;
   // The last lines of the process to blame for an invalid run (of the SUT's, for a command),
   // and its role.
   std::vector<std::string> log_tail;

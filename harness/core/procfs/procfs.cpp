@@ -53,13 +53,15 @@ std::string_view next_token(std::string_view& text) {
 
 }  // namespace
 
-std::optional<std::int64_t> statm_rss_bytes(std::string_view text, std::int64_t page_bytes) {
+std::optional<StatmMemory> parse_statm(std::string_view text, std::int64_t page_bytes) {
   next_token(text);  // size
-  const auto pages = to_int<std::int64_t>(next_token(text));
-  if (!pages || *pages < 0 || page_bytes <= 0 || *pages > INT64_MAX / page_bytes) {
+  const auto resident = to_int<std::int64_t>(next_token(text));
+  const auto shared = to_int<std::int64_t>(next_token(text));
+  if (!resident || !shared || *shared < 0 || *shared > *resident || page_bytes <= 0 ||
+      *resident > INT64_MAX / page_bytes) {
     return std::nullopt;
   }
-  return *pages * page_bytes;
+  return StatmMemory{*resident * page_bytes, (*resident - *shared) * page_bytes};
 }
 
 StatusFields parse_status(std::string_view text) {
@@ -87,6 +89,7 @@ SmapsRollup parse_smaps_rollup(std::string_view text) {
   for_each_field(text, [&](std::string_view key, std::string_view value) {
     if (key == "Rss") out.rss_bytes = kb_to_bytes(value);
     if (key == "Pss") out.pss_bytes = kb_to_bytes(value);
+    if (key == "Pss_Anon") out.pss_anon_bytes = kb_to_bytes(value);
   });
   return out;
 }

@@ -12,9 +12,15 @@
 
 namespace memgate::procfs {
 
-// /proc/PID/statm: "size resident shared text lib data dt", in pages. Returns resident pages times
-// page_bytes. A zombie reads "0 0 0 ..." and yields 0.
-std::optional<std::int64_t> statm_rss_bytes(std::string_view text, std::int64_t page_bytes);
+// /proc/PID/statm: "size resident shared text lib data dt", in pages; sizes are pages times
+// page_bytes (a zombie reads "0 0 0 ..." and yields 0). `shared` counts the resident pages backed
+// by a file or shared memory (RssFile + RssShmem); the rest is anonymous (RssAnon: heap, stacks,
+// private copies). Empty when a field is missing or shared exceeds resident.
+struct StatmMemory {
+  std::int64_t rss_bytes = 0;
+  std::int64_t anon_bytes = 0;  // rss_bytes - file-backed and shared
+};
+std::optional<StatmMemory> parse_statm(std::string_view text, std::int64_t page_bytes);
 
 // The fields of /proc/PID/status that memgate uses. Vm* lines are absent for zombies and kernel
 // threads; they then stay empty.
@@ -32,6 +38,7 @@ StatusFields parse_status(std::string_view text);
 struct SmapsRollup {
   std::optional<std::int64_t> rss_bytes;
   std::optional<std::int64_t> pss_bytes;
+  std::optional<std::int64_t> pss_anon_bytes;  // Pss_Anon (Linux 5.7 and later)
 };
 SmapsRollup parse_smaps_rollup(std::string_view text);
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "core/explain/explain_report.hpp"
 #include "core/metrics/per_unit.hpp"
 #include "core/model/metrics.hpp"
 #include "core/model/units.hpp"
@@ -40,7 +41,7 @@ svg.plot { width: 100%; height: auto; background: #fff; }
 .grid { stroke: #e6e9ef; stroke-width: 1; } .tick { fill: #5b6475; font-size: 11px; } .tick-y { text-anchor: end; } .tick-x { text-anchor: middle; }
 .phase-idle { fill: #e8f0fe; } .phase-warmup { fill: #fff4e0; } .phase-load { fill: #fde9e7; } .phase-cooldown { fill: #e7f6ec; }
 .phase { opacity: 0.7; } .phase-label { fill: #5b6475; font-size: 11px; }
-.series { fill: none; stroke-width: 1.6; stroke-linejoin: round; } .memory { stroke: #1f5fbf; } .reference-memory { stroke: #9aa5b1; stroke-dasharray: 4 2; } .own-figure { stroke: #8a5cd1; stroke-dasharray: 5 3; }
+.series { fill: none; stroke-width: 1.6; stroke-linejoin: round; } .memory { stroke: #1f5fbf; } .memory-anon { stroke: #1f5fbf; stroke-width: 1.1; stroke-dasharray: 1 2; } .reference-memory { stroke: #9aa5b1; stroke-dasharray: 4 2; } .own-figure { stroke: #8a5cd1; stroke-dasharray: 5 3; }
 .load-memory { stroke: #888; stroke-width: 1.1; stroke-dasharray: 2 2; } .service-memory { stroke-width: 1.3; } .service-0 { stroke: #d9822b; } .service-1 { stroke: #2f9e8f; } .service-2 { stroke: #b5487a; } .service-3 { stroke: #6b7d1f; }
 .level { stroke-width: 1.2; stroke-dasharray: 6 3; } .level-idle { stroke: #2b7bd8; } .level-plateau { stroke: #c0392b; } .level-residual { stroke: #1e8f4e; }
 .level-label { fill: #3d4554; font-size: 11px; }
@@ -114,9 +115,18 @@ void metrics_section(XmlWriter& xml, const Report& r) {
     }
     row(xml, cells);
   }
-  std::vector<std::string> ops{"ops / errors", fmt::format("{} / {}", r.summary.ops, r.summary.errors)};
-  for (const auto& run : r.runs) ops.push_back(fmt::format("{} / {}", run.metrics.ops, run.metrics.errors));
-  row(xml, ops);
+  // Runs without operations (a command, a load command that does not count) have no such row.
+  bool counted = false;
+  for (const auto& run : r.runs) {
+    counted = counted || run.metrics.throughput_per_s || run.metrics.ops || run.metrics.errors;
+  }
+  if (counted) {
+    std::vector<std::string> ops{"ops / errors",
+                                 fmt::format("{} / {}", r.summary.ops, r.summary.errors)};
+    for (const auto& run : r.runs)
+      ops.push_back(fmt::format("{} / {}", run.metrics.ops, run.metrics.errors));
+    row(xml, ops);
+  }
   if (r.summary.contention_pct) {
     // Beside every timing figure: how much of the CPU other processes took meanwhile.
     const auto contention = [](const std::optional<double>& pct) {
@@ -200,11 +210,12 @@ void roles_section(XmlWriter& xml, const Report& r) {
   xml.end().end().newline();
 }
 
-// The processes of each run, biggest peak first: which process grew.
-void processes_section(XmlWriter& xml, const Report& r) {
+// The processes of each run, biggest peak first: which process grew. Of a single process only
+// for memgate watch (`always`), where the command's own pid, lifetime and figures are the point.
+void processes_section(XmlWriter& xml, const Report& r, bool always) {
   constexpr std::size_t kTop = 15;
   bool any = false;
-  for (const auto& run : r.runs) any = any || run.processes.size() > 1;
+  for (const auto& run : r.runs) any = any || run.processes.size() > (always ? 0 : 1);
   if (!any) return;
   xml.start("section").attr("id", "processes").element("h2", "Processes");
   for (const auto& run : r.runs) {
@@ -332,7 +343,11 @@ class HtmlFormat : public ReportFormat {
         .element("title", "memgate · " + r.scenario).start("style").raw(kStyle).end().end().newline();
     xml.start("body").newline();
     std::string status = "no verdict", status_class = "warning";
-    if (!r.all_valid()) {
+    if (c.watch && r.runs.size() == 1 && r.runs.front().sut_exit) {
+      // No gate, so no verdict: how the command ended.
+      status = "the command " + *r.runs.front().sut_exit;
+      status_class = r.all_valid() ? "pass" : "invalid";
+    } else if (!r.all_valid()) {
       status = "NO VERDICT: a run was not valid";
       status_class = "invalid";
     } else if (c.verdict) {
@@ -346,27 +361,20 @@ class HtmlFormat : public ReportFormat {
     xml.end().newline();
     if (c.verdict && r.all_valid() && !c.verdict->checks.empty()) verdict_section(xml, *c.verdict);
     xml.start("section").attr("id", "runs").element("h2", "Memory over time");
-    xml.start("p")
-        .attr("class", "legend")
-        .start("span")
-        .text("— memory of the SUT's process tree")
-        .end()
-        .start("span")
-        .text("— each service's, in its own colour (a load command's grey, dotted)")
-        .end()
-        .start("span")
-        .text("- - idle / plateau / residual")
-        .end()
-        .start("span")
-        .text("● peak")
-        .end()
-        .start("span")
-        .text("▒ baseline plateau (min to max; memgate ab: A's, with A's runs grey)")
-        .end()
-        .start("span")
-        .text("- - a server's own figure (Redis used_memory), where sampled")
-        .end()
-        .end();
+    // The legend names what the plots can hold: memgate watch has no services, own figures or
+    // baseline.
+    const auto legend = [&](const char* text) { xml.start("span").text(text).end(); };
+    xml.start("p").attr("class", "legend");
+    legend("— memory of the SUT's process tree");
+    legend("··· of it anonymous (heap, stacks; the rest: code, mapped files, shared)");
+    if (!c.watch) legend("— each service's, in its own colour (a load command's grey, dotted)");
+    legend(c.watch ? "- - plateau" : "- - idle / plateau / residual");
+    legend("● peak");
+    if (!c.watch) {
+      legend("▒ baseline plateau (min to max; memgate ab: A's, with A's runs grey)");
+      legend("- - a server's own figure (Redis used_memory), where sampled");
+    }
+    xml.end();
     for (const auto& run : r.runs) {
       xml.start("figure");
       const RunRecord* reference = nullptr;
@@ -394,7 +402,14 @@ class HtmlFormat : public ReportFormat {
     sweep_section(xml, r);
     roles_section(xml, r);
     figures_section(xml, r);
-    processes_section(xml, r);
+    processes_section(xml, r, c.watch);
+    if (c.explain) {
+      xml.start("section")
+          .attr("id", "explain")
+          .element("h2", "Where the memory went (memgate explain)");
+      write_explain_sections(xml, *c.explain);
+      xml.end().newline();
+    }
     latency_section(xml, r);
     problems_section(xml, r);
     environment_section(xml, r);

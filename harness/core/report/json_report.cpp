@@ -28,6 +28,8 @@ json metrics_to_json(const RunMetrics& m) {
   put("plateau_bytes", m.plateau_bytes);
   put("residual_bytes", m.residual_bytes);
   put("retained_bytes", m.retained_bytes);
+  put("peak_anon_bytes", m.peak_anon_bytes);
+  put("plateau_anon_bytes", m.plateau_anon_bytes);
   if (m.growth_bytes_per_min) out["growth_bytes_per_min"] = round3(*m.growth_bytes_per_min);
   if (m.throughput_per_s) out["throughput_per_s"] = round3(*m.throughput_per_s);
   if (m.cpu_us_per_op) out["cpu_us_per_op"] = round3(*m.cpu_us_per_op);
@@ -51,10 +53,18 @@ json metrics_to_json(const RunMetrics& m) {
 
 namespace {
 
-json samples_to_json(const Series& series) {
-  json samples = json::array();
-  for (const auto& s : series) samples.push_back(json::array({round_ms(s.t_ms), s.bytes}));
-  return samples;
+// "samples": [[t_ms, bytes], ...] (the contract's shape) and, when the kinds were read,
+// "anon_samples": [[t_ms, anon_bytes], ...] at the same times, into `out`.
+void put_samples(json& out, const Series& series) {
+  json samples = json::array(), anon = json::array();
+  bool any_anon = false;
+  for (const auto& s : series) {
+    samples.push_back(json::array({round_ms(s.t_ms), s.bytes}));
+    anon.push_back(json::array({round_ms(s.t_ms), s.anon_bytes}));
+    any_anon = any_anon || s.anon_bytes > 0;
+  }
+  out["samples"] = std::move(samples);
+  if (any_anon) out["anon_samples"] = std::move(anon);
 }
 
 json peak_to_json(const PeakDetail& p) {
@@ -70,8 +80,8 @@ json role_to_json(const RoleMemory& s) {
   json role = {{"gated", s.gated},
                {"metrics", metrics_to_json(s.metrics)},
                {"peak", peak_to_json(s.peak)},
-               {"max_processes", s.max_processes},
-               {"samples", samples_to_json(s.samples)}};
+               {"max_processes", s.max_processes}};
+  put_samples(role, s.samples);
   if (s.exit) role["exit"] = *s.exit;
   if (!s.figures.empty()) role["figures"] = s.figures;
   return role;
@@ -136,16 +146,19 @@ json run_to_json(const RunRecord& run) {
               {"warnings", run.warnings},
               {"metrics", metrics_to_json(run.metrics)},
               {"peak", peak_to_json(run.peak)},
-              {"watch", {{"interval_ms", run.interval_ms},
-                         {"memory", run.memory_kind},
-                         {"max_processes", run.max_processes},
-                         {"late_ticks", run.late_ticks}}},
+              {"watch",
+               {{"interval_ms", run.interval_ms},
+                {"memory", run.memory_kind},
+                {"exact_peak", run.exact_peak},
+                {"max_processes", run.max_processes},
+                {"late_ticks", run.late_ticks}}},
               {"phases", phases},
-              {"samples", samples_to_json(run.samples)},
               {"roles", roles_to_json(run)},
               {"cpu", cpu_to_json(run.cpu)},
               {"processes", processes_to_json(run.processes)}};
+  put_samples(out, run.samples);
   if (run.sut_exit) out["sut_exit"] = *run.sut_exit;
+  if (run.sut_exit_status) out["sut_exit_status"] = *run.sut_exit_status;
   if (run.sweep_value) out["sweep_value"] = *run.sweep_value;
   if (!run.log_tail.empty()) {
     out["sut_log_tail"] = run.log_tail;  // the name scripts read, whoever's lines they are

@@ -50,6 +50,9 @@ RunMetrics summarize(const std::vector<RunRecord>& runs) {
   s.plateau_bytes = median_of<I>(chosen, [](const RunMetrics& m) { return m.plateau_bytes; });
   s.residual_bytes = median_of<I>(chosen, [](const RunMetrics& m) { return m.residual_bytes; });
   s.retained_bytes = median_of<I>(chosen, [](const RunMetrics& m) { return m.retained_bytes; });
+  s.peak_anon_bytes = median_of<I>(chosen, [](const RunMetrics& m) { return m.peak_anon_bytes; });
+  s.plateau_anon_bytes =
+      median_of<I>(chosen, [](const RunMetrics& m) { return m.plateau_anon_bytes; });
   s.growth_bytes_per_min =
       median_of<double>(chosen, [](const RunMetrics& m) { return m.growth_bytes_per_min; });
   s.throughput_per_s =
@@ -109,6 +112,8 @@ std::optional<double> metric_value(const RunMetrics& m, const std::string& name)
   if (name == "plateau_bytes") return as_double(m.plateau_bytes);
   if (name == "residual_bytes") return as_double(m.residual_bytes);
   if (name == "retained_bytes") return as_double(m.retained_bytes);
+  if (name == "peak_anon_bytes") return as_double(m.peak_anon_bytes);
+  if (name == "plateau_anon_bytes") return as_double(m.plateau_anon_bytes);
   if (name == "growth_bytes_per_min") return m.growth_bytes_per_min;
   if (name == "throughput_per_s") return m.throughput_per_s;
   if (name == "cpu_us_per_op") return m.cpu_us_per_op;

@@ -14,12 +14,19 @@
 
 namespace memgate {
 
+struct ExplainResult;
+
 struct ReportContext {
   const Report& report;
   const Verdict* verdict = nullptr;    // check and compare only
   const Baseline* baseline = nullptr;  // for the baseline's band in the plot
   // memgate ab: A's runs, each plotted beside B's run of the same pair.
   const std::vector<RunRecord>* reference_runs = nullptr;
+  // memgate watch: one command watched, no gate. The page says how the command ended instead of
+  // "no verdict", leaves out what belongs to the gate and always lists the processes.
+  bool watch = false;
+  // memgate explain: the allocation sites of this run, in a section of their own.
+  const ExplainResult* explain = nullptr;
 };
 
 class ReportFormat {

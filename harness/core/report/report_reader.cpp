@@ -24,6 +24,8 @@ RunMetrics read_metrics(ObjectReader m) {
   out.plateau_bytes = bytes("plateau_bytes");
   out.residual_bytes = bytes("residual_bytes");
   out.retained_bytes = bytes("retained_bytes");
+  out.peak_anon_bytes = bytes("peak_anon_bytes");
+  out.plateau_anon_bytes = bytes("plateau_anon_bytes");
   out.growth_bytes_per_min = m.opt_number("growth_bytes_per_min", -kBig, kBig);
   out.throughput_per_s = m.opt_number("throughput_per_s", 0, kBig);
   out.cpu_us_per_op = m.opt_number("cpu_us_per_op", 0, kBig);

@@ -112,9 +112,24 @@ Series reduce_for_plot(const Series& series, std::size_t columns) {
   return out;
 }
 
+// The anonymous part of each sample, as a series of its own (empty when no sample has any: a
+// report from before memgate split the kinds).
+Series anonymous_part(const Series& samples) {
+  Series out;
+  bool any = false;
+  out.reserve(samples.size());
+  for (const Sample& s : samples) {
+    out.push_back({s.t_ms, s.anon_bytes, s.anon_bytes});
+    any = any || s.anon_bytes > 0;
+  }
+  if (!any) out.clear();
+  return out;
+}
+
 void write_memory_plot(XmlWriter& xml, const RunRecord& run, const Baseline* baseline,
                        const RunRecord* reference) {
   const Series memory = reduce_for_plot(run.samples, kColumns);
+  const Series anonymous = reduce_for_plot(anonymous_part(run.samples), kColumns);
   const Series other = reference ? reduce_for_plot(reference->samples, kColumns) : Series();
   std::vector<OwnFigure> figures = own_figures(run);
   for (auto& f : figures) f.series = reduce_for_plot(f.series, kColumns);
@@ -207,6 +222,13 @@ void write_memory_plot(XmlWriter& xml, const RunRecord& run, const Baseline* bas
   if (!other.empty()) {
     xml.start("polyline").attr("class", "series reference-memory").attr("points", points(other, f));
     xml.element("title", fmt::format("A: memory of the SUT's process tree in run {}", reference->index));
+    xml.end();
+  }
+  if (!anonymous.empty()) {
+    xml.start("polyline").attr("class", "series memory-anon").attr("points", points(anonymous, f));
+    xml.element("title", fmt::format("anonymous memory of the SUT's process tree (heap, stacks; "
+                                     "{}): the rest is file-backed or shared",
+                                     run.memory_kind));
     xml.end();
   }
   xml.start("polyline").attr("class", "series memory").attr("points", points(memory, f));

@@ -22,6 +22,12 @@ std::optional<std::string> unmeasured_reason(const std::string& metric, const Ga
   if (!t.has_idle_and_cooldown && around_load) {
     return "a command scenario has no idle or cool-down phase";
   }
+  if (t.one_shot && c.warmup_s <= 0 &&
+      (metric == "plateau_bytes" || metric == "plateau_anon_bytes" ||
+       metric == "growth_bytes_per_min")) {
+    return "a command's plateau and growth are measured after its start-up: set "
+           "phases.warmup_s to the time it takes to start (its whole life is the load)";
+  }
   if (!t.counts_ops && (metric == "throughput_per_s" || metric.rfind("latency_", 0) == 0 ||
                         metric == "cpu_us_per_op")) {
     return "a load command without a parser reports no operations, so no throughput, latency "
@@ -50,7 +56,9 @@ GateSpec default_gate(const GateContext& c) {
     if (unmeasured_reason(m, c)) continue;
     gate.rules.push_back({m, 10, kFloorBytes});
   }
-  gate.rules.push_back({"growth_bytes_per_min", std::nullopt, 1024 * 1024});
+  if (!unmeasured_reason("growth_bytes_per_min", c)) {
+    gate.rules.push_back({"growth_bytes_per_min", std::nullopt, 1024 * 1024});
+  }
   if (!unmeasured_reason("throughput_per_s", c)) {
     gate.rules.push_back({"throughput_per_s", 15, std::nullopt});
   }

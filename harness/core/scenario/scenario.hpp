@@ -70,6 +70,10 @@ enum class MemoryKind { rss, pss };
 struct WatchSpec {
   int interval_ms = 50;
   MemoryKind memory = MemoryKind::rss;
+  // true: the watcher resets each process's high-water mark (clear_refs) every window, so a
+  // tree's peak is exact; that also lowers the VmHWM and getrusage peak the SUT reads of itself.
+  // false: nothing is reset; the peak is then exact for one process, a lower bound for a tree.
+  bool exact_peak = true;
 };
 
 struct Scenario;

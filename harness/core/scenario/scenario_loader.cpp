@@ -50,6 +50,7 @@ WatchSpec parse_watch(std::optional<ObjectReader> r) {
   if (r->opt_enum("memory", {"rss", "pss"}).value_or("rss") == "pss") {
     watch.memory = MemoryKind::pss;
   }
+  watch.exact_peak = r->opt_bool("exact_peak").value_or(true);
   r->reject_unknown_keys();
   return watch;
 }
@@ -275,7 +276,7 @@ Scenario parse_expanded(Scenario shell, const PlaceholderValues& values,
   s.repeat = static_cast<int>(r.opt_int("repeat", 1, 100).value_or(1));
   const bool sweep = r.opt_raw("sweep") != nullptr;  // parse_sweep reads it
   s.max_errors = r.opt_int("max_errors", 0, 1'000'000'000'000).value_or(0);
-  GateContext gate{traits, s.phases.cooldown_s, {}, {}, sweep};
+  GateContext gate{traits, s.phases.cooldown_s, {}, {}, sweep, s.phases.warmup_s};
   for (const auto& service : s.services) {
     if (service.gate) gate.gated_services.push_back(service.name);
     gate.services.push_back(service.name);

@@ -32,6 +32,7 @@ struct GateContext {
   std::vector<std::string> gated_services;  // services with "gate": true
   std::vector<std::string> services;        // every service of the scenario
   bool sweep = false;  // the scenario has one: per_unit.<metric> rules may be named
+  double warmup_s = 1;  // a one-shot command's plateau and growth need a warm-up
 };
 
 // Gate rules, checked against what the scenario can measure (its driver's traits; its

@@ -124,6 +124,13 @@ std::optional<ExitInfo> Reaper::wait_exit(int pid, double timeout_ms) const {
   }
 }
 
+bool Reaper::wait_reaped_after(std::uint64_t after, std::size_t count, double timeout_ms) const {
+  std::unique_lock lock(state_->mutex);
+  return state_->changed.wait_for(
+      lock, std::chrono::microseconds(static_cast<long long>(timeout_ms * 1000)),
+      [&] { return state_->log.size() >= after + count; });
+}
+
 std::vector<ExitInfo> Reaper::exits_after(std::uint64_t after) const {
   std::lock_guard lock(state_->mutex);
   if (after >= state_->log.size()) return {};

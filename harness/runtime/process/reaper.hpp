@@ -66,6 +66,10 @@ class Reaper {
   // Waits until a process memgate launched is reaped, up to timeout_ms.
   std::optional<ExitInfo> wait_exit(int pid, double timeout_ms) const;
 
+  // Waits until at least `count` processes were reaped after the one with sequence number
+  // `after` (orphans included), up to timeout_ms. True when they were.
+  bool wait_reaped_after(std::uint64_t after, std::size_t count, double timeout_ms) const;
+
   // Processes reaped after the one with sequence number `after`, in order.
   std::vector<ExitInfo> exits_after(std::uint64_t after) const;
 

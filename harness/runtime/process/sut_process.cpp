@@ -243,8 +243,13 @@ std::vector<int> SutProcess::members(ProcTreeSource& tree) const {
   return pids;
 }
 
+namespace {
+// For listing a tree's pids: no memory figures, no high-water marks to reset.
+const WatchSpec kListOnly{.exact_peak = false};
+}  // namespace
+
 std::vector<int> SutProcess::tree_pids() {
-  ProcTreeSource tree(pid_, MemoryKind::rss, launch_sequence_, registry_, role_);
+  ProcTreeSource tree(pid_, kListOnly, launch_sequence_, registry_, role_);
   return members(tree);
 }
 
@@ -279,7 +284,7 @@ std::int64_t SutProcess::cpu_us() {
 std::optional<ExitInfo> SutProcess::stop(double grace_s) {
   if (!stopped_) {
     stopped_ = true;
-    ProcTreeSource tree(pid_, MemoryKind::rss, launch_sequence_, registry_, role_);
+    ProcTreeSource tree(pid_, kListOnly, launch_sequence_, registry_, role_);
     StopResult result = stop_process_tree(pid_, [&] { return members(tree); }, grace_s);
     stop_result_ = result.root;
     survivors_ = std::move(result.survivors);

@@ -211,6 +211,7 @@ std::unique_ptr<MemoryWatch> RealBackend::watch(
   WatchOptions options;
   options.interval_ms = spec.interval_ms;
   options.memory = spec.memory;
+  options.exact_peak = spec.exact_peak;
   return std::make_unique<Watcher>(std::move(watched), options, t0);
 }
 
@@ -222,8 +223,8 @@ void RealBackend::watch_more(MemoryWatch& watch, const std::string& role, RolePr
 std::unique_ptr<TreeSource> RealBackend::tree_source(RoleProcess& process, const std::string& role,
                                                      const WatchSpec& spec) {
   auto& real = static_cast<RealProcess&>(process);
-  return std::make_unique<ProcTreeSource>(real.pid(), spec.memory, real.launch_sequence(),
-                                          &registry_, role);
+  return std::make_unique<ProcTreeSource>(real.pid(), spec, real.launch_sequence(), &registry_,
+                                          role);
 }
 
 std::unique_ptr<Driver> RealBackend::make_driver(const Scenario& scenario) {

@@ -411,6 +411,7 @@ void Session::run_command_phases() {
   if (exited) {
     command_outlived_ = sut_->tree_pids().size();
     const ExitInfo exit = *sut_->exit_info();
+    run_.sut_exit_status = exit.exited_normally() ? exit.exit_code() : 128 + exit.term_signal();
     if (!abort_ && (!exit.exited_normally() || exit.exit_code() != 0)) {
       abort_ = "the command " + exit.describe();
     }
@@ -580,8 +581,7 @@ void Session::collect() {
     collect_load();
   } else {
     run_.metrics =
-        compute_run_metrics(run_.samples, run_.phases, run_.metrics.peak_bytes.value_or(0),
-                            std::nullopt, 0, std::nullopt);
+        compute_one_shot_metrics(run_.samples, run_.phases, run_.metrics.peak_bytes.value_or(0));
     if (!run_.cpu.empty()) {
       run_.metrics.contention_pct = run_.cpu.back().others_pct + run_.cpu.back().steal_pct;
     }
@@ -623,6 +623,7 @@ RunRecord Session::run() {
   run_.index = settings_.index;
   run_.interval_ms = base_.watch.interval_ms;
   run_.memory_kind = base_.watch.memory == MemoryKind::pss ? "pss" : "rss";
+  run_.exact_peak = base_.watch.exact_peak;
   try {
     scenario_ =
         instantiate(base_, {backend_.pick_ports(scenario_port_names(base_)), settings_.run_dir});

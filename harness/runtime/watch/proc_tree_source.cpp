@@ -105,10 +105,11 @@ struct ProcTreeSource::Tracked {
   std::uint64_t round = 0;
 };
 
-ProcTreeSource::ProcTreeSource(int root_pid, MemoryKind kind, std::uint64_t exits_after,
+ProcTreeSource::ProcTreeSource(int root_pid, const WatchSpec& watch, std::uint64_t exits_after,
                                RoleRegistry* registry, std::string role)
     : root_pid_(root_pid),
-      kind_(kind),
+      kind_(watch.memory),
+      reset_hwm_(watch.exact_peak),
       registry_(registry),
       role_(std::move(role)),
       page_bytes_(::sysconf(_SC_PAGESIZE)),
@@ -131,7 +132,7 @@ ProcTreeSource::Tracked* ProcTreeSource::open_process(int pid) {
   t->statm = open_proc(pid, "statm");
   if (!t->statm.ok()) return nullptr;
   t->status = open_proc(pid, "status");
-  t->clear_refs = open_proc(pid, "clear_refs", O_WRONLY);
+  if (reset_hwm_) t->clear_refs = open_proc(pid, "clear_refs", O_WRONLY);
   if (kind_ == MemoryKind::pss) t->smaps = open_proc(pid, "smaps_rollup");
   t->task_dir = open_proc(pid, "task", O_RDONLY | O_DIRECTORY);
   Tracked* raw = t.get();
@@ -140,17 +141,21 @@ ProcTreeSource::Tracked* ProcTreeSource::open_process(int pid) {
 }
 
 bool ProcTreeSource::read_memory(Tracked& t, bool with_hwm, ProcessMemory& out, bool& hwm_ok) {
-  const auto statm = pread_all(t.statm.get(), buf_);
-  if (!statm) return false;  // gone
+  const auto text = pread_all(t.statm.get(), buf_);
+  if (!text) return false;  // gone
+  const auto statm = procfs::parse_statm(*text, page_bytes_).value_or(procfs::StatmMemory{});
   out.pid = t.pid;
-  out.bytes = procfs::statm_rss_bytes(*statm, page_bytes_).value_or(0);
+  out.bytes = statm.rss_bytes;
+  out.anon_bytes = statm.anon_bytes;
   if (kind_ == MemoryKind::pss) {
     // smaps_rollup binds the address space at open: after an exec it reads nothing. Reopen once.
     for (int attempt = 0; attempt < 2; ++attempt) {
       const auto smaps = t.smaps.ok() ? pread_all(t.smaps.get(), buf_) : std::nullopt;
-      const auto pss = smaps ? procfs::parse_smaps_rollup(*smaps).pss_bytes : std::nullopt;
-      if (pss) {
-        out.bytes = *pss;
+      const auto rollup = smaps ? procfs::parse_smaps_rollup(*smaps) : procfs::SmapsRollup{};
+      if (rollup.pss_bytes) {
+        out.bytes = *rollup.pss_bytes;
+        // Before Linux 5.7 no Pss_Anon: anonymous pages are rarely shared, so RssAnon is close.
+        out.anon_bytes = std::min(rollup.pss_anon_bytes.value_or(statm.anon_bytes), out.bytes);
         break;
       }
       t.smaps = open_proc(t.pid, "smaps_rollup");
@@ -160,11 +165,14 @@ bool ProcTreeSource::read_memory(Tracked& t, bool with_hwm, ProcessMemory& out, 
     // A process that exits meanwhile has no high-water mark left to read or reset: it counts 0
     // and the window stays whole. Only a refusal (permissions) makes the window incomplete.
     std::int64_t hwm = 0;
-    const auto text = t.status.ok() ? pread_all(t.status.get(), buf_) : std::nullopt;
-    const auto status = text ? procfs::parse_status(*text) : procfs::StatusFields{};
+    const auto status_text = t.status.ok() ? pread_all(t.status.get(), buf_) : std::nullopt;
+    const auto status = status_text ? procfs::parse_status(*status_text) : procfs::StatusFields{};
     if (status.hwm_bytes) {
       hwm = *status.hwm_bytes;
-      if (!t.clear_refs.ok() || (::pwrite(t.clear_refs.get(), "5", 1, 0) != 1 && errno != ESRCH)) {
+      if (kind_ == MemoryKind::pss)
+        hwm = out.bytes + std::max<std::int64_t>(0, hwm - statm.rss_bytes);
+      if (reset_hwm_ && (!t.clear_refs.ok() ||
+                         (::pwrite(t.clear_refs.get(), "5", 1, 0) != 1 && errno != ESRCH))) {
         hwm_ok = false;
       }
     } else if (!t.status.ok()) {

@@ -7,9 +7,15 @@
 // - the tree's structure (threads, children, orphans re-parented to memgate) is read again only
 //   when it may have changed: when /proc/loadavg's last pid moved (some process or thread was
 //   created somewhere) or a member vanished. Otherwise a read is one statm (1 µs) per process;
-// - with_hwm reads: also status's VmHWM (7 µs), then a reset of the high-water mark through
-//   clear_refs ("5"), so the next with_hwm read gives the peak since this one. (The reset also
-//   lowers the VmHWM and getrusage peak the SUT sees of itself.)
+// - with_hwm reads: also status's VmHWM (7 µs), then (watch.exact_peak) a reset of the
+//   high-water mark through clear_refs ("5"), so the next with_hwm read gives the peak since
+//   this one. (The reset also lowers the VmHWM and getrusage peak the SUT sees of itself.)
+//   Without the reset, VmHWM stays the process's peak over its life.
+// - each process's memory is split into anonymous and file-backed + shared: statm's shared
+//   field in rss mode (free), smaps_rollup's Pss_Anon in pss mode.
+// - pss mode: a high-water mark for PSS is read as the PSS now plus how far the kernel's RSS
+//   high-water mark rose above the RSS now, i.e. pages that came and went since the last read
+//   count at full weight, as private pages do (an upper bound for pages that were shared).
 // The tree is the root's descendants plus the orphans re-parented to memgate (the subreaper):
 // all of them, or with a RoleRegistry (several trees: the SUT and its services), those the
 // registry places in this source's role.
@@ -35,7 +41,7 @@ class ProcTreeSource : public TreeSource {
   // exits_after: the reaper sequence number from before the root was launched (see
   // SutProcess::launch_sequence()), so that no exit of the tree is missed.
   // With a registry, the source tells it every member it sees under `role`.
-  ProcTreeSource(int root_pid, MemoryKind kind, std::uint64_t exits_after,
+  ProcTreeSource(int root_pid, const WatchSpec& watch, std::uint64_t exits_after,
                  RoleRegistry* registry = nullptr, std::string role = "sut");
   ~ProcTreeSource() override;
   TreeSnapshot read(bool with_hwm) override;
@@ -56,6 +62,7 @@ class ProcTreeSource : public TreeSource {
 
   int root_pid_;
   MemoryKind kind_;
+  bool reset_hwm_;
   RoleRegistry* registry_;
   std::string role_;
   std::int64_t page_bytes_;

@@ -14,7 +14,10 @@ namespace memgate {
 struct ProcessMemory {
   int pid = 0;
   std::int64_t bytes = 0;                 // RSS or PSS, as the source was asked
-  std::optional<std::int64_t> hwm_bytes;  // with_hwm: peak RSS since the previous with_hwm read
+  std::int64_t anon_bytes = 0;            // the anonymous part of bytes (heap, stacks)
+  // with_hwm: the peak of bytes since the previous with_hwm read (over the process's life when
+  // high-water marks are not reset); see ProcTreeSource for what it means in pss mode.
+  std::optional<std::int64_t> hwm_bytes;
   // The process's name and command line, when first seen or changed (an exec); empty otherwise.
   std::string name;
   std::string command_line;

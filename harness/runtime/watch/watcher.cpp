@@ -23,6 +23,7 @@ Watcher::Watcher(std::vector<WatchedTree> trees, WatchOptions options, Clock::ti
     result_.roles.push_back(std::move(role));
     roles_.push_back(tree.role);
     sources_.emplace_back();
+    reaped_in_window_bytes_.push_back(0);
     if (tree.source) sources_.back().push_back(std::move(tree.source));
   }
 }
@@ -117,24 +118,34 @@ void Watcher::take_sample(bool with_hwm) {
   for (std::size_t i = 0; i < snapshots.size(); ++i) {
     const TreeSnapshot& snapshot = snapshots[i];
     RoleWatch& r = result_.roles[i];
-    std::int64_t bytes = 0, hwm_sum = 0;
+    std::int64_t bytes = 0, anon_bytes = 0, hwm_sum = 0, hwm_max = 0;
     for (const auto& p : snapshot.processes) {
       bytes += p.bytes;
+      anon_bytes += p.anon_bytes;
       hwm_sum += p.hwm_bytes.value_or(p.bytes);
+      hwm_max = std::max(hwm_max, p.hwm_bytes.value_or(p.bytes));
       note_process(r.role, p, t_ms);
     }
-    r.samples.push_back({t_ms, bytes});
+    r.samples.push_back({t_ms, bytes, anon_bytes});
     r.max_sample_bytes = std::max(r.max_sample_bytes, bytes);
+    std::int64_t& reaped = reaped_in_window_bytes_[i];
+    for (const ExitPeak& exit : snapshot.exits) {
+      r.exit_peak_bytes = std::max(r.exit_peak_bytes, exit.bytes);
+      // A process read with its mark and reaped within the same read counts once.
+      const bool counted =
+          with_hwm && std::any_of(snapshot.processes.begin(), snapshot.processes.end(),
+                                  [&](const auto& p) { return p.pid == exit.pid; });
+      if (!counted) reaped += exit.bytes;
+      note_exit(r.role, exit, t_ms);
+    }
     if (with_hwm) {
       if (snapshot.hwm_complete) {
-        r.hwm_peak_bytes = std::max(r.hwm_peak_bytes, hwm_sum);
+        const std::int64_t window = options_.exact_peak ? hwm_sum + reaped : hwm_max;
+        r.hwm_peak_bytes = std::max(r.hwm_peak_bytes, window);
       } else if (!snapshot.processes.empty()) {
         r.hwm_complete = false;
       }
-    }
-    for (const ExitPeak& exit : snapshot.exits) {
-      r.exit_peak_bytes = std::max(r.exit_peak_bytes, exit.bytes);
-      note_exit(r.role, exit, t_ms);
+      reaped = 0;
     }
     r.max_processes = std::max(r.max_processes, static_cast<int>(snapshot.processes.size()));
     if (snapshot.processes.empty() && !r.lost_at_ms) r.lost_at_ms = t_ms;
@@ -194,10 +205,7 @@ WatchResult Watcher::stop() {
   take_sample(true);
   std::lock_guard lock(mutex_);
   for (RoleWatch& r : result_.roles) {
-    r.peak_bytes = r.max_sample_bytes;
-    if (options_.memory == MemoryKind::rss) {
-      r.peak_bytes = std::max({r.peak_bytes, r.hwm_peak_bytes, r.exit_peak_bytes});
-    }
+    r.peak_bytes = std::max({r.max_sample_bytes, r.hwm_peak_bytes, r.exit_peak_bytes});
   }
   return result_;
 }

@@ -1,15 +1,21 @@
 #pragma once
 
 // The sampling thread. Every interval it reads each watched tree (the SUT's, each service's;
-// one TreeSource per role) and records [t_ms, bytes] per role; every hwm_window_ms it also reads
-// the kernel's high-water marks, so a spike shorter than the interval still counts in a role's
-// peak:
+// one TreeSource per role) and records [t_ms, bytes, anon_bytes] per role; every hwm_window_ms it
+// also reads the kernel's high-water marks, so a spike shorter than the interval still counts in
+// a role's peak:
 //   peak = max(highest sample,
-//              highest per-window sum of the processes' high-water marks,
-//              highest rusage peak of a process of the tree that memgate reaped).
-// For one process the high-water term is exact; for a tree it can exceed the true simultaneous
-// peak only by memory that processes trade within one window. In pss mode the high-water marks
-// (which are RSS) are reported beside the peak, not folded into it.
+//              highest window term: the sum of the live processes' high-water marks plus the
+//                rusage peaks of the processes memgate reaped in that window,
+//              highest rusage peak of one reaped process).
+// A process reaped in a window is added to what the rest of the tree held in it, so children
+// that live and die between two reads count together. For one process the high-water term is
+// exact; for a tree it can exceed the true simultaneous peak only by memory that processes trade
+// within one window, or by older peaks a reaped process's rusage also holds (of children it
+// reaped itself, of an image before an exec: no reset lowers them). In pss mode the marks are
+// PSS high-water marks (see ProcTreeSource); a reaped process counts with its rusage peak, RSS.
+// Without exact_peak (nothing reset: each mark is a process's peak over its life) the window
+// term is the highest mark of one process: exact for one process, a lower bound for a tree.
 // It also keeps a record per process (role, name, command line, first and last seen, peak,
 // final): which process grew.
 
@@ -36,6 +42,10 @@ struct WatchOptions {
   // High-water marks (7 µs a process) are read at most this often, and at stop. A spike is
   // caught whatever the window; a shorter window tightens the bound a tree's sum gives.
   int hwm_window_ms = 100;
+  // The sources were told to reset high-water marks every window (WatchSpec::exact_peak): the
+  // window terms are sums of marks; otherwise each mark is a lifetime peak and only the highest
+  // one counts.
+  bool exact_peak = true;
 };
 
 // What the watcher saw of one role's tree.
@@ -43,7 +53,7 @@ struct RoleWatch {
   std::string role;
   Series samples;
   std::int64_t max_sample_bytes = 0;
-  std::int64_t hwm_peak_bytes = 0;   // highest window sum of high-water marks (0: none read)
+  std::int64_t hwm_peak_bytes = 0;   // highest window term (0: none read), see the class comment
   std::int64_t exit_peak_bytes = 0;  // highest rusage peak of a reaped member
   std::int64_t peak_bytes = 0;       // see the class comment
   bool hwm_complete = true;          // every window's high-water marks could be read and reset
@@ -117,6 +127,8 @@ class Watcher : public MemoryWatch {
   bool stopping_ = false;
   WatchResult result_;
   std::unordered_map<int, std::size_t> live_;  // pid -> its record, while it is in a tree
+  // Per role: the rusage peaks of the processes reaped since the last high-water read.
+  std::vector<std::int64_t> reaped_in_window_bytes_;
   std::uint64_t tick_ = 0;
   std::unordered_map<int, std::uint64_t> seen_tick_;
   int last_processes_ = 0;

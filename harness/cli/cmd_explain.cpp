@@ -1,0 +1,83 @@
+// memgate explain SCENARIO [--out DIR] [--against PROFILE] [--set KEY=VALUE]... [--top N]:
+// one run of the scenario with the SUT under heaptrack (native) or tracemalloc (Python), and
+// its top allocation sites by peak (or at the end of the load) and by leaked bytes; with
+// --against, the sites that grew most since an older profile. No verdict: exit 0 when the SUT
+// was profiled, 2 for bad input (scenario, profile), 3 when it could not be (a missing tool, a
+// SUT no tool can follow, an invalid run).
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <optional>
+
+#include "cli/commands.hpp"
+#include "cli/explain_output.hpp"
+#include "cli/report_output.hpp"
+#include "core/explain/profile_diff.hpp"
+#include "core/model/errors.hpp"
+
+namespace memgate::cli {
+
+namespace {
+
+struct ExplainCliOptions {
+  std::string file;
+  std::string out;
+  std::string against;
+  std::vector<std::string> sets;
+  bool allow_remote = false;
+  bool quiet = false;
+  std::size_t top = 5;
+};
+
+ExitCode run_explain_command(const ExplainCliOptions& o) {
+  const std::vector<Scenario> scenarios = load_scenarios({o.file}, o.sets, o.allow_remote);
+  const Scenario& scenario = scenarios.front();
+  // A bad profile is exit 2 before anything runs.
+  std::optional<HeapProfile> before;
+  if (!o.against.empty()) before = read_profile_file(o.against);
+  const std::string dir = o.out.empty() ? "reports/" + scenario.name + "/explain" : o.out;
+  ProgressPrinter progress(stderr_is_terminal());
+  ExplainRun run = explain_scenario(scenario, {dir, o.quiet}, progress);
+  ExplainResult& result = run.result;
+  if (before && result.profile.tool != "none") {
+    try {
+      result.comparison =
+          ExplainComparison{o.against, before->created_at,
+                            diff_profiles(*before, result.profile, o.against, kExplainTopSites)};
+    } catch (const InputError&) {
+      write_explain_outputs(run, dir);  // this run's profile is kept: exit 2 says the rest
+      throw;
+    }
+  }
+  const std::string html = write_explain_outputs(run, dir);
+  for (const auto& line : explain_console_lines(result, o.top)) fmt::print("{}\n", line);
+  if (!o.quiet) fmt::print(stderr, "  explain {}\n", html);
+  return explain_exit_code(run);
+}
+
+}  // namespace
+
+void add_explain_command(CLI::App& app, Selected& selected) {
+  auto o = std::make_shared<ExplainCliOptions>();
+  CLI::App* cmd =
+      app.add_subcommand("explain",
+                         "Run a scenario once with the SUT under heaptrack (native) or tracemalloc "
+                         "(Python): its top allocation sites");
+  cmd->add_option("scenario", o->file, "Scenario file (JSON)")->required();
+  cmd->add_option("--out", o->out, "Output folder (default reports/<scenario>/explain)");
+  cmd->add_option("--against", o->against,
+                  "An older profile (explain.json, or baselines/<scenario>.profile.json from "
+                  "`memgate baseline --profile`): print the sites that grew most");
+  cmd->add_option("--set", o->sets, "Override a scenario key: --set phases.load_s=5");
+  cmd->add_option("--top", o->top,
+                  "Sites printed per table (default 5; explain.md and .html show 15, "
+                  "explain.json keeps 200)")
+      ->check(CLI::Range(1, 100));
+  cmd->add_flag("--allow-remote", o->allow_remote,
+                "Accept load targets that are not loopback addresses");
+  cmd->add_flag("--quiet,-q", o->quiet, "No progress on stderr");
+  cmd->callback([&selected, o] { selected = [o] { return run_explain_command(*o); }; });
+}
+
+}  // namespace memgate::cli

@@ -1,0 +1,89 @@
+// mg-explain-sut: a native program whose heap allocations `memgate explain` tests know exactly.
+// Each function allocates with malloc or new and is kept out of line, so heaptrack names it.
+//
+//   --parser-leaks N   leak N blocks of --bytes in parse_record()        (release 1 and 2)
+//   --cache-leaks N    leak N blocks of --bytes in remember_session()    (release 2's new leak)
+//   --bytes B          block size (default 4096)
+//   --scratch-mib M    allocate, touch and free M MiB in build_scratch() (a peak, no leak)
+//   --wait-sigterm     then print "waiting" and exit normally on SIGTERM (a service's life)
+// Prints "done" when the work is done; exits 0.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace {
+
+volatile sig_atomic_t stop_requested = 0;
+
+__attribute__((noinline)) void* parse_record(std::size_t bytes) {
+  void* record = std::malloc(bytes);
+  std::memset(record, 'p', bytes);
+  return record;  // the caller drops it: a leak
+}
+
+__attribute__((noinline)) void remember_session(std::size_t bytes) {
+  char* session = new char[bytes];
+  std::memset(session, 's', bytes);
+  asm volatile("" : : "r"(session) : "memory");  // never freed
+}
+
+__attribute__((noinline)) void build_scratch(std::size_t bytes) {
+  char* scratch = static_cast<char*>(std::malloc(bytes));
+  std::memset(scratch, 't', bytes);
+  asm volatile("" : : "r"(scratch) : "memory");
+  std::free(scratch);
+}
+
+long arg_value(int& i, int argc, char** argv) {
+  if (i + 1 >= argc) {
+    std::fprintf(stderr, "%s needs a value\n", argv[i]);
+    std::exit(2);
+  }
+  return std::atol(argv[++i]);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long parser_leaks = 0, cache_leaks = 0, bytes = 4096, scratch_mib = 0;
+  bool wait_sigterm = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--parser-leaks") {
+      parser_leaks = arg_value(i, argc, argv);
+    } else if (arg == "--cache-leaks") {
+      cache_leaks = arg_value(i, argc, argv);
+    } else if (arg == "--bytes") {
+      bytes = arg_value(i, argc, argv);
+    } else if (arg == "--scratch-mib") {
+      scratch_mib = arg_value(i, argc, argv);
+    } else if (arg == "--wait-sigterm") {
+      wait_sigterm = true;
+    } else {
+      std::fprintf(stderr, "unknown argument %s\n", arg.c_str());
+      return 2;
+    }
+  }
+  for (long i = 0; i < parser_leaks; ++i) {
+    void* record = parse_record(static_cast<std::size_t>(bytes));
+    asm volatile("" : : "r"(record) : "memory");
+  }
+  for (long i = 0; i < cache_leaks; ++i) remember_session(static_cast<std::size_t>(bytes));
+  if (scratch_mib > 0) build_scratch(static_cast<std::size_t>(scratch_mib) << 20);
+  std::printf("done\n");
+  std::fflush(stdout);
+  if (wait_sigterm) {
+    struct sigaction action {};
+    action.sa_handler = [](int) { stop_requested = 1; };
+    sigaction(SIGTERM, &action, nullptr);
+    std::printf("waiting\n");
+    std::fflush(stdout);
+    while (!stop_requested) pause();
+  }
+  return 0;
+}
