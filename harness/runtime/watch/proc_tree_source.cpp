@@ -147,6 +147,9 @@ bool ProcTreeSource::read_memory(Tracked& t, bool with_hwm, ProcessMemory& out, 
   out.pid = t.pid;
   out.bytes = statm.rss_bytes;
   out.anon_bytes = statm.anon_bytes;
+  // The RSS the PSS was read with (the same smaps_rollup read): a mark's rise is measured from
+  // it. statm's, read before, can hold a spike that an munmap removed meanwhile.
+  std::int64_t rss_with_pss = statm.rss_bytes;
   if (kind_ == MemoryKind::pss) {
     // smaps_rollup binds the address space at open: after an exec it reads nothing. Reopen once.
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -156,6 +159,7 @@ bool ProcTreeSource::read_memory(Tracked& t, bool with_hwm, ProcessMemory& out, 
         out.bytes = *rollup.pss_bytes;
         // Before Linux 5.7 no Pss_Anon: anonymous pages are rarely shared, so RssAnon is close.
         out.anon_bytes = std::min(rollup.pss_anon_bytes.value_or(statm.anon_bytes), out.bytes);
+        rss_with_pss = rollup.rss_bytes.value_or(statm.rss_bytes);
         break;
       }
       t.smaps = open_proc(t.pid, "smaps_rollup");
@@ -169,8 +173,7 @@ bool ProcTreeSource::read_memory(Tracked& t, bool with_hwm, ProcessMemory& out, 
     const auto status = status_text ? procfs::parse_status(*status_text) : procfs::StatusFields{};
     if (status.hwm_bytes) {
       hwm = *status.hwm_bytes;
-      if (kind_ == MemoryKind::pss)
-        hwm = out.bytes + std::max<std::int64_t>(0, hwm - statm.rss_bytes);
+      if (kind_ == MemoryKind::pss) hwm = out.bytes + std::max<std::int64_t>(0, hwm - rss_with_pss);
       if (reset_hwm_ && (!t.clear_refs.ok() ||
                          (::pwrite(t.clear_refs.get(), "5", 1, 0) != 1 && errno != ESRCH))) {
         hwm_ok = false;

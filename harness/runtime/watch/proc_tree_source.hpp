@@ -14,8 +14,10 @@
 // - each process's memory is split into anonymous and file-backed + shared: statm's shared
 //   field in rss mode (free), smaps_rollup's Pss_Anon in pss mode.
 // - pss mode: a high-water mark for PSS is read as the PSS now plus how far the kernel's RSS
-//   high-water mark rose above the RSS now, i.e. pages that came and went since the last read
-//   count at full weight, as private pages do (an upper bound for pages that were shared).
+//   high-water mark rose above the RSS read with that PSS (one smaps_rollup read), i.e. pages
+//   that came and went since the last read count at full weight, as private pages do (an upper
+//   bound for pages that were shared). A read blocks while an munmap holds the address space,
+//   so it often lands just after a spike's VMA is gone while statm still counts its pages.
 // The tree is the root's descendants plus the orphans re-parented to memgate (the subreaper):
 // all of them, or with a RoleRegistry (several trees: the SUT and its services), those the
 // registry places in this source's role.
