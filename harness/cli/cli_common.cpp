@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "cli/commands.hpp"
+#include "cli/console.hpp"
 #include "core/model/errors.hpp"
 
 namespace memgate::cli {
@@ -16,13 +17,13 @@ std::string executable_dir() {
 }
 
 void print_error(const std::exception& error) {
-  fmt::print(stderr, "error: {}\n", error.what());
+  print(stderr, "error: {}\n", error.what());
   if (const auto* e = dynamic_cast<const Error*>(&error); e && !e->hint().empty()) {
-    fmt::print(stderr, "  hint: {}\n", e->hint());
+    print(stderr, "  hint: {}\n", e->hint());
   }
   if (const auto* e = dynamic_cast<const RunError*>(&error); e && !e->log_tail().empty()) {
-    fmt::print(stderr, "  last lines of the SUT's output:\n");
-    for (const auto& line : e->log_tail()) fmt::print(stderr, "  | {}\n", line);
+    print(stderr, "  last lines of the SUT's output:\n");
+    for (const auto& line : e->log_tail()) print(stderr, "  | {}\n", line);
   }
 }
 

@@ -11,6 +11,8 @@
 
 #include "cli/cli_time.hpp"
 #include "cli/commands.hpp"
+#include "cli/console.hpp"
+#include "cli/output_folders.hpp"
 #include "cli/report_output.hpp"
 #include "cli/verdict_output.hpp"
 #include "core/baseline/baseline.hpp"
@@ -80,6 +82,8 @@ ExitCode run_ab(const AbOptions& o) {
   const Scenario a = load_side(o, o.a_sets, o.a_env, "--a-env");
   const Scenario b = load_side(o, o.b_sets, o.b_env, "--b-env");
   const std::string dir = report_dir(o.out, 1, b.name);
+  FolderLocks lock;
+  lock.lock(dir);
   ProgressPrinter progress(stderr_is_terminal());
   Report report_a = new_report(a), report_b = new_report(b);
   bool valid = true;
@@ -127,27 +131,34 @@ ExitCode run_ab(const AbOptions& o) {
     report_b.verdict = v;
   }
   const Baseline band = make_baseline(report_a, "");
-  const std::string html =
-      write_reports(report_b, verdict ? &*verdict : nullptr, report_a.all_valid() ? &band : nullptr,
-                    dir, &report_a.runs);
+  // The verdict reaches the console whether or not the files can be written.
+  std::optional<std::string> html;
+  try {
+    html = write_reports(report_b, verdict ? &*verdict : nullptr,
+                         report_a.all_valid() ? &band : nullptr, dir, &report_a.runs);
+  } catch (const RunError& e) {
+    print_error(e);
+  }
   const std::string title = fmt::format("{} (B against A)", b.name);
-  if (!o.quiet) fmt::print(stderr, "  report {}\n", html);
+  if (html && !o.quiet) print(stderr, "  report {}\n", *html);
   if (!verdict) {
     print_invalid_runs(report_a);
     print_invalid_runs(report_b);
-    if (!o.json) fmt::print("{}: NO VERDICT: a run was not valid (see above)\n", title);
+    if (!o.json) print("{}: NO VERDICT: a run was not valid (see above)\n", title);
     return ExitCode::run_failed;
   }
+  const ExitCode code =
+      html ? exit_code_for(*verdict) : worst(exit_code_for(*verdict), ExitCode::run_failed);
   if (o.json) {
-    fmt::print("{}\n", nlohmann::json{{"scenario", b.name},
-                                      {"exit_code", to_int(exit_code_for(*verdict))},
-                                      {"report", dir},
-                                      {"verdict", report_b.verdict}}
-                           .dump(1));
+    print("{}\n", nlohmann::json{{"scenario", b.name},
+                                 {"exit_code", to_int(code)},
+                                 {"report", dir},
+                                 {"verdict", report_b.verdict}}
+                      .dump(1));
   } else {
     print_verdict(title, *verdict, o.file, "");
   }
-  return exit_code_for(*verdict);
+  return code;
 }
 
 }  // namespace

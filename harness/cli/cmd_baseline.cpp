@@ -13,13 +13,16 @@
 
 #include "cli/cli_time.hpp"
 #include "cli/commands.hpp"
+#include "cli/console.hpp"
 #include "cli/explain_output.hpp"
+#include "cli/output_folders.hpp"
 #include "cli/report_output.hpp"
 #include "cli/shard_run.hpp"
 #include "cli/verdict_output.hpp"
 #include "core/baseline/baseline.hpp"
 #include "core/model/errors.hpp"
 #include "core/model/text_file.hpp"
+#include "core/scenario/scenario_loader.hpp"
 #include "runtime/process/interrupt.hpp"
 #include "runtime/process/sut_version.hpp"
 #include "runtime/run/scenario_runner.hpp"
@@ -52,15 +55,15 @@ ExitCode write_profile(const BaselineOptions& o, const Scenario& scenario, const
                        ProgressPrinter& progress) {
   const std::string path = profile_path(o.baselines, scenario.name);
   const auto not_written = [&] {
-    fmt::print("{}: profile NOT written ({} {})\n", scenario.name, path,
-               std::filesystem::exists(path) ? "is an older baseline's: refresh it" : "absent");
+    print("{}: profile NOT written ({} {})\n", scenario.name, path,
+          std::filesystem::exists(path) ? "is an older baseline's: refresh it" : "absent");
   };
   std::optional<ExplainRun> explained;
   try {
     explained = explain_scenario(scenario, {dir + "/explain", o.quiet}, progress);
   } catch (const RunError& e) {  // heaptrack missing, say: the other scenarios still run
-    fmt::print(stderr, "error: {}: {}\n", scenario.name, e.what());
-    if (!e.hint().empty()) fmt::print(stderr, "  hint: {}\n", e.hint());
+    print(stderr, "error: {}: {}\n", scenario.name, e.what());
+    if (!e.hint().empty()) print(stderr, "  hint: {}\n", e.hint());
     not_written();
     return ExitCode::run_failed;
   }
@@ -69,24 +72,35 @@ ExitCode write_profile(const BaselineOptions& o, const Scenario& scenario, const
   write_explain_outputs(run, dir + "/explain");
   const ExitCode code = explain_exit_code(run);
   if (code != ExitCode::ok) {
-    for (const auto& note : result.profile.notes) fmt::print("  note: {}\n", note);
+    for (const auto& note : result.profile.notes) print("  note: {}\n", note);
     not_written();
     return code;
   }
   write_file_atomic(path, profile_to_json(result.profile).dump(2) + "\n");
-  fmt::print("{}: wrote {} ({}, {} sites)\n", scenario.name, path, result.profile.tool,
-             result.profile.sites.size());
+  print("{}: wrote {} ({}, {} sites)\n", scenario.name, path, result.profile.tool,
+        result.profile.sites.size());
   return ExitCode::ok;
 }
 
 ExitCode run_baseline(const BaselineOptions& o) {
   const std::vector<Scenario> scenarios = load_scenarios(o.files, {}, o.allow_remote, o.sweep);
+  for (const auto& s : scenarios) check_planned_samples(s, baseline_repeat(o, s));
   const ShardSelection selection = select_shard(
       scenarios, o.files, o.shard, [&](const Scenario& s) { return baseline_repeat(o, s); },
       o.quiet);
-  if (const std::error_code ec = make_folders(o.baselines)) {
-    throw RunError(fmt::format("cannot create the baselines folder {}: {}", o.baselines,
-                               ec.message()));
+  // Every output is ready before the first run: the baselines folder and each report folder
+  // created and probed, the report folders locked.
+  probe_writable_folder(o.baselines, "the baselines folder", "choose another with --baselines");
+  FolderLocks locks;
+  std::vector<std::string> dirs(scenarios.size());
+  for (const std::size_t i : selection.indices) {
+    dirs[i] = report_dir("", 1, scenarios[i].name);
+    locks.lock(dirs[i]);
+    if (o.profile) {  // the explain run's folder, as `memgate explain` locks it
+      probe_writable_folder(dirs[i] + "/explain", "the explain folder",
+                            "choose another folder with --out");
+      locks.lock(dirs[i] + "/explain");
+    }
   }
   ExitCode exit = ExitCode::ok;
   ProgressPrinter progress(stderr_is_terminal());
@@ -98,32 +112,34 @@ ExitCode run_baseline(const BaselineOptions& o) {
       try {
         before = read_baseline_file(path);
       } catch (const InputError& e) {
-        fmt::print(stderr, "note: the current baseline is unreadable and will be replaced if "
-                           "the runs are valid: {}\n", e.what());
+        print(stderr,
+              "note: the current baseline is unreadable and will be replaced if "
+              "the runs are valid: {}\n",
+              e.what());
       }
     }
-    const std::string dir = report_dir("", 1, scenario.name);
+    const std::string& dir = dirs[i];
     const RunSettings settings =
         run_settings(dir, baseline_repeat(o, scenario), o.quiet, progress, scenario.name);
     Report report = run_scenario(scenario, settings);
     report.created_at = utc_now_iso8601();
-    write_reports(report, nullptr, nullptr, dir);
     if (!o.quiet) print_summary(report);
+    if (!try_write_reports(report, nullptr, nullptr, dir)) exit = worst(exit, ExitCode::run_failed);
     if (!report.all_valid() || interrupt::requested()) {
       print_invalid_runs(report);
-      fmt::print("{}: baseline NOT written ({} left as it was)\n", scenario.name, path);
+      print("{}: baseline NOT written ({} left as it was)\n", scenario.name, path);
       exit = worst(exit, ExitCode::run_failed);
       if (interrupt::requested()) break;
       continue;
     }
     const Baseline baseline = make_baseline(report, read_sut_version(scenario.sut));
     write_baseline_file(path, baseline);
-    fmt::print("{}: wrote {} ({} repetitions{})\n", scenario.name, path, baseline.repetitions,
-               baseline.sut_version.empty() ? "" : ", SUT " + baseline.sut_version);
+    print("{}: wrote {} ({} repetitions{})\n", scenario.name, path, baseline.repetitions,
+          baseline.sut_version.empty() ? "" : ", SUT " + baseline.sut_version);
     if (before) {
-      for (const auto& line : describe_changes(*before, baseline)) fmt::print("  {}\n", line);
+      for (const auto& line : describe_changes(*before, baseline)) print("  {}\n", line);
     } else {
-      fmt::print("  a new baseline\n");
+      print("  a new baseline\n");
     }
     if (o.profile) exit = worst(exit, write_profile(o, scenario, dir, progress));
     if (interrupt::requested()) break;

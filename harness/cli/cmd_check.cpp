@@ -12,6 +12,8 @@
 
 #include "cli/cli_time.hpp"
 #include "cli/commands.hpp"
+#include "cli/console.hpp"
+#include "cli/output_folders.hpp"
 #include "cli/report_output.hpp"
 #include "cli/shard_run.hpp"
 #include "cli/verdict_output.hpp"
@@ -19,6 +21,7 @@
 #include "core/model/errors.hpp"
 #include "core/model/text_file.hpp"
 #include "core/report/history.hpp"
+#include "core/scenario/scenario_loader.hpp"
 #include "runtime/env/git_info.hpp"
 #include "runtime/process/interrupt.hpp"
 #include "runtime/run/gated_run.hpp"
@@ -53,6 +56,15 @@ ExitCode check_selected(const CheckOptions& o, const std::vector<Scenario>& scen
   const std::string history = !o.history.empty() ? o.history
                               : selection.shard  ? shard_root(o.out) + "/history.jsonl"
                                                  : "reports/history.jsonl";
+  // Every output is ready before the first run: report folders created, probed and locked,
+  // the history writable.
+  FolderLocks locks;
+  std::vector<std::string> dirs(scenarios.size());
+  for (const std::size_t i : selection.indices) {
+    dirs[i] = scenario_report_dir(selection, o.out, scenarios.size(), scenarios[i].name);
+    locks.lock(dirs[i]);
+  }
+  if (history != "none") probe_writable_file(history, "the history", "pass --history none");
   const auto commit = current_git_commit();
   ProgressPrinter progress(stderr_is_terminal());
   nlohmann::json json_out = {{"scenarios", nlohmann::json::array()}};
@@ -60,25 +72,30 @@ ExitCode check_selected(const CheckOptions& o, const std::vector<Scenario>& scen
   for (const std::size_t i : selection.indices) {
     const Scenario& scenario = scenarios[i];
     const Baseline* baseline = baselines[i] ? &*baselines[i] : nullptr;
-    const std::string dir = scenario_report_dir(selection, o.out, scenarios.size(), scenario.name);
+    const std::string& dir = dirs[i];
     RunSettings settings = run_settings(dir, o.repeat > 0 ? o.repeat : scenario.repeat, o.quiet,
                                         progress, scenario.name);
     settings.early_stop = !o.all_runs;
     GatedRun gated = run_and_gate(scenario, baseline, settings);
     gated.report.created_at = utc_now_iso8601();
     const Verdict* verdict = gated.verdict ? &*gated.verdict : nullptr;
-    const std::string html = write_reports(gated.report, verdict, baseline, dir);
-    if (!o.quiet) {
-      print_summary(gated.report);
-      fmt::print(stderr, "  report {}\n", html);
-    }
-    const ExitCode code = verdict ? exit_code_for(*verdict) : ExitCode::run_failed;
+    ExitCode code = verdict ? exit_code_for(*verdict) : ExitCode::run_failed;
+    // The figures and the verdict reach the console whether or not the files can be written.
+    if (!o.quiet) print_summary(gated.report);
+    const auto html = try_write_reports(gated.report, verdict, baseline, dir);
+    if (!html) code = worst(code, ExitCode::run_failed);
+    if (html && !o.quiet) print(stderr, "  report {}\n", *html);
+    // One line per check (history.hpp: whole lines or nothing).
+    const std::string line =
+        history_line(gated.report, verdict ? to_string(verdict->status) : "invalid",
+                     commit ? commit->commit : "", commit && commit->dirty);
+    if (!try_append_history(history, line)) code = worst(code, ExitCode::run_failed);
     if (!verdict) print_invalid_runs(gated.report);
     if (!o.json) {
       if (verdict) {
         print_verdict(scenario.name, *verdict, o.files[i], o.baselines);
       } else {
-        fmt::print("{}: NO VERDICT: a run was not valid (see above)\n", scenario.name);
+        print("{}: NO VERDICT: a run was not valid (see above)\n", scenario.name);
       }
     }
     json_out["scenarios"].push_back(
@@ -87,24 +104,20 @@ ExitCode check_selected(const CheckOptions& o, const std::vector<Scenario>& scen
          {"report", dir},
          {"verdict", gated.report.verdict.is_null() ? nlohmann::json{{"status", "invalid"}}
                                                     : gated.report.verdict}});
-    // One line per check, appended (O_APPEND: concurrent checks do not interleave in a line).
-    const std::string line =
-        history_line(gated.report, verdict ? to_string(verdict->status) : "invalid",
-                     commit ? commit->commit : "", commit && commit->dirty);
-    update_history(history, [&](const std::string& path) { append_to_file(path, line + '\n'); });
-    recorder.finished(scenario.name, dir, gated.report.created_at);
+    if (html) recorder.finished(scenario.name, dir, gated.report.created_at);
     exit = worst(exit, code);
     if (interrupt::requested()) break;
   }
   if (o.json) {
     json_out["exit_code"] = to_int(exit);
-    fmt::print("{}\n", json_out.dump(1));
+    print("{}\n", json_out.dump(1));
   }
   return exit;
 }
 
 ExitCode run_check(const CheckOptions& o) {
   const std::vector<Scenario> scenarios = load_scenarios(o.files, {}, o.allow_remote, o.sweep);
+  for (const auto& s : scenarios) check_planned_samples(s, o.repeat > 0 ? o.repeat : s.repeat);
   const ShardSelection selection = select_shard(
       scenarios, o.files, o.shard,
       [&](const Scenario& s) { return o.repeat > 0 ? o.repeat : s.repeat; }, o.quiet);

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/console.hpp"
 #include "cli/verdict_output.hpp"
 #include "core/baseline/baseline.hpp"
 #include "core/model/errors.hpp"
@@ -31,12 +32,12 @@ ExitCode run_compare(const CompareOptions& o) {
                                  baseline.scenario, input.report.scenario));
   }
   if (!input.report.all_valid()) {
-    fmt::print("{}: NO VERDICT: the report has runs that are not valid\n", input.report.scenario);
+    print("{}: NO VERDICT: the report has runs that are not valid\n", input.report.scenario);
     return ExitCode::run_failed;
   }
   const Verdict verdict = gate_report(input.report, input.gate, &baseline);
   if (o.json) {
-    fmt::print("{}\n", verdict_to_json(verdict).dump(1));
+    print("{}\n", verdict_to_json(verdict).dump(1));
   } else {
     print_verdict(input.report.scenario, verdict, "SCENARIO.json",
                   std::filesystem::path(o.baseline).parent_path().string());

@@ -11,7 +11,9 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/console.hpp"
 #include "cli/explain_output.hpp"
+#include "cli/output_folders.hpp"
 #include "cli/report_output.hpp"
 #include "core/explain/profile_diff.hpp"
 #include "core/model/errors.hpp"
@@ -37,6 +39,9 @@ ExitCode run_explain_command(const ExplainCliOptions& o) {
   std::optional<HeapProfile> before;
   if (!o.against.empty()) before = read_profile_file(o.against);
   const std::string dir = o.out.empty() ? "reports/" + scenario.name + "/explain" : o.out;
+  probe_writable_folder(dir, "the explain folder", "choose another folder with --out");
+  FolderLocks lock;
+  lock.lock(dir);
   ProgressPrinter progress(stderr_is_terminal());
   ExplainRun run = explain_scenario(scenario, {dir, o.quiet}, progress);
   ExplainResult& result = run.result;
@@ -51,8 +56,8 @@ ExitCode run_explain_command(const ExplainCliOptions& o) {
     }
   }
   const std::string html = write_explain_outputs(run, dir);
-  for (const auto& line : explain_console_lines(result, o.top)) fmt::print("{}\n", line);
-  if (!o.quiet) fmt::print(stderr, "  explain {}\n", html);
+  for (const auto& line : explain_console_lines(result, o.top)) print("{}\n", line);
+  if (!o.quiet) print(stderr, "  explain {}\n", html);
   return explain_exit_code(run);
 }
 

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "cli/commands.hpp"
+#include "cli/console.hpp"
 #include "cli/report_output.hpp"
 #include "core/model/errors.hpp"
 #include "core/model/text_file.hpp"
@@ -52,10 +53,10 @@ std::vector<LoadedManifest> read_manifests(const std::vector<std::string>& dirs)
     }
     if (ec) throw UsageError(fmt::format("cannot list {}: {}", dir, ec.message()));
     if (found.empty()) {
-      fmt::print(stderr,
-                 "warning: {} holds no shard manifest (shard-I-of-N.json): skipped; its "
-                 "shard did not start or this is not a shard's folder\n",
-                 dir);
+      print(stderr,
+            "warning: {} holds no shard manifest (shard-I-of-N.json): skipped; its "
+            "shard did not start or this is not a shard's folder\n",
+            dir);
     }
     std::sort(found.begin(), found.end());
     for (const auto& path : found) {
@@ -116,21 +117,26 @@ MergedScenario read_scenario(const MergePlan& plan, const MergeEntry& entry) {
   return merged_scenario(entry, report, std::move(md));
 }
 
-// The existing history, then each manifest folder's history.jsonl, merged in time order.
+// The history at path, then each manifest folder's history.jsonl, merged in time order.
+void merge_history_into(const std::string& path, const std::vector<LoadedManifest>& manifests) {
+  std::vector<std::string> texts;
+  std::error_code ec;
+  if (fs::exists(path, ec)) texts.push_back(read_input_file(path, kMaxTextBytes));
+  std::set<std::string> folders;
+  for (const auto& m : manifests) {
+    const fs::path shard_history = fs::path(m.path).parent_path() / "history.jsonl";
+    if (folders.insert(shard_history.lexically_normal().string()).second &&
+        fs::exists(shard_history, ec)) {
+      texts.push_back(read_input_file(shard_history.string(), kMaxTextBytes));
+    }
+  }
+  write_file_atomic(path, merge_history_texts(texts));
+}
+
+// merge_history_into the history file, while no check appends to it (with_folder_lock).
 void merge_history(const std::string& file, const std::vector<LoadedManifest>& manifests) {
   update_history(file, [&](const std::string& path) {
-    std::vector<std::string> texts;
-    std::error_code ec;
-    if (fs::exists(path, ec)) texts.push_back(read_input_file(path, kMaxTextBytes));
-    std::set<std::string> folders;
-    for (const auto& m : manifests) {
-      const fs::path shard_history = fs::path(m.path).parent_path() / "history.jsonl";
-      if (folders.insert(shard_history.lexically_normal().string()).second &&
-          fs::exists(shard_history, ec)) {
-        texts.push_back(read_input_file(shard_history.string(), kMaxTextBytes));
-      }
-    }
-    write_file_atomic(path, merge_history_texts(texts));
+    with_folder_lock(path, [&] { merge_history_into(path, manifests); });
   });
 }
 
@@ -165,15 +171,15 @@ ExitCode run_merge(const MergeOptions& o) {
   write_file_atomic((fs::path(o.out) / "verdict.json").string(), verdict.dump(1) + "\n");
 
   if (o.json) {
-    fmt::print("{}\n", verdict.dump(1));
+    print("{}\n", verdict.dump(1));
     return exit;
   }
   for (const auto& s : scenarios) {
-    fmt::print("{} (shard {}): {}{}\n", s.entry.scenario, to_string(s.entry.shard),
-               s.status == "missing" ? "NO REPORT" : s.status,
-               s.entry.missing_reason.empty() ? "" : ": " + s.entry.missing_reason);
+    print("{} (shard {}): {}{}\n", s.entry.scenario, to_string(s.entry.shard),
+          s.status == "missing" ? "NO REPORT" : s.status,
+          s.entry.missing_reason.empty() ? "" : ": " + s.entry.missing_reason);
   }
-  fmt::print(
+  print(
       "merged {} scenario(s) from {} shard(s): {} (exit {}); {}/summary.md, junit.xml, "
       "verdict.json\n",
       scenarios.size(), plan.shard_count, merged_status(plan, exit), to_int(exit), o.out);

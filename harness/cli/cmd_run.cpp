@@ -8,6 +8,8 @@
 
 #include "cli/cli_time.hpp"
 #include "cli/commands.hpp"
+#include "cli/console.hpp"
+#include "cli/output_folders.hpp"
 #include "cli/report_output.hpp"
 #include "cli/shard_run.hpp"
 #include "core/model/errors.hpp"
@@ -34,25 +36,29 @@ struct RunCliOptions {
 // The scenarios of this shard (all, unsharded), each recorded in the shard's manifest.
 ExitCode run_selected(const RunCliOptions& o, const std::vector<Scenario>& scenarios,
                       const ShardSelection& selection, ShardRecorder& recorder) {
+  // Every report folder is ready before the first run: created, probed and locked.
+  FolderLocks locks;
+  std::vector<std::string> dirs(scenarios.size());
+  for (const std::size_t i : selection.indices) {
+    dirs[i] = scenario_report_dir(selection, o.out, scenarios.size(), scenarios[i].name);
+    locks.lock(dirs[i]);
+  }
   bool all_valid = true;
   ProgressPrinter progress(stderr_is_terminal());
   for (const std::size_t i : selection.indices) {
     const Scenario& scenario = scenarios[i];
-    const std::string dir = scenario_report_dir(selection, o.out, scenarios.size(), scenario.name);
+    const std::string& dir = dirs[i];
     const RunSettings settings = run_settings(dir, o.repeat > 0 ? o.repeat : scenario.repeat,
                                               o.quiet, progress, scenario.name);
     Report report = run_scenario(scenario, settings);
     report.created_at = utc_now_iso8601();
-    const std::string html = write_reports(report, nullptr, nullptr, dir);
-    if (!o.quiet) {
-      print_summary(report);
-      fmt::print(stderr, "  report {}\n", html);
-    }
-    if (!report.all_valid()) {
-      all_valid = false;
-      print_invalid_runs(report);
-    }
-    recorder.finished(scenario.name, dir, report.created_at);
+    // The figures reach the console whether or not the files can be written.
+    if (!o.quiet) print_summary(report);
+    const auto html = try_write_reports(report, nullptr, nullptr, dir);
+    if (html && !o.quiet) print(stderr, "  report {}\n", *html);
+    if (!report.all_valid()) print_invalid_runs(report);
+    all_valid = all_valid && html && report.all_valid();
+    if (html) recorder.finished(scenario.name, dir, report.created_at);
     if (interrupt::requested()) break;
   }
   return all_valid ? ExitCode::ok : ExitCode::run_failed;
@@ -60,6 +66,7 @@ ExitCode run_selected(const RunCliOptions& o, const std::vector<Scenario>& scena
 
 ExitCode run_run(const RunCliOptions& o) {
   const std::vector<Scenario> scenarios = load_scenarios(o.files, o.sets, o.allow_remote, o.sweep);
+  for (const auto& s : scenarios) check_planned_samples(s, o.repeat > 0 ? o.repeat : s.repeat);
   const ShardSelection selection = select_shard(
       scenarios, o.files, o.shard,
       [&](const Scenario& s) { return o.repeat > 0 ? o.repeat : s.repeat; }, o.quiet);

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/console.hpp"
 #include "core/model/errors.hpp"
 #include "core/model/metrics.hpp"
 #include "core/model/text_file.hpp"
@@ -46,7 +47,7 @@ ExitCode run_trend(const TrendOptions& o) {
   }
   std::vector<std::string> skipped;
   const auto all = parse_history(read_input_file(o.history, 1024LL * 1024 * 1024), o.history, skipped);
-  for (const auto& s : skipped) fmt::print(stderr, "warning: skipped {}\n", s);
+  for (const auto& s : skipped) print(stderr, "warning: skipped {}\n", s);
   std::vector<HistoryEntry> entries;
   std::vector<double> values;
   for (const auto& e : all) {
@@ -60,20 +61,20 @@ ExitCode run_trend(const TrendOptions& o) {
   }
   const auto steps = stats::find_steps(values);
   const auto drift = stats::find_drift(values);
-  fmt::print("{} · {} · {} check(s)\n", name, o.metric, entries.size());
+  print("{} · {} · {} check(s)\n", name, o.metric, entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
     std::string flag;
     for (const auto& s : steps) {
       if (s.index == i) flag = fmt::format("  <- step {:+.1f}% ({} -> {})", s.change_pct,
                                            format_metric(o.metric, s.before), format_metric(o.metric, s.after));
     }
-    fmt::print("{:>4}  {:<20}  {:<12}  {:>14}  {:<14}{}\n", i + 1, entries[i].time,
-               entries[i].commit.substr(0, 12) + (entries[i].dirty ? "+" : ""),
-               format_metric(o.metric, values[i]), entries[i].verdict, flag);
+    print("{:>4}  {:<20}  {:<12}  {:>14}  {:<14}{}\n", i + 1, entries[i].time,
+          entries[i].commit.substr(0, 12) + (entries[i].dirty ? "+" : ""),
+          format_metric(o.metric, values[i]), entries[i].verdict, flag);
   }
   if (drift) {
-    fmt::print("drift over the history: {:+.1f}%{}\n", drift->total_change_pct,
-               drift->significant ? "  <- a creep: significant" : "");
+    print("drift over the history: {:+.1f}%{}\n", drift->total_change_pct,
+          drift->significant ? "  <- a creep: significant" : "");
   }
   const std::string out = !o.out.empty() ? o.out
                           : (std::filesystem::path(o.history).parent_path() / name /
@@ -83,7 +84,7 @@ ExitCode run_trend(const TrendOptions& o) {
                    "choose another file with --out");
   }
   write_file_atomic(out, render_trend_html(name, o.metric, entries, steps, drift));
-  fmt::print("plot: {}\n", out);
+  print("plot: {}\n", out);
   return ExitCode::ok;
 }
 

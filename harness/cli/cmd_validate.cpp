@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/console.hpp"
 #include "core/drivers/driver_kind.hpp"
 #include "core/model/errors.hpp"
 #include "core/scenario/scenario_loader.hpp"
@@ -47,17 +48,17 @@ ExitCode run_validate(const ValidateOptions& options) {
                                 fmt::join(s.sweep->values, ", "),
                                 s.repeat * static_cast<int>(s.sweep->values.size()))
                   : std::string();
-      fmt::print("ok     {}: '{}', {} driver{}, {}, repeat {}{}, {} gate rule(s)\n", file, s.name,
-                 driver_type(s.driver), describe_services(s), describe_load(s), s.repeat, sweep,
-                 s.gate.rules.size() + s.gate.budgets.size() + s.gate.per_unit.size());
-      for (const auto& note : notes) fmt::print("  note: {}\n", note);
+      print("ok     {}: '{}', {} driver{}, {}, repeat {}{}, {} gate rule(s)\n", file, s.name,
+            driver_type(s.driver), describe_services(s), describe_load(s), s.repeat, sweep,
+            s.gate.rules.size() + s.gate.budgets.size() + s.gate.per_unit.size());
+      for (const auto& note : notes) print("  note: {}\n", note);
     } catch (const Error& e) {
       ++bad;
       print_error(e);
     }
   }
   if (bad > 0) {
-    fmt::print(stderr, "{} of {} scenario file(s) invalid\n", bad, options.files.size());
+    print(stderr, "{} of {} scenario file(s) invalid\n", bad, options.files.size());
     return ExitCode::bad_input;
   }
   return ExitCode::ok;

@@ -10,6 +10,7 @@
 
 #include "cli/cli_time.hpp"
 #include "cli/commands.hpp"
+#include "cli/console.hpp"
 #include "cli/report_output.hpp"
 #include "core/model/errors.hpp"
 #include "core/model/text_file.hpp"
@@ -76,45 +77,44 @@ void print_summary(const WatchCliOptions& o, const RunRecord& run) {
     if (sample.bytes > 0) final_bytes = sample.bytes;
   }
   const std::int64_t kernel_peak = std::max(run.peak.hwm_peak_bytes, run.peak.exit_peak_bytes);
-  fmt::print(stderr, "memgate watch: {} {}\n", o.command[0],
-             run.sut_exit ? *run.sut_exit : std::string("did not finish"));
-  fmt::print(stderr, "  peak      {}  (highest sample {}, kernel high-water mark {})\n",
-             format_bytes(static_cast<double>(run.metrics.peak_bytes.value_or(0))),
-             format_bytes(static_cast<double>(run.peak.max_sample_bytes)),
-             kernel_peak > 0 ? format_bytes(static_cast<double>(kernel_peak))
-                             : std::string("unavailable"));
+  print(stderr, "memgate watch: {} {}\n", o.command[0],
+        run.sut_exit ? *run.sut_exit : std::string("did not finish"));
+  print(stderr, "  peak      {}  (highest sample {}, kernel high-water mark {})\n",
+        format_bytes(static_cast<double>(run.metrics.peak_bytes.value_or(0))),
+        format_bytes(static_cast<double>(run.peak.max_sample_bytes)),
+        kernel_peak > 0 ? format_bytes(static_cast<double>(kernel_peak))
+                        : std::string("unavailable"));
   if (run.metrics.peak_anon_bytes) {
-    fmt::print(stderr, "  anonymous {}  (heap and stacks, highest sample; the rest: code, files)\n",
-               format_bytes(static_cast<double>(*run.metrics.peak_anon_bytes)));
+    print(stderr, "  anonymous {}  (heap and stacks, highest sample; the rest: code, files)\n",
+          format_bytes(static_cast<double>(*run.metrics.peak_anon_bytes)));
   }
   if (run.peak.cgroup_peak_bytes) {
-    fmt::print(stderr, "  cgroup    {}  (peak charge of the tree, page cache included)\n",
-               format_bytes(static_cast<double>(*run.peak.cgroup_peak_bytes)));
+    print(stderr, "  cgroup    {}  (peak charge of the tree, page cache included)\n",
+          format_bytes(static_cast<double>(*run.peak.cgroup_peak_bytes)));
   }
-  fmt::print(stderr, "  final     {}\n", format_bytes(static_cast<double>(final_bytes)));
+  print(stderr, "  final     {}\n", format_bytes(static_cast<double>(final_bytes)));
   // Only after a warm-up (--warmup-s) and, for growth, over enough samples: run_metrics.hpp.
   if (run.metrics.plateau_bytes) {
-    fmt::print(stderr, "  plateau   {}  (median after the warm-up)\n",
-               format_bytes(static_cast<double>(*run.metrics.plateau_bytes)));
+    print(stderr, "  plateau   {}  (median after the warm-up)\n",
+          format_bytes(static_cast<double>(*run.metrics.plateau_bytes)));
   }
   if (run.metrics.growth_bytes_per_min) {
-    fmt::print(stderr, "  growth    {}/min  (after the warm-up)\n",
-               format_bytes(*run.metrics.growth_bytes_per_min));
+    print(stderr, "  growth    {}/min  (after the warm-up)\n",
+          format_bytes(*run.metrics.growth_bytes_per_min));
   }
-  fmt::print(stderr, "  duration  {}, {} samples every {} ms, up to {} process(es)\n",
-             format_duration_ms(duration_ms), run.samples.size(), run.interval_ms,
-             run.max_processes);
-  for (const auto& w : run.warnings) fmt::print(stderr, "  warning: {}\n", w);
+  print(stderr, "  duration  {}, {} samples every {} ms, up to {} process(es)\n",
+        format_duration_ms(duration_ms), run.samples.size(), run.interval_ms, run.max_processes);
+  for (const auto& w : run.warnings) print(stderr, "  warning: {}\n", w);
   if (!run.processes.empty()) {
     const auto rows = top_processes(run.processes, kTopProcesses);
-    fmt::print(stderr, "  processes{}:\n", run.processes.size() > rows.size()
-                                               ? fmt::format(" (top {} of {})", rows.size(),
-                                                             run.processes.size())
-                                               : "");
+    print(stderr, "  processes{}:\n",
+          run.processes.size() > rows.size()
+              ? fmt::format(" (top {} of {})", rows.size(), run.processes.size())
+              : "");
     const std::string table = render_process_text(rows);
     std::size_t start = 0;
     for (std::size_t end; (end = table.find('\n', start)) != std::string::npos; start = end + 1) {
-      fmt::print(stderr, "    {}\n", table.substr(start, end - start));
+      print(stderr, "    {}\n", table.substr(start, end - start));
     }
   }
 }
@@ -143,13 +143,13 @@ ExitCode run_watch(const WatchCliOptions& o) {
     report.summary = run.metrics;
     if (!o.out.empty()) {
       write_file_atomic(o.out, report_to_json(report).dump(1) + "\n");
-      fmt::print(stderr, "  report    {}\n", o.out);
+      print(stderr, "  report    {}\n", o.out);
     }
     if (!o.html.empty()) {
       ReportContext context{report};
       context.watch = true;
       write_file_atomic(o.html, make_html_format()->render(context));
-      fmt::print(stderr, "  page      {}\n", o.html);
+      print(stderr, "  page      {}\n", o.html);
     }
   }
   // --exit-code: the status of a command that ended by itself, as a shell gives it (the enum's
@@ -157,7 +157,7 @@ ExitCode run_watch(const WatchCliOptions& o) {
   // has none: memgate's own exit code then.
   if (o.exit_code && run.sut_exit_status) {
     // The command's status is the answer; what made the run invalid is still said.
-    for (const auto& problem : run.problems) fmt::print(stderr, "  problem: {}\n", problem);
+    for (const auto& problem : run.problems) print(stderr, "  problem: {}\n", problem);
     return static_cast<ExitCode>(*run.sut_exit_status);
   }
   if (!run.valid) throw RunError(fmt::format("{}", fmt::join(run.problems, "; ")));

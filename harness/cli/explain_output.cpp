@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "cli/cli_time.hpp"
+#include "cli/console.hpp"
 #include "core/model/errors.hpp"
 #include "core/model/text_file.hpp"
 #include "runtime/explain/explain_run.hpp"
@@ -46,8 +47,8 @@ ExplainRun explain_scenario(const Scenario& scenario, const ExplainRunOptions& o
     run.report = std::move(outcome.report);
   }
   if (!outcome.data_file.empty() && !options.quiet) {
-    fmt::print(stderr, "  heaptrack data {} (heaptrack_gui or heaptrack_print open it)\n",
-               outcome.data_file);
+    print(stderr, "  heaptrack data {} (heaptrack_gui or heaptrack_print open it)\n",
+          outcome.data_file);
   }
   return run;
 }

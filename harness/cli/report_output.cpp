@@ -1,16 +1,17 @@
 #include "cli/report_output.hpp"
 
 #include <fmt/format.h>
-
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-
 #include <filesystem>
 
 #include "cli/cli_time.hpp"
+#include "cli/commands.hpp"
+#include "cli/console.hpp"
+#include "cli/output_folders.hpp"
 #include "core/model/errors.hpp"
 #include "core/model/text_file.hpp"
 #include "core/model/units.hpp"
@@ -25,22 +26,8 @@ std::string report_dir(const std::string& out_option, std::size_t scenario_count
   fs::path dir = out_option.empty()    ? fs::path("reports") / scenario_name
                  : scenario_count == 1 ? fs::path(out_option)
                                        : fs::path(out_option) / scenario_name;
-  if (const std::error_code ec = make_folders(dir.string())) {
-    throw RunError(fmt::format("cannot create the report folder {}: {}", dir.string(),
-                               ec.message()),
-                   "choose another folder with --out");
-  }
   // A folder that cannot take a file is found now, not after minutes of load.
-  std::string probe = (dir / ".write-test-XXXXXX").string();
-  const int fd = ::mkstemp(probe.data());
-  if (fd < 0) {
-    const int error = errno;
-    throw RunError(fmt::format("cannot write to the report folder {}: {}", dir.string(),
-                               std::strerror(error)),
-                   "choose another folder with --out");
-  }
-  ::close(fd);
-  ::unlink(probe.c_str());
+  probe_writable_folder(dir.string(), "the report folder", "choose another folder with --out");
   return dir.string();
 }
 
@@ -93,13 +80,35 @@ std::string write_reports(const Report& report, const Verdict* verdict, const Ba
                           const ExplainResult* explain) {
   ReportContext context{report, verdict, baseline, reference_runs};
   context.explain = explain;
-  std::string html;
+  std::vector<std::pair<std::string, std::string>> files;
   for (const auto& format : all_report_formats()) {
-    const std::string path = (std::filesystem::path(dir) / format->file_name()).string();
-    write_file_atomic(path, format->render(context));
-    if (format->file_name() == "report.html") html = path;
+    files.emplace_back(format->file_name(), format->render(context));
   }
-  return html;
+  write_file_set_atomic(dir, files);
+  return (std::filesystem::path(dir) / "report.html").string();
+}
+
+std::optional<std::string> try_write_reports(const Report& report, const Verdict* verdict,
+                                             const Baseline* baseline, const std::string& dir) {
+  try {
+    return write_reports(report, verdict, baseline, dir);
+  } catch (const RunError& e) {
+    print_error(e);
+    return std::nullopt;
+  }
+}
+
+bool try_append_history(const std::string& path, const std::string& line) {
+  try {
+    update_history(path, [&](const std::string& file) {
+      const std::string note = append_line(file, line);
+      if (!note.empty()) print(stderr, "warning: {}\n", note);
+    });
+    return true;
+  } catch (const RunError& e) {
+    print_error(e);
+    return false;
+  }
 }
 
 void print_summary(const Report& report) {
@@ -107,47 +116,44 @@ void print_summary(const Report& report) {
   const auto bytes = [](const std::optional<std::int64_t>& v) {
     return v ? format_bytes(static_cast<double>(*v)) : std::string("-");
   };
-  fmt::print(stderr, "{}: {} run(s), median of the valid ones\n", report.scenario,
-             report.runs.size());
-  fmt::print(stderr, "  idle {}  peak {}  plateau {}  residual {}  retained {}\n",
-             bytes(m.idle_bytes), bytes(m.peak_bytes), bytes(m.plateau_bytes),
-             bytes(m.residual_bytes), bytes(m.retained_bytes));
+  print(stderr, "{}: {} run(s), median of the valid ones\n", report.scenario, report.runs.size());
+  print(stderr, "  idle {}  peak {}  plateau {}  residual {}  retained {}\n", bytes(m.idle_bytes),
+        bytes(m.peak_bytes), bytes(m.plateau_bytes), bytes(m.residual_bytes),
+        bytes(m.retained_bytes));
   if (m.growth_bytes_per_min) {
-    fmt::print(stderr, "  growth {}/min", format_bytes(*m.growth_bytes_per_min));
+    print(stderr, "  growth {}/min", format_bytes(*m.growth_bytes_per_min));
   }
   if (m.throughput_per_s) {
-    fmt::print(stderr, "  throughput {:.0f} ops/s ({} ops, {} errors)", *m.throughput_per_s, m.ops,
-               m.errors);
+    print(stderr, "  throughput {:.0f} ops/s ({} ops, {} errors)", *m.throughput_per_s, m.ops,
+          m.errors);
   }
   if (m.latency_ms) {
-    fmt::print(stderr, "  latency p50 {} p99 {}", format_duration_ms(m.latency_ms->p50_ms),
-               format_duration_ms(m.latency_ms->p99_ms));
-    if (m.latency_ms->max_ms)
-      fmt::print(stderr, " max {}", format_duration_ms(*m.latency_ms->max_ms));
+    print(stderr, "  latency p50 {} p99 {}", format_duration_ms(m.latency_ms->p50_ms),
+          format_duration_ms(m.latency_ms->p99_ms));
+    if (m.latency_ms->max_ms) print(stderr, " max {}", format_duration_ms(*m.latency_ms->max_ms));
   }
-  fmt::print(stderr, "\n");
+  print(stderr, "\n");
   if (m.cpu_us_per_op || m.contention_pct) {
-    fmt::print(stderr, " ");
-    if (m.cpu_us_per_op) fmt::print(stderr, " cpu {:.2f} µs/op", *m.cpu_us_per_op);
+    print(stderr, " ");
+    if (m.cpu_us_per_op) print(stderr, " cpu {:.2f} µs/op", *m.cpu_us_per_op);
     if (m.contention_pct) {
-      fmt::print(stderr, "  contention {:.1f}% (others' share of the CPU in the load, worst run)",
-                 *m.contention_pct);
+      print(stderr, "  contention {:.1f}% (others' share of the CPU in the load, worst run)",
+            *m.contention_pct);
     }
-    fmt::print(stderr, "\n");
+    print(stderr, "\n");
   }
-  for (const auto& w : report.warnings) fmt::print(stderr, "  warning: {}\n", w);
+  for (const auto& w : report.warnings) print(stderr, "  warning: {}\n", w);
 }
 
 void print_invalid_runs(const Report& report) {
   for (const auto& run : report.runs) {
     if (run.valid) continue;
     for (const auto& problem : run.problems) {
-      fmt::print(stderr, "error: {} run {} is not valid: {}\n", report.scenario, run.index,
-                 problem);
+      print(stderr, "error: {} run {} is not valid: {}\n", report.scenario, run.index, problem);
     }
     if (!run.log_tail.empty()) {
-      fmt::print(stderr, "  last lines of {}'s output:\n", who(run.log_tail_role));
-      for (const auto& line : run.log_tail) fmt::print(stderr, "  | {}\n", line);
+      print(stderr, "  last lines of {}'s output:\n", who(run.log_tail_role));
+      for (const auto& line : run.log_tail) print(stderr, "  | {}\n", line);
     }
   }
 }
@@ -170,7 +176,7 @@ bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 void ProgressPrinter::operator()(const std::string& scenario, const ProgressEvent& e) {
   const std::string prefix = fmt::format("memgate: {} run {}/{}:", scenario, e.run, e.runs);
   const auto finish_line = [&] {
-    if (line_open_) fmt::print(stderr, "\n");
+    if (line_open_) print(stderr, "\n");
     line_open_ = false;
   };
   if (e.kind == ProgressEvent::Kind::phase_start) {
@@ -178,14 +184,14 @@ void ProgressPrinter::operator()(const std::string& scenario, const ProgressEven
     const std::string length = e.planned_s <= 0 ? ""
                                : e.phase == "ready" ? fmt::format(" (up to {} s)", e.planned_s)
                                                     : fmt::format(" ({} s)", e.planned_s);
-    fmt::print(stderr, "{} {}{}{}", prefix, e.service.empty() ? "" : "service " + e.service + " ",
-               e.phase, length);
+    print(stderr, "{} {}{}{}", prefix, e.service.empty() ? "" : "service " + e.service + " ",
+          e.phase, length);
     if (terminal_) {
       line_open_ = true;
       last_ops_ = 0;
       last_elapsed_s_ = 0;
     } else {
-      fmt::print(stderr, "\n");
+      print(stderr, "\n");
     }
   } else if (e.kind == ProgressEvent::Kind::tick && terminal_) {
     // Rewrite the line in place: \r, then clear to its end.
@@ -194,13 +200,13 @@ void ProgressPrinter::operator()(const std::string& scenario, const ProgressEven
     last_ops_ = e.ops;
     last_elapsed_s_ = e.elapsed_s;
     const std::string total = e.planned_s > 0 ? fmt::format("/{:.0f}", e.planned_s) : "";
-    fmt::print(stderr, "\r\033[K{} {} {:.0f}{} s  {}  {}", prefix, e.phase, e.elapsed_s, total,
-               e.ops > 0 ? fmt::format("{:.0f} ops/s", rate) : std::string("-"),
-               format_bytes(static_cast<double>(e.bytes)));
+    print(stderr, "\r\033[K{} {} {:.0f}{} s  {}  {}", prefix, e.phase, e.elapsed_s, total,
+          e.ops > 0 ? fmt::format("{:.0f} ops/s", rate) : std::string("-"),
+          format_bytes(static_cast<double>(e.bytes)));
     line_open_ = true;
   } else if (e.kind == ProgressEvent::Kind::run_end) {
     finish_line();
-    fmt::print(stderr, "{} {}\n", prefix, e.note);
+    print(stderr, "{} {}\n", prefix, e.note);
   }
 }
 

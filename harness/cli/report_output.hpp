@@ -3,6 +3,7 @@
 // Writing a scenario's report files and printing its summary: shared by run, check, baseline.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,8 @@
 namespace memgate::cli {
 
 // Where a scenario's report files go: --out as given for one scenario, --out/<name> for
-// several, reports/<name> without --out. Creates the folder.
+// several, reports/<name> without --out. Creates the folder and writes a probe file into it
+// (output_folders.hpp: exit 3 when it takes none).
 std::string report_dir(const std::string& out_option, std::size_t scenario_count,
                        const std::string& scenario_name);
 
@@ -26,12 +28,24 @@ std::string report_dir(const std::string& out_option, std::size_t scenario_count
 // file, a path that is not a regular file (a device: writing replaces it).
 void check_report_file(const std::string& path, const std::string& option);
 
-// Writes every report format (report.json, summary.md, junit.xml, report.html) into dir,
-// each atomically. Returns the path of report.html.
+// Writes every report format (report.json, summary.md, junit.xml, report.html) into dir as one
+// set (text_file.hpp: write_file_set_atomic): a failure leaves the previous set whole. Returns
+// the path of report.html.
 std::string write_reports(const Report& report, const Verdict* verdict, const Baseline* baseline,
                           const std::string& dir,
                           const std::vector<RunRecord>* reference_runs = nullptr,
                           const ExplainResult* explain = nullptr);
+
+// write_reports for a command that goes on when the files cannot be written (a full disk): the
+// error is printed, the previous set is left whole, and nullopt says the command's exit code
+// must say so (3).
+std::optional<std::string> try_write_reports(const Report& report, const Verdict* verdict,
+                                             const Baseline* baseline, const std::string& dir);
+
+// Appends a check's line to the history file at `path` (nothing for "" or "none"), whole or not
+// at all (text_file.hpp: append_line); a repaired last line is a warning. A failure is printed
+// with the hint --history none and returns false (exit code 3).
+bool try_append_history(const std::string& path, const std::string& line);
 
 // The metrics of a report, one line each, for people (stderr).
 void print_summary(const Report& report);

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "cli/cli_time.hpp"
+#include "cli/console.hpp"
 #include "cli/report_output.hpp"
 #include "core/model/errors.hpp"
 #include "core/model/text_file.hpp"
@@ -55,14 +56,14 @@ ShardSelection select_shard(const std::vector<Scenario>& scenarios,
   }
   if (!quiet) {
     if (out.indices.empty()) {
-      fmt::print(stderr, "memgate: shard {}: none of the {} scenario(s): nothing to run\n",
-                 to_string(*out.shard), scenarios.size());
+      print(stderr, "memgate: shard {}: none of the {} scenario(s): nothing to run\n",
+            to_string(*out.shard), scenarios.size());
     } else {
-      fmt::print(stderr,
-                 "memgate: shard {}: {} of {} scenario(s) (phases planned: {:.1f} of "
-                 "{:.1f} min): {}\n",
-                 to_string(*out.shard), out.indices.size(), scenarios.size(), mine_s / 60,
-                 total_s / 60, names);
+      print(stderr,
+            "memgate: shard {}: {} of {} scenario(s) (phases planned: {:.1f} of "
+            "{:.1f} min): {}\n",
+            to_string(*out.shard), out.indices.size(), scenarios.size(), mine_s / 60, total_s / 60,
+            names);
     }
   }
   return out;
@@ -129,7 +130,7 @@ void ShardRecorder::done_after_error(ExitCode exit) {
   try {
     done(exit);
   } catch (const std::exception& e) {  // the first error is the one to report
-    fmt::print(stderr, "warning: cannot record the shard's end in its manifest: {}\n", e.what());
+    print(stderr, "warning: cannot record the shard's end in its manifest: {}\n", e.what());
   }
 }
 

@@ -4,13 +4,14 @@
 
 #include <filesystem>
 
+#include "cli/console.hpp"
 #include "core/report/verdict_table.hpp"
 
 namespace memgate::cli {
 
 void print_verdict(const std::string& scenario, const Verdict& verdict,
                    const std::string& scenario_file, const std::string& baselines_dir) {
-  fmt::print("{}: {}\n", scenario, verdict_headline(verdict));
+  print("{}: {}\n", scenario, verdict_headline(verdict));
   if (!verdict.checks.empty()) {
     std::string table = render_text_table(verdict_rows(verdict));
     std::string indented;
@@ -18,15 +19,15 @@ void print_verdict(const std::string& scenario, const Verdict& verdict,
       eol = table.find('\n', start);
       indented += "  " + table.substr(start, eol - start) + "\n";
     }
-    fmt::print("{}", indented);
+    print("{}", indented);
   }
-  for (const auto& note : verdict.notes) fmt::print("  note: {}\n", note);
+  for (const auto& note : verdict.notes) print("  note: {}\n", note);
   const bool missing = verdict.status == VerdictStatus::no_baseline;
   const bool stale = verdict.status == VerdictStatus::stale_baseline;
   if (missing || stale) {
-    fmt::print("  {}: create it with `memgate baseline {} --baselines {}` (or `make baselines`)\n",
-               missing ? "no baseline" : "the scenario changed since its baseline",
-               scenario_file, baselines_dir);
+    print("  {}: create it with `memgate baseline {} --baselines {}` (or `make baselines`)\n",
+          missing ? "no baseline" : "the scenario changed since its baseline", scenario_file,
+          baselines_dir);
   }
 }
 

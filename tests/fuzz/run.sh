@@ -27,7 +27,7 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export ASAN_OPTIONS UBSAN_OPTIONS
 
 failed=""
-for name in scenario baseline report procfs json_count; do
+for name in scenario baseline report procfs json_count command_targets; do
   target=fuzz_$name
   binary=$build/bin/$target
   if [ ! -x "$binary" ]; then

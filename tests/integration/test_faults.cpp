@@ -4,15 +4,16 @@
 // its environment, so survivors are found wherever they went (another process group, session or
 // parent).
 
-#include <catch2/catch.hpp>
 #include <dirent.h>
-#include <nlohmann/json.hpp>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
+#include "core/report/history.hpp"
 #include "support/support.hpp"
 
 using namespace memgate;
@@ -215,14 +216,21 @@ class TinyTmpfs {
   bool mounted_ = false;
 };
 
+// Skips the test where the machine does not allow mounting a tmpfs; under CI=true (root, as
+// .ci/run runs) a tmpfs must mount, and the test fails instead.
+void require_mounted(const TinyTmpfs& tmpfs) {
+  if (tmpfs.mounted()) return;
+  const char* ci = std::getenv("CI");
+  if (ci && std::string(ci) == "true") FAIL("CI=true runs as root: a tmpfs must mount");
+  skip_test("this machine does not allow mounting a tmpfs (needs root and CAP_SYS_ADMIN)");
+}
+
 }  // namespace
 
 TEST_CASE("faults: a full disk is exit 3 naming the file, leaves no half-written file behind") {
   TempDir dir;
   TinyTmpfs full(dir.file("full"));
-  if (!full.mounted()) {
-    skip_test("this machine does not allow mounting a tmpfs (needs root and CAP_SYS_ADMIN)");
-  }
+  require_mounted(full);
   const std::string token = fresh_token();
   json s = fault_scenario(token, {});
   s["phases"].erase("load_s");
@@ -252,5 +260,152 @@ TEST_CASE("faults: a full disk is exit 3 naming the file, leaves no half-written
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.file("full"))) {
     CHECK_THAT(entry.path().filename().string(), !Catch::Contains(".tmp-"));
   }
+  CHECK(token_holders(token).empty());
+}
+
+namespace {
+
+// A service that fills the file system of `file` to the last byte once `marker` exists (and is
+// ready at once otherwise): the disk becomes full after memgate prepared the run, as it does
+// when something else fills it mid-run.
+json disk_filler(const std::string& file, const std::string& marker) {
+  const char* code =
+      "import os, sys, time\n"
+      "if os.path.exists(sys.argv[2]):\n"
+      "    try:\n"
+      "        with open(sys.argv[1], 'ab') as f:\n"
+      "            while True:\n"
+      "                f.write(b'f' * 4096)\n"
+      "                f.flush()\n"
+      "    except OSError:\n"
+      "        pass\n"
+      "print('filler ready', flush=True)\n"
+      "time.sleep(600)\n";
+  return {{"command", {"/usr/bin/python3", "-c", code, file, marker}},
+          {"ready", {{"log", "filler ready"}}}};
+}
+
+}  // namespace
+
+TEST_CASE(
+    "faults: a full disk keeps the previous report set and history whole, the verdict "
+    "still reaches the console") {
+  require_tool("python3", "python3");
+  TempDir dir;
+  TinyTmpfs full(dir.file("full"));
+  require_mounted(full);
+  const std::string token = fresh_token();
+  json s = fault_scenario(token, {});
+  s["phases"].erase("load_s");
+  s["phases"]["load_ops"] = 320;
+  s["services"] = {{"filler", disk_filler(dir.file("full/filler"), dir.file("fill-now"))}};
+  s["gate"] = {{"peak_bytes", {{"max_increase_pct", 100}, {"min_increase_bytes", 1e9}}}};
+  const std::string file = dir.write("fault.json", s.dump());
+  const std::string out = dir.file("full/out"), history = dir.file("full/history.jsonl");
+  const std::vector<std::string> check = {"check", file, "--baselines", dir.file("baselines"),
+                                          "--out", out,  "--history",   history};
+  REQUIRE(run_memgate(
+              {"baseline", file, "--baselines", dir.file("baselines"), "--repeat", "1", "--quiet"},
+              120, {}, dir.path())
+              .exit_code == 0);
+  const auto first = run_memgate(check, 120, {}, dir.path());
+  INFO(first.output);
+  REQUIRE(first.exit_code == 0);
+  // The history's last page keeps 40 bytes free: the next line can only be written in part.
+  const std::string prefix = R"({"scenario": "padding", "metrics": {}, "pad": ")", suffix = "\"}";
+  const std::size_t used = (slurp(history).size() + prefix.size() + suffix.size() + 1) % 4096;
+  const std::size_t pad = (4096 - 40 - used + 4096) % 4096;
+  append_line(history, prefix + std::string(pad, 'p') + suffix);
+  REQUIRE(slurp(history).size() % 4096 == 4096 - 40);
+  std::map<std::string, std::string> before;
+  for (const char* name : {"report.json", "report.html", "summary.md", "junit.xml"}) {
+    before[name] = slurp(out + "/" + name);
+  }
+  const std::string history_before = slurp(history);
+
+  dir.write("fill-now", "");
+  const auto second = run_memgate(check, 120, {}, dir.path());
+  INFO(second.output);
+  CHECK(second.exit_code == 3);
+  CHECK_THAT(second.output, Catch::Contains("fault: PASS"));  // the verdict, on the console
+  CHECK_THAT(second.output, Catch::Contains("peak_bytes"));
+  CHECK_THAT(second.output, Catch::Contains("cannot write " + out + "/") &&
+                                Catch::Contains("No space left on device") &&
+                                Catch::Contains("cannot write " + history) &&
+                                Catch::Contains("--history none"));
+  for (const auto& [name, text] : before) {
+    INFO(name);
+    CHECK(slurp(out + "/" + name) == text);  // the previous set, whole
+  }
+  CHECK(slurp(history) == history_before);  // no fragment of a line
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.file("full"))) {
+    CHECK_THAT(entry.path().filename().string(),
+               !Catch::Contains(".tmp-") && !Catch::Contains(".report-set"));
+  }
+
+  std::filesystem::remove(dir.file("full/filler"));
+  std::filesystem::remove(dir.file("fill-now"));
+  const auto third = run_memgate(check, 120, {}, dir.path());
+  INFO(third.output);
+  CHECK(third.exit_code == 0);
+  std::vector<std::string> skipped;
+  const auto entries = parse_history(slurp(history), history, skipped);
+  CHECK(skipped.empty());
+  CHECK(entries.size() == 3);  // two checks and the padding, each whole
+  CHECK(json::parse(slurp(out + "/report.json"))["created_at"] !=
+        json::parse(before["report.json"])["created_at"]);
+  CHECK(token_holders(token).empty());
+}
+
+TEST_CASE("faults: a report folder in use by another memgate is exit 2 naming its pid") {
+  TempDir dir;
+  const std::string token = fresh_token();
+  const std::string file = dir.write("fault.json", fault_scenario(token, {}).dump());
+  const auto first = start_memgate_until({"run", file, "--out", dir.file("out")},
+                                         dir.file("first.log"), "load (60 s)");
+  const auto second = run_memgate({"run", file, "--out", dir.file("out")}, 60);
+  INFO(second.output);
+  CHECK(second.exit_code == 2);
+  CHECK_THAT(second.output, Catch::Contains("the report folder " + dir.file("out") +
+                                            " is in use by another "
+                                            "memgate (pid " +
+                                            std::to_string(first->pid()) + ")"));
+  CHECK_THAT(second.output, !Catch::Contains("ready ("));  // nothing of it ran
+  // The first run's folder is untouched: its log is still being written.
+  CHECK(std::filesystem::exists(dir.file("out/run1/sut.log")));
+  ::kill(first->pid(), SIGINT);
+  REQUIRE(first->wait_exit(30'000));
+  CHECK(std::filesystem::exists(dir.file("out/run1/sut.log")));
+  CHECK(token_holders(token).empty());
+  // Once it is gone, the folder is free again (a killed memgate leaves no lock behind either).
+  json quick = fault_scenario(token, {}, 0.5);
+  const std::string quick_file = dir.write("quick.json", quick.dump());
+  CHECK(run_memgate({"run", quick_file, "--out", dir.file("out"), "--quiet"}, 60).exit_code == 0);
+}
+
+TEST_CASE("faults: outputs that cannot be written are found before the first run") {
+  TempDir dir;
+  const std::string token = fresh_token();
+  json a = fault_scenario(token, {}, 0.5);
+  json b = a;
+  b["name"] = "fault-b";
+  const std::string file_a = dir.write("a.json", a.dump());
+  const std::string file_b = dir.write("b.json", b.dump());
+  const std::string blocker = dir.write("not-a-folder", "x");
+  // An unwritable baselines folder: before any run, not after all the repetitions.
+  const auto base =
+      run_memgate({"baseline", file_a, file_b, "--baselines", blocker + "/b", "--repeat", "1"}, 60,
+                  {}, dir.path());
+  CHECK(base.exit_code == 3);
+  CHECK_THAT(base.output, Catch::Contains("cannot create the baselines folder " + blocker + "/b"));
+  CHECK_THAT(base.output, !Catch::Contains("ready ("));
+  // An unwritable history.
+  const auto check = run_memgate({"check", file_a, file_b, "--baselines", dir.file("baselines"),
+                                  "--out", dir.file("out"), "--history", blocker + "/h.jsonl"},
+                                 60, {}, dir.path());
+  CHECK(check.exit_code == 3);
+  CHECK_THAT(check.output,
+             Catch::Contains(blocker + "/h.jsonl") && Catch::Contains("--history none"));
+  CHECK_THAT(check.output, !Catch::Contains("ready ("));
   CHECK(token_holders(token).empty());
 }

@@ -207,7 +207,8 @@ TEST_CASE("redis: AUTH problems are exit 3 naming AUTH") {
   }
   {
     TempDir dir;
-    const auto wrong = run_scenario_file(dir, s, {}, {{"MG_TEST_REDIS_PASSWORD", "wrong"}});
+    const auto wrong =
+        run_scenario_file(dir, s, {}, {{"MG_TEST_REDIS_PASSWORD", "wrong-password"}});
     CHECK(wrong.cli.exit_code == 3);
     CHECK_THAT(wrong.cli.output, Catch::Contains("refused AUTH"));
   }

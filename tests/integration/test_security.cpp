@@ -139,3 +139,98 @@ TEST_CASE("security: a planted password is nowhere in the outputs, files are 064
   CHECK(fs::exists(work + "/baselines/secret.json"));
   CHECK(fs::exists(work + "/history/h.jsonl"));
 }
+
+TEST_CASE("security: a token a dying SUT logged is masked in every artifact but its own sut.log") {
+  require_tool("python3", "python3");
+  const std::string token = "leak-T0ken/" + fresh_token() + "-\"quoted\"_x*";
+  TempDir dir;
+  // The SUT logs every request's Authorization header, then dies after 20 requests: the run is
+  // invalid and memgate quotes the SUT's last lines (the token in each) in every report, on the
+  // console, in the history. A service prints the token too (it inherits memgate's environment):
+  // its log is one memgate copies.
+  json s = json::parse(R"json({
+    "name": "leak",
+    "services": {"echo": {"command": ["/usr/bin/python3", "-c",
+                   "import os, time; print('echo', os.environ['MG_LEAK_TOKEN'], flush=True); time.sleep(600)"],
+                 "ready": {"log": "echo"}}},
+    "sut": {"command": ["/usr/bin/python3", "SERVICE", "--port", "{port}", "--http11",
+                        "--log-requests", "--exit-after", "20"],
+            "ready": {"log": "listening on"}},
+    "watch": {"interval_ms": 20},
+    "phases": {"idle_s": 0.2, "load_ops": 400, "load_timeout_s": 60, "cooldown_s": 0.2},
+    "driver": {"type": "text-batch", "url": "http://127.0.0.1:{port}/embed", "batch_size": 1,
+               "concurrency": 1, "request": {"headers": {"Authorization": "Bearer {env:MG_LEAK_TOKEN}"}},
+               "texts": {"generate": {"count": 50}}}
+  })json");
+  s["sut"]["command"][1] =
+      std::string(MEMGATE_SOURCE_DIR) + "/tests/text_service/http_text_service.py";
+  const std::string work = dir.file("work");
+  fs::create_directories(work);
+  const std::string file = dir.write("work/leak.json", s.dump());
+  const std::map<std::string, std::string> env = {{"MG_LEAK_TOKEN", token}};
+  const auto checked = run_memgate({"check", file, "--baselines", work + "/baselines", "--out",
+                                    work + "/out", "--history", work + "/history.jsonl"},
+                                   120, env, work);
+  const auto made = run_memgate(
+      {"baseline", file, "--baselines", work + "/baselines", "--repeat", "1"}, 120, env, work);
+  const auto sharded = run_memgate({"check", file, "--baselines", work + "/baselines", "--shard",
+                                    "1/1", "--out", work + "/shards/1"},
+                                   120, env, work);
+  const auto merged = run_memgate({"merge", work + "/shards/1", "--out", work + "/merged",
+                                   "--history", work + "/merged/history.jsonl"},
+                                  60, {}, work);
+  INFO(checked.output << made.output << sharded.output << merged.output);
+  CHECK(checked.exit_code == 3);
+  CHECK(made.exit_code == 3);
+  CHECK(sharded.exit_code == 3);
+  CHECK(merged.exit_code == 3);
+  // The SUT's last words are quoted, masked: the test would see the token if they were not.
+  CHECK_THAT(checked.output, Catch::Contains("Authorization: Bearer {env:MG_LEAK_TOKEN}"));
+  for (const auto& output : {checked.output, made.output, sharded.output, merged.output}) {
+    CHECK(output.find(token) == std::string::npos);
+    CHECK(output.find("leak-T0ken") == std::string::npos);
+  }
+  // Every byte of every file under the work folder: only the SUT's own logs hold the token.
+  int files = 0, sut_logs = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(work)) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    const std::string text = slurp(entry.path().string());
+    INFO(entry.path());
+    if (entry.path().filename() == "sut.log") {
+      CHECK(text.find(token) != std::string::npos);  // the documented exception: its own words
+      ++sut_logs;
+      continue;
+    }
+    CHECK(text.find(token) == std::string::npos);
+    CHECK(text.find("leak-T0ken") == std::string::npos);  // no part of it either
+  }
+  CHECK(sut_logs == 3);  // check, baseline and the sharded check: one run each
+  CHECK(files >= 20);    // reports of every format, echo.log, history, manifest, merged files
+  for (const char* written :
+       {"/out/report.json", "/out/report.html", "/out/junit.xml", "/out/summary.md",
+        "/out/run1/echo.log", "/history.jsonl", "/merged/junit.xml", "/merged/summary.md"}) {
+    INFO(written);
+    CHECK(fs::exists(work + written));
+  }
+  CHECK_THAT(slurp(work + "/out/run1/echo.log"), Catch::Contains("echo {env:MG_LEAK_TOKEN}"));
+  CHECK_THAT(slurp(work + "/out/junit.xml"), Catch::Contains("{env:MG_LEAK_TOKEN}"));
+}
+
+TEST_CASE("security: a secret too short to mask is refused before anything runs") {
+  TempDir dir;
+  json s = json::parse(R"({
+    "name": "short", "sut": {"command": ["/bin/true"]},
+    "phases": {"load_ops": 10},
+    "driver": {"type": "text-batch", "url": "http://127.0.0.1:{port}/",
+               "request": {"headers": {"X-Tenant": "{env:MG_SHORT_SECRET}"}},
+               "texts": {"generate": {"count": 5}}}
+  })");
+  const std::string file = dir.write("short.json", s.dump());
+  const auto r =
+      run_memgate({"run", file, "--out", dir.file("out")}, 60, {{"MG_SHORT_SECRET", "42"}});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Contains("/driver/request/headers/X-Tenant") &&
+                           Catch::Contains("2 byte(s)") && Catch::Contains("for secrets"));
+  CHECK_FALSE(fs::exists(dir.file("out/report.json")));
+}

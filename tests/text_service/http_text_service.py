@@ -16,6 +16,8 @@ one vector per text: {"vectors": [...]} (or {"data": [{"embedding": [...]}, ...]
                     are refused (a service that lost its listener)
   --token-env NAME  require "Authorization: Bearer <value of $NAME>"; 401 otherwise, quoting the
                     header received (as careless servers do: memgate must mask it in its report)
+  --log-requests    print each request's Authorization header (as a careless service logs)
+  --exit-after N    after N requests, exit with status 3 (a service that dies mid-load)
 """
 
 import argparse
@@ -37,6 +39,8 @@ def parse_args():
     p.add_argument("--wrong-count", type=int, default=0)
     p.add_argument("--token-env", default="")
     p.add_argument("--stop-listening-after", type=int, default=0)
+    p.add_argument("--log-requests", action="store_true")
+    p.add_argument("--exit-after", type=int, default=0)
     return p.parse_args()
 
 
@@ -84,6 +88,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if ARGS.log_requests:
+            print("POST", self.path, "Authorization:", self.headers.get("Authorization", ""),
+                  flush=True)
+        if ARGS.exit_after:
+            with RESPONSES_LOCK:
+                if RESPONSES + 1 >= ARGS.exit_after:
+                    print("http-text-service: exiting after", ARGS.exit_after, "requests",
+                          file=sys.stderr, flush=True)
+                    os._exit(3)
         if TOKEN is not None and self.headers.get("Authorization") != "Bearer " + TOKEN:
             return self.answer(401, {"error": "missing or wrong bearer token",
                                      "got": self.headers.get("Authorization", "")})

@@ -241,6 +241,49 @@ TEST_CASE("text-batch driver") {
         "scenarios/data/t.txt");
 }
 
+TEST_CASE("sizes that multiply into memgate's own memory are bounded when the scenario loads") {
+  json tb = design_example();
+  tb["driver"] = json::parse(R"({"type": "text-batch", "url": "http://127.0.0.1:{port}/embed",
+                                 "batch_size": 8, "texts": {"generate": {"count": 10}}})");
+  // A corpus bomb: each number is within its range, their product is not.
+  json bomb = with(tb, "/driver/texts/generate/count", 10'000'000);
+  bomb["driver"]["texts"]["generate"]["max_words"] = 100'000;
+  expect_bad(bomb, "/driver/texts/generate", "13.6 TiB of texts, more than the 256 MiB");
+  load(with(tb, "/driver/texts/generate/count", 100'000));  // 100,000 texts of 32 words: fine
+  // Request bodies in flight: batch_size x the longest text x concurrency.
+  json wide = with(tb, "/driver/batch_size", 100'000);
+  wide["driver"]["concurrency"] = 64;
+  expect_bad(wide, "/driver/batch_size", "batch_size x the longest text x concurrency");
+  // Job batches in flight: pipeline x a job's bytes x producers.
+  json jobs = with(design_example(), "/driver/pipeline", 4096);
+  jobs["driver"]["payload_bytes"] = 16384;
+  jobs["driver"]["producers"] = 256;
+  expect_bad(jobs, "/driver/pipeline", "pipeline x a job's bytes x producers");
+  // Samples of every run: 10 minutes of phases sampled every millisecond, 100 times.
+  json samples = with(design_example(), "/watch/interval_ms", 1);
+  samples["phases"]["load_s"] = 600;
+  CHECK_THROWS_WITH(check_planned_samples(load(samples), 100),
+                    Catch::Contains("/watch/interval_ms") &&
+                        Catch::Contains("memory samples, more than the 10000000"));
+  CHECK_NOTHROW(check_planned_samples(load(design_example()), 3));
+  // The repetitions a command line asks for count as the file's do.
+  CHECK_NOTHROW(check_planned_samples(load(samples), 1));
+  CHECK_THROWS(check_planned_samples(load(samples), 10));
+}
+
+TEST_CASE("validation quotes a value as the file writes it, placeholders and all") {
+  json ex = design_example();
+  expect_bad(with(ex, "/sut/ready/tcp", "redis-server --port {port}"), "/sut/ready/tcp",
+             "got 'redis-server --port {port}'");
+  expect_bad(with(ex, "/driver/port", "{port}x"), "/driver/port", R"(got "{port}x")");
+  expect_bad(with(ex, "/driver/host", "h{port}"), "/driver/host", "'h{port}' is not a loopback");
+  // Valid with port 1, not with 65535: the quoted value as written, the bare number as is.
+  expect_bad(with(ex, "/sut/ready/tcp", "127.0.0.1:{port}0"), "/sut/ready/tcp",
+             "got '127.0.0.1:{port}0'");
+  expect_bad(with(ex, "/sut/ready/tcp", "127.0.0.1:{port}0"), "/sut/ready/tcp",
+             "with every port = 65535");
+}
+
 TEST_CASE("command driver") {
   const json c = command_scenario();
   expect_bad(with(c, "/sut/ready", json{{"delay_ms", 10}}), "/sut/ready", "no readiness probe");

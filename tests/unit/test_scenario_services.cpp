@@ -248,9 +248,21 @@ TEST_CASE("a {port:NAME} close to a service's name is a typo") {
              "{port:rdis} names no service");
   expect_bad(with(w, "/sut/command/3", "127.0.0.1:{port:redis2}"), "/sut/command/3",
              "did you mean {port:redis}?");
-  // A name far from every service's is a port of its own (e.g. for the SUT's metrics endpoint).
-  const Scenario s = load(with(w, "/sut/command/3", "--metrics={port:metrics}"));
+  // A port of the SUT's own (a metrics endpoint) is declared in "ports"; undeclared, a name far
+  // from every service's is a typo too, and a declared port nothing uses is refused.
+  json metrics = with(w, "/sut/command/3", "--metrics={port:metrics}");
+  expect_bad(metrics, "/sut/command/3", "{port:metrics} names no service and no port of");
+  expect_bad(metrics, "/sut/command/3", R"("ports": ["metrics"])");
+  metrics["ports"] = {"metrics"};
+  const Scenario s = load(metrics);
+  CHECK(s.ports == std::vector<std::string>{"metrics"});
   CHECK(scenario_port_names(s) == std::set<std::string>{"metrics", "redis"});
+  expect_bad(with(metrics, "/sut/command/3", "--metrics={port:metrix}"), "/sut/command/3",
+             "did you mean {port:metrics}?");
+  expect_bad(with(metrics, "/ports/1", "admin"), "/ports/1", "no {port:admin} uses it");
+  expect_bad(with(metrics, "/ports/1", "redis"), "/ports/1", "is a service");
+  expect_bad(with(metrics, "/ports/1", "metrics"), "/ports/1", "declared twice");
+  expect_bad(with(metrics, "/ports/0", "Metrics"), "/ports/0", "not a port name");
   // Malformed port placeholders name their string.
   expect_bad(with(w, "/sut/command/3", "{port:Redis}"), "/sut/command/3",
              "'{port:' must be followed by a name and '}'");
@@ -334,6 +346,7 @@ TEST_CASE("files: templates are read when the scenario loads and expanded for ea
   j["services"]["redis"]["command"] = {"redis-server", "{run_dir}/conf/redis.conf"};
   j["services"]["redis"]["files"] = {{"conf/redis.conf", "templates/redis.conf.in"}};
   j["sut"]["files"] = {{"worker.ini", "templates/worker.ini.in"}};
+  j["ports"] = {"metrics"};
   const Scenario loaded = dir.load(j);
   // {port:redis} is only in the template, yet the driver's `redis` finds the service's port, and
   // {port:metrics} (only in another template) gets one too.

@@ -7,7 +7,11 @@
 #include <filesystem>
 #include <set>
 
+#include "core/model/errors.hpp"
+#include "core/model/limits.hpp"
+#include "core/model/units.hpp"
 #include "core/model/url.hpp"
+#include "core/texts/text_source.hpp"
 
 namespace memgate::driver_parsing {
 
@@ -37,10 +41,45 @@ int get_port(ObjectReader& r, std::string_view key) {
 
 void require_allowed_host(const ObjectReader& r, std::string_view key, const std::string& host,
                           bool allow_remote) {
+  require_allowed_host(r.file(), r.child_path(key), host, allow_remote);
+}
+
+void require_allowed_host(const std::string& file, const std::string& json_path,
+                          const std::string& host, bool allow_remote) {
   if (allow_remote || is_loopback_host(host)) return;
+  throw InputError(
+      file, json_path,
+      fmt::format("'{}' is not a loopback address: memgate only loads 127.0.0.1 and ::1", host),
+      "pass --allow-remote to load a service on another host on purpose");
+}
+
+namespace {
+void check_in_flight(const ObjectReader& r, std::string_view key, std::int64_t bytes,
+                     const char* what) {
+  if (bytes <= limits::kMaxInFlightBytes) return;
   r.fail(key,
-         fmt::format("'{}' is not a loopback address: memgate only loads 127.0.0.1 and ::1", host),
-         "pass --allow-remote to load a service on another host on purpose");
+         fmt::format("{} is up to {} in flight at once, more than the {} memgate holds", what,
+                     format_bytes(static_cast<double>(bytes)),
+                     format_bytes(static_cast<double>(limits::kMaxInFlightBytes))),
+         "send smaller batches, shorter texts or fewer at a time");
+}
+}  // namespace
+
+void check_text_batch_in_flight(const ObjectReader& r, const TextBatchDriverSpec& d,
+                                std::int64_t longest_text_bytes) {
+  check_in_flight(r, "batch_size",
+                  static_cast<std::int64_t>(d.batch_size) * d.concurrency * longest_text_bytes,
+                  "batch_size x the longest text x concurrency");
+}
+
+void check_redis_in_flight(const ObjectReader& r, const RedisQueueDriverSpec& d,
+                           std::int64_t longest_text_bytes) {
+  const std::int64_t job =
+      d.job_template ? static_cast<std::int64_t>(d.job_template->size()) + longest_text_bytes
+                     : d.payload_bytes;
+  check_in_flight(r, "pipeline",
+                  static_cast<std::int64_t>(d.pipeline) * std::max(1, d.producers) * job,
+                  "pipeline x a job's bytes x producers");
 }
 
 TextsSpec parse_texts(ObjectReader texts, const std::string& scenario_dir) {
@@ -68,6 +107,15 @@ TextsSpec parse_texts(ObjectReader texts, const std::string& scenario_dir) {
              fmt::format("max_words ({}) is below min_words ({})", gen.max_words, gen.min_words));
     }
     gen.seed = static_cast<std::uint64_t>(g.opt_int("seed", 0, INT64_MAX).value_or(1));
+    if (generated_corpus_max_bytes(gen) > limits::kMaxCorpusBytes) {
+      g.fail_here(fmt::format("{} texts of up to {} words make up to {} of texts, more than the "
+                              "{} memgate holds",
+                              gen.count, gen.max_words,
+                              format_bytes(static_cast<double>(generated_corpus_max_bytes(gen))),
+                              format_bytes(static_cast<double>(limits::kMaxCorpusBytes))),
+                  "generate fewer or shorter texts: the corpus is sent round and round, so a "
+                  "few thousand texts are enough");
+    }
     g.reject_unknown_keys();
     out = gen;
   }

@@ -2,6 +2,7 @@
 
 // Parsing helpers the driver kinds share.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,18 @@ std::optional<int> opt_port(ObjectReader& r, std::string_view key);
 // Throws unless host is loopback or the context allows remote targets.
 void require_allowed_host(const ObjectReader& r, std::string_view key, const std::string& host,
                           bool allow_remote);
+// The same for a value at json_path of file.
+void require_allowed_host(const std::string& file, const std::string& json_path,
+                          const std::string& host, bool allow_remote);
+
+// What the load holds at once, within limits::kMaxInFlightBytes, given the longest text it
+// sends (JSON-escaped, in bytes; 0 without texts): a text batch's request bodies (batch_size x
+// the longest text x concurrency, named at batch_size), a Redis producer's job batches
+// (pipeline x a job's bytes x producers, named at pipeline). r: the driver's object.
+void check_text_batch_in_flight(const ObjectReader& r, const TextBatchDriverSpec& d,
+                                std::int64_t longest_text_bytes);
+void check_redis_in_flight(const ObjectReader& r, const RedisQueueDriverSpec& d,
+                           std::int64_t longest_text_bytes);
 
 // {"file": PATH} (relative to scenario_dir) or {"generate": {count, min_words, max_words, seed}}.
 TextsSpec parse_texts(ObjectReader texts, const std::string& scenario_dir);

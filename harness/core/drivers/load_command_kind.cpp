@@ -4,11 +4,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 
+#include "core/drivers/command_targets.hpp"
 #include "core/drivers/driver_kind.hpp"
 #include "core/drivers/driver_parsing.hpp"
-#include "core/model/url.hpp"
+#include "core/model/errors.hpp"
 #include "core/scenario/process_keys.hpp"
 
 namespace memgate {
@@ -21,21 +21,34 @@ bool has_arg(const std::vector<std::string>& argv, std::initializer_list<const c
   });
 }
 
-// The targets a command names where memgate can see them (a URL; redis-benchmark's and
-// redis-cli's -h): loopback only unless the user allowed remote targets, as for memgate's own
-// drivers. Where a script connects is its own business.
-void check_targets(ObjectReader& r, const std::vector<std::string>& argv, bool allow_remote) {
-  const std::string program = std::filesystem::path(argv[0]).filename().string();
-  const bool redis_tool = program == "redis-benchmark" || program == "redis-cli";
-  for (std::size_t i = 1; i < argv.size(); ++i) {
-    std::optional<std::string> host;
-    const std::string_view arg = argv[i];
-    if (const auto url = parse_http_url(arg)) host = url->host;
-    if (arg.rfind("https://", 0) == 0) {
-      if (const auto url = parse_http_url("http://" + std::string(arg.substr(8)))) host = url->host;
-    }
-    if (redis_tool && arg == "-h" && i + 1 < argv.size()) host = argv[i + 1];
-    if (host) driver_parsing::require_allowed_host(r, "command", *host, allow_remote);
+// The targets a command names where memgate can see them (command_targets.hpp): loopback only
+// unless the user allowed remote targets, as for memgate's own drivers; a command whose targets
+// memgate cannot read (sh -c) needs that permission too. Errors name the argument (or the
+// environment variable) that holds the target.
+void check_targets(ObjectReader& r, const LoadCommandDriverSpec& d, bool allow_remote) {
+  if (allow_remote) return;
+  const CommandTargets found = find_command_targets(d.command, d.env);
+  const auto at = [&](const CommandArg& arg) {
+    return arg.env_name.empty()
+               ? json_pointer_child(r.child_path("command"), std::to_string(arg.index))
+               : json_pointer_child(r.child_path("env"), arg.env_name);
+  };
+  if (!found.hidden.empty()) {
+    throw InputError(
+        r.file(), at({found.hidden_at, "", ""}),
+        fmt::format("{}: memgate cannot check that it loads only loopback addresses", found.hidden),
+        "put the load program itself in driver.command (an argv, with its URL or -h), or pass "
+        "--allow-remote");
+  }
+  for (const auto& arg : found.unreadable) {
+    throw InputError(r.file(), at(arg),
+                     fmt::format("'{}' names a target memgate cannot read (a URL it cannot parse, "
+                                 "with two '@' or a '\\', or an empty host)",
+                                 arg.text),
+                     "write it as http://127.0.0.1:PORT/..., or pass --allow-remote");
+  }
+  for (const auto& target : found.targets) {
+    driver_parsing::require_allowed_host(r.file(), at(target.arg), target.host, allow_remote);
   }
 }
 
@@ -54,8 +67,8 @@ class LoadCommandKind : public DriverKind {
   DriverSpec parse(ObjectReader& r, const DriverParseContext& c) const override {
     LoadCommandDriverSpec d;
     d.command = read_command(r);
-    check_targets(r, d.command, c.allow_remote);
     d.env = read_env(r);
+    check_targets(r, d, c.allow_remote);
     d.cwd = read_cwd(r, c.scenario_dir);
     d.stop_grace_s = r.opt_number("stop_grace_s", 0, 600).value_or(d.stop_grace_s);
     d.once = r.opt_bool("once").value_or(false);

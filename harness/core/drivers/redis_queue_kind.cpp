@@ -8,6 +8,7 @@
 #include "core/drivers/driver_kind.hpp"
 #include "core/drivers/driver_parsing.hpp"
 #include "core/model/errors.hpp"
+#include "core/texts/text_source.hpp"
 
 namespace memgate {
 
@@ -166,6 +167,9 @@ class RedisQueueKind : public DriverKind {
                                      static_cast<std::int64_t>(d.pipeline) * d.payload_bytes));
     }
     parse_job(r, c, d);
+    // Each producer holds a pipeline of jobs at once (a texts file's are checked when read).
+    const auto* generated = d.job_texts ? std::get_if<TextGenerateSource>(&*d.job_texts) : nullptr;
+    check_redis_in_flight(r, d, generated ? generated_text_max_bytes(*generated) : 0);
     parse_completion(r, d);
     return d;
   }

@@ -7,6 +7,7 @@
 #include "core/drivers/driver_parsing.hpp"
 #include "core/drivers/http_request_parser.hpp"
 #include "core/model/url.hpp"
+#include "core/texts/text_source.hpp"
 
 namespace memgate {
 
@@ -56,6 +57,9 @@ class TextBatchKind : public DriverKind {
     d.rate_per_s = r.opt_number("rate_per_s", 0, kMaxRatePerS).value_or(0);
     d.request_timeout_s = r.opt_number("request_timeout_s", 0.001, 3600).value_or(30);
     d.texts = parse_texts(r.get_object("texts"), c.scenario_dir);
+    if (const auto* generated = std::get_if<TextGenerateSource>(&d.texts)) {
+      check_text_batch_in_flight(r, d, generated_text_max_bytes(*generated));
+    }
     return d;
   }
 

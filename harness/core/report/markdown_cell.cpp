@@ -1,10 +1,12 @@
 #include "core/report/markdown_cell.hpp"
 
+#include "core/model/secret_mask.hpp"
+
 namespace memgate {
 
 std::string markdown_cell(std::string_view text) {
   std::string out;
-  for (char c : text) {
+  for (char c : secrets::mask(text)) {  // before escaping: the secret as it is
     switch (c) {
       case '|': out += "\\|"; break;
       case '\\': out += "\\\\"; break;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/model/secret_mask.hpp"
 #include "core/texts/text_source.hpp"
 
 namespace memgate {
@@ -24,7 +25,9 @@ std::size_t utf8_length(std::string_view text, std::size_t i) {
 
 }  // namespace
 
-std::string xml_escape(std::string_view text) {
+std::string xml_escape(std::string_view raw) {
+  const std::string masked = secrets::mask(raw);  // before escaping: the secret as it is
+  const std::string_view text = masked;
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {

@@ -11,7 +11,8 @@
 namespace memgate {
 
 // &, <, >, " and ' as entities; characters XML forbids (control characters but tab, newline and
-// carriage return) and invalid UTF-8 bytes become U+FFFD.
+// carriage return) and invalid UTF-8 bytes become U+FFFD. The secrets memgate knows are masked
+// first (core/model/secret_mask.hpp).
 std::string xml_escape(std::string_view text);
 
 class XmlWriter {

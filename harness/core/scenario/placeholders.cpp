@@ -89,17 +89,17 @@ json expand(const json& node, const PlaceholderValues& values, const std::string
   return node;
 }
 
-void collect_ports(const json& node, const std::string& path, std::set<std::string>& out) {
+void collect_ports(const json& node, const std::string& path, std::map<std::string, int>& uses) {
   if (is_verbatim_path(path)) return;
   if (node.is_string()) {
-    for (auto& name : port_names_in_text(node.get<std::string>())) out.insert(name);
+    count_port_uses_in_text(node.get<std::string>(), uses);
   } else if (node.is_object()) {
     for (const auto& [key, child] : node.items()) {
-      collect_ports(child, json_pointer_child(path, key), out);
+      collect_ports(child, json_pointer_child(path, key), uses);
     }
   } else if (node.is_array()) {
     for (std::size_t i = 0; i < node.size(); ++i) {
-      collect_ports(node[i], json_pointer_child(path, std::to_string(i)), out);
+      collect_ports(node[i], json_pointer_child(path, std::to_string(i)), uses);
     }
   }
 }
@@ -163,24 +163,40 @@ json expand_placeholders(const json& source, const PlaceholderValues& values,
   return expand(source, values, file, "");
 }
 
-std::set<std::string> port_names_in_text(const std::string& text) {
-  std::set<std::string> out;
+void count_port_uses_in_text(const std::string& text, std::map<std::string, int>& uses) {
   try {
     scan(
         text, "", "", [](char) {},
         [&](const std::string& name, const std::string& argument) {
-          if (name == "port") out.insert(argument.empty() ? "sut" : argument);
+          if (name == "port") ++uses[argument.empty() ? "sut" : argument];
         });
   } catch (const InputError&) {
     // A malformed {port:...}: expansion reports it with the file and path.
   }
-  return out;
+}
+
+void count_port_uses(const json& source, std::map<std::string, int>& uses) {
+  collect_ports(source, "", uses);
+}
+
+namespace {
+std::set<std::string> names_of(const std::map<std::string, int>& uses) {
+  std::set<std::string> names;
+  for (const auto& [name, count] : uses) names.insert(name);
+  return names;
+}
+}  // namespace
+
+std::set<std::string> port_names_in_text(const std::string& text) {
+  std::map<std::string, int> uses;
+  count_port_uses_in_text(text, uses);
+  return names_of(uses);
 }
 
 std::set<std::string> port_names(const json& source) {
-  std::set<std::string> out;
-  collect_ports(source, "", out);
-  return out;
+  std::map<std::string, int> uses;
+  count_port_uses(source, uses);
+  return names_of(uses);
 }
 
 bool is_service_name(const std::string& name) {

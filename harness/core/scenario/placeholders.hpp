@@ -48,6 +48,11 @@ std::string expand_text(const std::string& text, const PlaceholderValues& values
 std::set<std::string> port_names(const nlohmann::json& source);
 std::set<std::string> port_names_in_text(const std::string& text);
 
+// How many times each {port:NAME} NAME ("sut" for {port}) is used, added into uses: in the
+// strings of source (but the verbatim paths), or in a text.
+void count_port_uses(const nlohmann::json& source, std::map<std::string, int>& uses);
+void count_port_uses_in_text(const std::string& text, std::map<std::string, int>& uses);
+
 // A service's name: a lowercase letter, then up to 31 lowercase letters, digits, '_' or '-'.
 bool is_service_name(const std::string& name);
 

@@ -142,6 +142,9 @@ struct Scenario {
   std::string file;  // where it was loaded from ("" when built in memory)
   RoleSpec sut;
   std::vector<RoleSpec> services;  // started in this order (the file's), stopped in reverse
+  // "ports": {port:NAME} names that are no service's (a port of the SUT's own, say a metrics
+  // endpoint): declared, so that an undeclared name is a typo refused when the scenario loads.
+  std::vector<std::string> ports;
   WatchSpec watch;
   PhasesSpec phases;
   DriverSpec driver;

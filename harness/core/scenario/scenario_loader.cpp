@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/model/errors.hpp"
+#include "core/model/limits.hpp"
 #include "core/model/metrics.hpp"
 #include "core/model/text_file.hpp"
 #include "core/scenario/placeholders.hpp"
@@ -125,31 +126,71 @@ std::string first_path_with(const json& node, const std::string& text, const std
   return "";
 }
 
-// A port name that no service has, but close to one: a typo ({port:rdis}).
-void check_port_names(const Scenario& s, const std::set<std::string>& names) {
-  std::vector<std::string> services;
-  for (const auto& service : s.services) services.push_back(service.name);
-  for (const auto& name : names) {
-    if (name == "sut" || std::count(services.begin(), services.end(), name) > 0) continue;
-    if (const auto guess = closest_word(name, services)) {
-      const std::string placeholder = fmt::format("{{port:{}}}", name);
-      std::string where = first_path_with(s.source, placeholder, "");
-      for (const RoleSpec* role : s.roles()) {
-        for (const FileTemplate& file : role->files) {
-          const auto text = s.template_texts.find(file.template_path);
-          if (!where.empty() || text == s.template_texts.end() ||
-              text->second.find(placeholder) == std::string::npos) {
-            continue;
-          }
-          where = json_pointer_child(
-              (role->name == "sut" ? "/sut" : "/services/" + role->name) + "/files",
-              file.destination);
+// Every {port:NAME} names a service, the SUT ("sut", {port}) or a port the scenario declares in
+// "ports"; anything else is a typo ({port:rdis}), refused at the first place that holds it. Then
+// a declared port that nothing uses is refused too.
+void check_port_names(const Scenario& s) {
+  std::map<std::string, int> uses;
+  count_port_uses(s.source, uses);
+  for (const auto& [path, text] : s.template_texts) count_port_uses_in_text(text, uses);
+  std::vector<std::string> known = s.ports;
+  for (const auto& service : s.services) known.push_back(service.name);
+  for (const auto& [name, count] : uses) {
+    if (name == "sut" || std::count(known.begin(), known.end(), name) > 0) continue;
+    const std::string placeholder = fmt::format("{{port:{}}}", name);
+    std::string where = first_path_with(s.source, placeholder, "");
+    for (const RoleSpec* role : s.roles()) {
+      for (const FileTemplate& file : role->files) {
+        const auto text = s.template_texts.find(file.template_path);
+        if (!where.empty() || text == s.template_texts.end() ||
+            text->second.find(placeholder) == std::string::npos) {
+          continue;
         }
+        where = json_pointer_child(
+            (role->name == "sut" ? "/sut" : "/services/" + role->name) + "/files",
+            file.destination);
       }
-      throw InputError(s.file, where, fmt::format("{} names no service", placeholder),
-                       fmt::format("did you mean {{port:{}}}?", *guess));
+    }
+    const auto guess = closest_word(name, known);
+    throw InputError(s.file, where,
+                     fmt::format("{} names no service and no port of \"ports\"", placeholder),
+                     guess ? fmt::format("did you mean {{port:{}}}?", *guess)
+                           : fmt::format("a port of the SUT's own (a metrics endpoint, say) is "
+                                         "declared: \"ports\": [\"{}\"]",
+                                         name));
+  }
+  for (std::size_t i = 0; i < s.ports.size(); ++i) {
+    if (uses.count(s.ports[i]) == 0) {
+      throw InputError(
+          s.file, fmt::format("/ports/{}", i),
+          fmt::format("'{}' is declared, but no {{port:{}}} uses it", s.ports[i], s.ports[i]),
+          "remove it, or use {port:NAME} where the port goes");
     }
   }
+}
+
+// "ports": the names of ports that are no service's, each a valid name once.
+std::vector<std::string> parse_ports(ObjectReader& r, const std::vector<std::string>& services) {
+  std::vector<std::string> ports =
+      r.opt_string_array("ports", 1, 64).value_or(std::vector<std::string>{});
+  for (std::size_t i = 0; i < ports.size(); ++i) {
+    const std::string& name = ports[i];
+    const std::string at = fmt::format("/ports/{}", i);
+    if (!is_service_name(name) || name == "sut") {
+      throw InputError(r.file(), at, fmt::format("'{}' is not a port name", name.substr(0, 100)),
+                       "a lowercase letter, then up to 31 lowercase letters, digits, '_' or '-' "
+                       "('sut' is the SUT's own {port})");
+    }
+    if (std::count(services.begin(), services.end(), name) > 0) {
+      throw InputError(r.file(), at,
+                       fmt::format("'{}' is a service: it has its port already", name),
+                       "remove it from ports");
+    }
+    if (std::count(ports.begin(), ports.begin() + static_cast<std::ptrdiff_t>(i), name) > 0) {
+      throw InputError(r.file(), at, fmt::format("'{}' is declared twice", name));
+    }
+  }
+  return ports;
 }
 
 // `files` destinations: each written once, into its own place, never over memgate's own files
@@ -210,11 +251,48 @@ void check_load_command(const Scenario& s) {
   }
 }
 
+// e with the value it quotes as the file has it: a check of the expanded scenario would say
+// "got 'redis-server --port 1'" for what the file writes "redis-server --port {port:redis}".
+// Only a quoted value is replaced ('...' or a JSON string): a bare "1" may be any number.
+InputError in_file_terms(const InputError& e, const json& source, const PlaceholderValues& values) {
+  try {
+    const json::json_pointer at(e.json_path());
+    if (!source.contains(at) || !source.at(at).is_string()) return e;
+    const std::string& raw = source.at(at).get_ref<const std::string&>();
+    const std::string expanded = expand_text(raw, values, e.file(), e.json_path());
+    std::string problem = e.problem();
+    if (expanded == raw || expanded.empty()) return e;
+    for (const auto& [from, to] : {std::pair{json(expanded).dump(), json(raw).dump()},
+                                   std::pair{"'" + expanded + "'", "'" + raw + "'"}}) {
+      for (auto at_text = problem.find(from); at_text != std::string::npos;
+           at_text = problem.find(from, at_text + to.size())) {
+        problem.replace(at_text, from.size(), to);
+      }
+    }
+    return InputError(e.file(), e.json_path(), problem, e.hint());
+  } catch (const std::exception&) {
+    return e;  // not a pointer into the file, or a value that does not expand: as it was
+  }
+}
+
+Scenario parse_expanded_values(Scenario shell, const PlaceholderValues& values,
+                               const std::set<std::string>& port_names);
+
 // Parses the scenario with placeholders replaced by `values`. `shell` carries what does not come
 // from the JSON (file, source, context, service order, template texts); templates it lacks are
-// read here into it.
+// read here into it. Errors quote values as the file writes them (in_file_terms).
 Scenario parse_expanded(Scenario shell, const PlaceholderValues& values,
                         const std::set<std::string>& port_names) {
+  const json source = shell.source;
+  try {
+    return parse_expanded_values(std::move(shell), values, port_names);
+  } catch (const InputError& e) {
+    throw in_file_terms(e, source, values);
+  }
+}
+
+Scenario parse_expanded_values(Scenario shell, const PlaceholderValues& values,
+                               const std::set<std::string>& port_names) {
   const json expanded = expand_placeholders(shell.source, values, shell.file);
   Scenario s = std::move(shell);
   ObjectReader r(expanded, "", s.file);
@@ -254,7 +332,7 @@ Scenario parse_expanded(Scenario shell, const PlaceholderValues& values,
       }
     }
   }
-  check_port_names(s, port_names);
+  s.ports = parse_ports(r, driver_context.service_names);
 
   ObjectReader driver = r.get_object("driver");
   const std::string type = driver.get_enum("type", driver_kind_names());
@@ -283,6 +361,7 @@ Scenario parse_expanded(Scenario shell, const PlaceholderValues& values,
   }
   s.gate = parse_gate(r.opt_object("gate"), gate);
   r.reject_unknown_keys();
+  check_port_names(s);
   return s;
 }
 
@@ -439,11 +518,39 @@ Scenario parse_scenario(json source, const std::string& file, const LoadOptions&
   }
 }
 
+void check_planned_samples(const Scenario& s, int repeat) {
+  // Each value of a sweep is a scenario of its own (its phases may be what is swept).
+  std::vector<const Scenario*> values{&s};
+  if (s.sweep) {
+    values.clear();
+    for (const auto& variant : s.sweep->variants) values.push_back(variant.get());
+  }
+  double samples = 0, longest_run_s = 0;
+  const double rounds = static_cast<double>(repeat) * (1 + s.gate.max_reruns);
+  for (const Scenario* v : values) {
+    const PhasesSpec& p = v->phases;
+    const double run_s = p.idle_s + p.warmup_s + p.load_s.value_or(p.load_timeout_s) + p.cooldown_s;
+    longest_run_s = std::max(longest_run_s, run_s);
+    samples += rounds * run_s * 1000 / v->watch.interval_ms;
+  }
+  if (samples <= static_cast<double>(limits::kMaxPlannedSamples)) return;
+  throw InputError(
+      s.file, s.source.contains("watch") ? "/watch/interval_ms" : "/phases",
+      fmt::format("up to {:.0f} runs of up to {:.0f} s sampled every {} ms make {:.3g} memory "
+                  "samples, more than the {} memgate holds",
+                  rounds * static_cast<double>(values.size()), longest_run_s, s.watch.interval_ms,
+                  samples, limits::kMaxPlannedSamples),
+      "sample less often (watch.interval_ms), or shorten the phases (load_timeout_s bounds a "
+      "load_ops load) or the repetitions");
+}
+
 Scenario load_scenario_file(const std::string& path, const LoadOptions& options) {
   const std::string text = read_input_file(path, kMaxScenarioFileBytes);
   KeyOrder key_order;
   json source = parse_json_text(text, path, 64, &key_order);
-  return parse_scenario(std::move(source), path, options, &key_order);
+  Scenario scenario = parse_scenario(std::move(source), path, options, &key_order);
+  check_planned_samples(scenario, scenario.repeat);
+  return scenario;
 }
 
 Scenario instantiate(const Scenario& scenario, const RunPlaceholders& run) {

@@ -32,6 +32,12 @@ struct LoadOptions {
 // (exit 2) naming the file and the JSON path, or UsageError for a malformed --set.
 Scenario load_scenario_file(const std::string& path, const LoadOptions& options);
 
+// Throws InputError unless the memory samples of every run `check` may make of the scenario
+// (`repeat` runs, then gate.max_reruns more rounds, of every sweep value) are within
+// limits::kMaxPlannedSamples. load_scenario_file checks it with the scenario's repeat, a command
+// given --repeat with its own; `memgate watch`, whose command runs as long as it runs, does not.
+void check_planned_samples(const Scenario& scenario, int repeat);
+
 // The same over JSON already parsed; file is used in messages and to resolve relative paths.
 // key_order (from parse_json_text) gives the services' file order; without it they start in
 // the order of their names.

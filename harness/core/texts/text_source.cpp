@@ -65,8 +65,26 @@ std::vector<std::string> parse_texts(std::string_view content, const std::string
   return texts;
 }
 
+namespace {
+constexpr int kVocabulary = 5000;
+
+// The length of word w of the vocabulary (generate_texts' word()).
+std::size_t word_length(std::uint64_t w) {
+  return 2 + static_cast<std::size_t>(std::log2(static_cast<double>(w) + 2));
+}
+}  // namespace
+
+std::int64_t generated_text_max_bytes(const TextGenerateSource& spec) {
+  const auto longest_word = static_cast<std::int64_t>(word_length(kVocabulary - 1));
+  return static_cast<std::int64_t>(spec.max_words) * (longest_word + 1);  // a space after each
+}
+
+std::int64_t generated_corpus_max_bytes(const TextGenerateSource& spec) {
+  return spec.count *
+         (generated_text_max_bytes(spec) + static_cast<std::int64_t>(sizeof(std::string)));
+}
+
 std::vector<std::string> generate_texts(const TextGenerateSource& spec) {
-  constexpr int kVocabulary = 5000;
   static constexpr char kLetters[] = "etaoinshrdlcumwfgypbvkjxqz";
   std::mt19937_64 rng(spec.seed);
   const auto below = [&](std::uint64_t n) { return rng() % n; };
@@ -74,7 +92,7 @@ std::vector<std::string> generate_texts(const TextGenerateSource& spec) {
   const auto word = [&](std::uint64_t w) {
     std::string out;
     std::uint64_t x = w * 2654435761u + 1;
-    const std::size_t length = 2 + static_cast<std::size_t>(std::log2(static_cast<double>(w) + 2));
+    const std::size_t length = word_length(w);
     for (std::size_t k = 0; k < length; ++k) {
       out += kLetters[x % 26];
       x = x / 26 + (x % 7) * 977 + k;

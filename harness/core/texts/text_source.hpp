@@ -22,6 +22,11 @@ std::vector<std::string> parse_texts(std::string_view content, const std::string
 // machine (own arithmetic over std::mt19937_64, no implementation-defined distributions).
 std::vector<std::string> generate_texts(const TextGenerateSource& spec);
 
+// The longest text generate_texts can make for spec, in bytes, and the most memory its whole
+// corpus can take (texts and their strings), in bytes: what validation holds against the limits.
+std::int64_t generated_text_max_bytes(const TextGenerateSource& spec);
+std::int64_t generated_corpus_max_bytes(const TextGenerateSource& spec);
+
 // True when text is valid UTF-8 (no overlong forms, no surrogates, at most U+10FFFF).
 bool is_valid_utf8(std::string_view text);
 

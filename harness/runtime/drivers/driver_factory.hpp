@@ -16,8 +16,9 @@ std::unique_ptr<Driver> make_driver(const Scenario& scenario);
 
 // What a scenario needs from outside its file, checked before anything runs (exit 2 naming the
 // file and JSON path): its texts files are readable UTF-8, and every {env:NAME} of its request
-// headers is set and not empty. Without env_required (memgate validate, where the secrets may
-// not be at hand), an unset variable is a note in the result instead of an error.
+// headers is set, at least secrets::kMinSecretBytes long, and registered as a secret to mask
+// (core/model/secret_mask.hpp). Without env_required (memgate validate, where the secrets may
+// not be at hand), an unset or short variable is a note in the result instead of an error.
 std::vector<std::string> check_run_inputs(const Scenario& scenario, bool env_required = true);
 
 // The kinds that have a factory (every kind with operations must: a test checks it).

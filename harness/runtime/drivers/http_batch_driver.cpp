@@ -19,6 +19,7 @@
 #include "core/model/env_refs.hpp"
 #include "core/model/errors.hpp"
 #include "core/model/json_array_count.hpp"
+#include "core/model/secret_mask.hpp"
 #include "core/model/url.hpp"
 #include "runtime/drivers/batch_plan.hpp"
 #include "runtime/env/environment.hpp"
@@ -71,8 +72,6 @@ struct HttpBatchDriver::State {
   std::string host_header;
   http::verb method;
   std::vector<std::pair<std::string, std::string>> headers;  // {env:NAME} resolved
-  std::vector<std::pair<std::string, std::string>> secrets;  // value -> "{env:NAME}"
-  std::size_t quote_source_bytes = kQuoteBytes;  // of a body, to quote it with secrets masked
   std::optional<JsonArrayCounter> counter;
   asio::io_context io;
   tcp::resolver::results_type endpoints;
@@ -109,7 +108,8 @@ struct HttpBatchDriver::State {
     if (!fatal) fatal = what;
   }
 
-  // Resolves the headers' {env:NAME} from the environment (DESIGN.md: read at run time).
+  // Resolves the headers' {env:NAME} from the environment when the run starts (check_run_inputs
+  // registered each value as a secret when the scenario loaded: masked in what memgate writes).
   void resolve_headers() {
     for (const auto& [name, value] : spec.request.headers) {
       std::string missing;
@@ -126,42 +126,21 @@ struct HttpBatchDriver::State {
                         "or over {} bytes)",
                         name, kMaxHeaderValueBytes));
       }
-      for (const auto& env : env_ref_names(value)) {
-        const auto secret = getenv_value(env);
-        if (!secret || secret->empty()) continue;
-        // As sent, and as a server may write it back in JSON (escapes, "\/" for "/").
-        std::string escaped = nlohmann::json(*secret).dump(
-            -1, ' ', false, nlohmann::json::error_handler_t::replace);
-        escaped = escaped.substr(1, escaped.size() - 2);
-        std::string slashes;
-        for (char c : escaped) slashes += c == '/' ? std::string("\\/") : std::string(1, c);
-        for (const auto& form : {*secret, escaped, slashes}) {
-          const bool known = std::any_of(secrets.begin(), secrets.end(),
-                                         [&](const auto& s) { return s.first == form; });
-          if (known) continue;  // most tokens read the same in all three forms
-          secrets.emplace_back(form, "{env:" + env + "}");
-          quote_source_bytes = std::max(quote_source_bytes, kQuoteBytes + form.size());
-        }
-      }
       headers.emplace_back(name, std::move(resolved));
     }
   }
 
   // The start of a server's answer, made safe to keep: a server may echo the request's headers
-  // (a token included) in an error, so every secret's value is masked. Masks over kQuoteBytes
-  // plus the longest secret, then cuts: a secret that starts within the quote is whole in what
-  // is masked.
-  std::string quote(std::string_view body) const {
-    std::string text(body.substr(0, quote_source_bytes));
-    for (const auto& [value, name] : secrets) {
-      for (std::size_t at = text.find(value); at != std::string::npos;
-           at = text.find(value, at + name.size())) {
-        text.replace(at, value.size(), name);
-      }
-    }
+  // (a token included) in an error, so every secret is masked. Masks over kQuoteBytes plus the
+  // longest secret, then cuts: a secret that starts within the quote is whole in what is masked.
+  static std::string quote(std::string_view body) {
+    std::string text = secrets::mask(body.substr(0, quote_source_bytes()));
     text.resize(std::min(text.size(), kQuoteBytes));
     return printable(text, 4 * kQuoteBytes);
   }
+
+  // How much of a body to read to quote its start with the secrets masked.
+  static std::size_t quote_source_bytes() { return kQuoteBytes + secrets::longest_form_bytes(); }
 
   // Keeps the load phase's first mismatch for the report; returns what to say of this one (with
   // the start of the body, for the first one: what the run's message quotes).
@@ -297,7 +276,7 @@ struct HttpBatchDriver::State::Connection : std::enable_shared_from_this<Connect
   // entries (up to kMaxCountedBodyBytes), else enough to quote the start with secrets masked.
   void keep_body() {
     const std::size_t got = scratch.size() - parser->get().body().size;
-    const std::size_t limit = s.counter ? kMaxCountedBodyBytes : s.quote_source_bytes;
+    const std::size_t limit = s.counter ? kMaxCountedBodyBytes : State::quote_source_bytes();
     if (s.counter && body.size() + got > limit) body_over_limit = true;
     body.append(scratch.data(), std::min(got, limit - std::min(limit, body.size())));
   }

@@ -1,5 +1,6 @@
 #include "runtime/drivers/text_corpus.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/model/text_file.hpp"
@@ -28,6 +29,12 @@ void TextCorpus::append_json_array(std::string& out, std::uint64_t first, std::s
     out += json_text(first + k);
   }
   out += ']';
+}
+
+std::size_t TextCorpus::longest_json_bytes() const {
+  std::size_t longest = 0;
+  for (const auto& text : escaped_) longest = std::max(longest, text.size());
+  return longest;
 }
 
 }  // namespace memgate

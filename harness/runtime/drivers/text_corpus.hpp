@@ -22,6 +22,9 @@ class TextCorpus {
   const std::string& text(std::uint64_t i) const { return texts_[i % texts_.size()]; }
   const std::string& json_text(std::uint64_t i) const { return escaped_[i % escaped_.size()]; }
 
+  // The longest JSON-escaped text, in bytes.
+  std::size_t longest_json_bytes() const;
+
   // Appends the JSON array of `count` texts from `first` to out.
   void append_json_array(std::string& out, std::uint64_t first, std::size_t count) const;
 

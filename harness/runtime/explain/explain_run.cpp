@@ -152,7 +152,7 @@ ExplainOutcome run_explain(const Scenario& swept, const ExplainSettings& setting
         choice.tool == ExplainTool::tracemalloc) {
       const std::string dir = run_dir + "/" + kTracemallocDir;
       make_folders(dir);
-      write_file_atomic(dir + "/" + kLoadEndedFile, "the load phase ended\n");
+      write_file_atomic(dir + "/" + kLoadEndedFile, "the load phase ended\n", Masking::none);
       load_end_written = wait_for_load_end_snapshot(dir, kLoadEndSnapshotWait);
     }
     if (settings.progress) settings.progress(event);

@@ -123,7 +123,7 @@ void write_python_hook(const std::string& dir) {
     throw RunError(fmt::format("cannot create {}: {}", dir, ec.message()),
                    "choose another report folder with --out");
   }
-  write_file_atomic(dir + "/sitecustomize.py", python_hook_source());
+  write_file_atomic(dir + "/sitecustomize.py", python_hook_source(), Masking::none);
 }
 
 }  // namespace memgate

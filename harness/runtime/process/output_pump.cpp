@@ -8,17 +8,19 @@
 #include <csignal>
 #include <utility>
 
+#include "core/model/secret_mask.hpp"
 #include "runtime/process/interrupt.hpp"
 
 namespace memgate {
 
 namespace {
 constexpr std::size_t kMaxTailLineBytes = 4096;
+constexpr std::size_t kMaxPendingLogBytes = 64 * 1024;
 }
 
 OutputPump::OutputPump(int read_fd, const std::string& log_path, std::vector<std::string> watched,
-                       std::size_t tail_lines)
-    : fd_(read_fd), tail_lines_(tail_lines) {
+                       std::size_t tail_lines, LogMasking log_masking)
+    : fd_(read_fd), tail_lines_(tail_lines), mask_log_(log_masking == LogMasking::secrets) {
   for (auto& text : watched) counts_[std::move(text)] = 0;
   if (!log_path.empty()) {
     log_fd_ = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -40,6 +42,7 @@ void OutputPump::take_line_locked(std::string line) {
   for (auto& [text, n] : counts_) {
     if (line.find(text) != std::string::npos) ++n;
   }
+  line = secrets::mask(line);  // before the cut: no part of a secret stays
   if (line.size() > kMaxTailLineBytes) line = line.substr(0, kMaxTailLineBytes) + " [...]";
   tail_.push_back(std::move(line));
   while (tail_.size() > tail_lines_) tail_.pop_front();
@@ -58,14 +61,7 @@ void OutputPump::run() {
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       const ssize_t n = ::read(fd_, buf, sizeof buf);
       if (n > 0) {
-        // The log is best effort (a full disk must not stop the run): the tail stays in memory.
-        if (log_fd_ >= 0) {
-          for (ssize_t done = 0, w = 0; done < n; done += w) {
-            w = ::write(log_fd_, buf + done, static_cast<std::size_t>(n - done));
-            if (w < 0 && errno == EINTR) w = 0;
-            else if (w <= 0) break;
-          }
-        }
+        write_log(buf, static_cast<std::size_t>(n), false);
         std::lock_guard lock(mutex_);
         partial_.append(buf, static_cast<std::size_t>(n));
         std::size_t start = 0;
@@ -74,10 +70,14 @@ void OutputPump::run() {
           take_line_locked(partial_.substr(start, eol - start));
         }
         partial_.erase(0, start);
-        // A line without end must not grow without bound: cut it into pieces.
+        // A line without end must not grow without bound: cut it into pieces, masked first and
+        // cut short of the end by a secret's length, so that no secret is split between two.
         if (partial_.size() > 1024 * 1024) {
-          take_line_locked(std::move(partial_));
-          partial_.clear();
+          std::string masked = secrets::mask(partial_);
+          const std::size_t keep = std::min(masked.size(), secrets::longest_form_bytes());
+          partial_ = masked.substr(masked.size() - keep);
+          masked.resize(masked.size() - keep);
+          take_line_locked(std::move(masked));
         }
         changed_.notify_all();
         if (stopping) break;
@@ -88,10 +88,42 @@ void OutputPump::run() {
     }
     if (stopping) break;
   }
+  write_log(nullptr, 0, true);
   std::lock_guard lock(mutex_);
   if (!partial_.empty()) take_line_locked(std::exchange(partial_, {}));
   eof_ = true;
   changed_.notify_all();
+}
+
+void OutputPump::write_log(const char* data, std::size_t size, bool ending) {
+  if (log_fd_ < 0) return;
+  // The log is best effort (a full disk must not stop the run): the tail stays in memory.
+  const auto put = [&](const char* bytes, std::size_t count) {
+    for (std::size_t done = 0; done < count;) {
+      const ssize_t w = ::write(log_fd_, bytes + done, count - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return;
+      done += static_cast<std::size_t>(w);
+    }
+  };
+  if (!mask_log_ || (!secrets::any() && log_pending_.empty())) {
+    put(data, size);
+    return;
+  }
+  log_pending_.append(data, size);
+  // Whole lines are masked and written; a line that does not end is written in pieces once it
+  // is long, but for the last bytes that could begin a secret continued in the next read.
+  std::size_t cut = ending ? log_pending_.size() : log_pending_.rfind('\n');
+  cut = cut == std::string::npos ? 0 : ending ? cut : cut + 1;
+  if (cut == 0 && log_pending_.size() > kMaxPendingLogBytes) {
+    log_pending_ = secrets::mask(log_pending_);
+    const std::size_t keep = secrets::longest_form_bytes();
+    cut = log_pending_.size() > keep ? log_pending_.size() - keep : 0;
+  }
+  if (cut == 0) return;
+  const std::string text = secrets::mask(std::string_view(log_pending_).substr(0, cut));
+  put(text.data(), text.size());
+  log_pending_.erase(0, cut);
 }
 
 std::size_t OutputPump::count(const std::string& text) const {
@@ -103,7 +135,7 @@ std::size_t OutputPump::count(const std::string& text) const {
 std::vector<std::string> OutputPump::tail() const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> out(tail_.begin(), tail_.end());
-  if (!partial_.empty()) out.push_back(partial_.substr(0, kMaxTailLineBytes));
+  if (!partial_.empty()) out.push_back(secrets::mask(partial_).substr(0, kMaxTailLineBytes));
   return out;
 }
 

@@ -2,7 +2,9 @@
 
 // Reads what the SUT writes to its stdout/stderr (one pipe) on a thread of its own: writes every
 // byte to the log file, keeps the last lines for error messages, and counts the lines containing
-// each watched text (readiness by log line, and synchronisation points in tests).
+// each watched text (readiness by log line, and synchronisation points in tests). The last lines
+// have the secrets memgate knows masked (core/model/secret_mask.hpp); so has the log file, unless
+// it is the SUT's own (LogMasking::none), which keeps every byte as the SUT wrote it.
 
 #include <chrono>
 #include <condition_variable>
@@ -15,12 +17,14 @@
 
 namespace memgate {
 
+enum class LogMasking { secrets, none };
+
 class OutputPump {
  public:
   // Takes ownership of read_fd. log_path may be empty (no log file). watched: the texts whose
   // lines are counted from the first byte on, so none is missed however early it comes.
   OutputPump(int read_fd, const std::string& log_path, std::vector<std::string> watched,
-             std::size_t tail_lines = 30);
+             std::size_t tail_lines = 30, LogMasking log_masking = LogMasking::secrets);
   ~OutputPump();  // stop() and join
   OutputPump(const OutputPump&) = delete;
   OutputPump& operator=(const OutputPump&) = delete;
@@ -45,11 +49,15 @@ class OutputPump {
  private:
   void run();
   void take_line_locked(std::string line);
+  // Writes bytes to the log: as they come, or masked line by line (ending: all that is left).
+  void write_log(const char* data, std::size_t size, bool ending);
 
   int fd_;
   int stop_pipe_[2] = {-1, -1};
   int log_fd_ = -1;  // the log file (mode 0644), -1 without one
   std::size_t tail_lines_;
+  bool mask_log_;
+  std::string log_pending_;  // masked logs: bytes not written yet (a line not ended)
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::string> tail_;

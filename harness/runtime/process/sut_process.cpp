@@ -193,11 +193,13 @@ SutProcess::SutProcess(const LaunchSpec& spec) {
     close_fd(output.read);
   } else {
     try {
-      pump_ = std::make_unique<OutputPump>(output.read, spec.log_path, spec.watched_texts);
+      pump_ = std::make_unique<OutputPump>(output.read, spec.log_path, spec.watched_texts, 30,
+                                           spec.log_masking);
       output.read = -1;
       if (stdout_apart) {
         stdout_pump_ = std::make_unique<OutputPump>(out->read, spec.stdout_log_path,
-                                                    std::vector<std::string>{}, spec.stdout_lines);
+                                                    std::vector<std::string>{}, spec.stdout_lines,
+                                                    spec.log_masking);
         out->read = -1;
       }
     } catch (...) {

@@ -33,6 +33,8 @@ struct LaunchSpec {
   std::string stdout_log_path;
   std::size_t stdout_lines = 0;
   std::vector<std::string> watched_texts;  // lines containing these are counted (readiness)
+  // The log files' secrets: masked, but in the SUT's own log (output_pump.hpp).
+  LogMasking log_masking = LogMasking::secrets;
   int cgroup_procs_fd = -1;                // the SUT joins this cgroup before exec
 };
 

@@ -41,6 +41,8 @@ class RealProcess : public RoleProcess {
     spec.pipe_stdin = spec.pipe_stdout = launch.stdin_channel;
     spec.stdout_lines = launch.stdout_lines;
     spec.stdout_log_path = launch.stdout_log_path;
+    // sut.log is the SUT's own words, byte for byte; what memgate copies of others is masked.
+    spec.log_masking = role_ == "sut" ? LogMasking::none : LogMasking::secrets;
     for (const auto& probe : launch.role->ready) {
       if (const auto* log = std::get_if<ReadyLog>(&probe.how)) {
         spec.watched_texts.push_back(log->text);
@@ -179,7 +181,7 @@ void RealBackend::prepare_run_dir(const Scenario& scenario, const std::string& r
             fmt::format("cannot create the folder of {}: {}", path.string(), ec.message()),
             "choose another report folder with --out");
       }
-      write_file_atomic(path.string(), file.text);
+      write_file_atomic(path.string(), file.text, Masking::none);  // the process's input
     }
   }
 }
