@@ -3,6 +3,8 @@
 #   make test        install what is missing, build, run every test
 #   make bench       benchmarks (tests/bench), printed figures, not part of `make test`
 #   make baselines   create or refresh baselines/ on this machine
+#   make install     PREFIX=/usr/local DESTDIR=: memgate, its man page and data files
+#   make package     build/memgate_<version>_<arch>.deb (CPack; Depends from dpkg-shlibdeps)
 #   make sanitize    the unit and integration tests under ASan+UBSan+LSan (build-asan)
 #   make tsan        the tests of memgate's threads (watcher, drivers, runs) under TSan (build-tsan)
 #   make fuzz        libFuzzer targets (clang) for a bounded time: FUZZ_SECONDS per target
@@ -33,12 +35,17 @@ export MEMGATE_API_TOKEN
 DEPS_BUILD := cmake g++ make pkg-config libboost-dev libboost-filesystem-dev libhiredis-dev \
               nlohmann-json3-dev catch2 libcli11-dev libfmt-dev redis-server python3 python3-redis \
               wrk
-DEPS_TEST  := libxml2-utils python3-jsonschema chromium mawk python3-rq python3-yaml shellcheck
+DEPS_TEST  := libxml2-utils python3-jsonschema chromium mawk python3-rq python3-yaml shellcheck \
+              dpkg-dev strace
 DEPS_BENCH := redis-tools
 # `memgate explain` runs native SUTs under heaptrack: its target, the tests and the benchmarks
 # install it; `make memgate` does not need it.
 DEPS_EXPLAIN := heaptrack
 DEPS_FUZZ  := clang libclang-rt-14-dev
+# `make package` runs dpkg-shlibdeps (dpkg-dev) to compute the package's Depends; the test that
+# builds and installs the package needs it too.
+DEPS_PACKAGE := dpkg-dev
+PREFIX     ?= /usr/local
 FUZZ_SECONDS ?= 30
 
 # Sanitizer runs stop at the first report, with a stack; LSan runs at every memgate exit (a leak
@@ -55,7 +62,7 @@ TSAN_SKIP  := leak knob
 DEPS       ?= $(DEPS_BUILD)
 
 .PHONY: all deps deps-explain build test bench memgate baselines explain sanitize tsan fuzz soak \
-        clean
+        install package clean
 
 all: build
 
@@ -143,6 +150,20 @@ explain:
 	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD) $(DEPS_EXPLAIN)"
 	@$(MAKE) --no-print-directory build
 	$(MEMGATE) explain $(SCENARIO) $(if $(AGAINST),--against $(AGAINST))
+
+# The installed program reads nothing of this tree: data files go under PREFIX/share/memgate.
+install:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target memgate
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD_DIR) --prefix "$(PREFIX)" --strip
+
+package:
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD) $(DEPS_PACKAGE)"
+	@$(MAKE) --no-print-directory $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target memgate
+	cd $(BUILD_DIR) && cpack -G DEB
+	@ls -l $(BUILD_DIR)/memgate_*.deb
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz

@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "cli/ab_base.hpp"
 #include "cli/cli_time.hpp"
 #include "cli/commands.hpp"
 #include "cli/console.hpp"
@@ -30,11 +31,13 @@ namespace memgate::cli {
 namespace {
 
 struct AbOptions {
-  std::string file;
-  std::vector<std::string> sets;  // both sides' overrides, applied before each side's own
+  std::vector<std::string> files;  // none: the project's
+  std::vector<std::string> sets;   // both sides' overrides, applied before each side's own
   std::vector<std::string> a_sets, b_sets, a_env, b_env;
   int pairs = 5;
   std::string out;
+  std::string base;  // --base REF: A is REF built in a worktree, B the checkout
+  std::string project;
   bool allow_remote = false;
   bool quiet = false;
   bool json = false;
@@ -58,16 +61,16 @@ Override env_override(const std::string& arg, const char* option) {
   return o;
 }
 
-Scenario load_side(const AbOptions& o, const std::vector<std::string>& sets,
-                   const std::vector<std::string>& env, const char* env_option) {
-  LoadOptions load;
-  load.context = {executable_dir(), o.allow_remote};
+Scenario load_side(const AbOptions& o, const std::string& file, const Workspace& workspace,
+                   const std::vector<std::string>& sets, const std::vector<std::string>& env,
+                   const char* env_option) {
+  LoadOptions load = workspace.load_options(o.allow_remote);
   for (const auto& set : o.sets) load.overrides.push_back(parse_override(set));
   for (const auto& set : sets) load.overrides.push_back(parse_override(set));
   for (const auto& e : env) load.overrides.push_back(env_override(e, env_option));
-  Scenario s = load_scenario_file(o.file, load);
+  Scenario s = load_scenario_file(file, load);
   if (s.sweep) {
-    throw InputError(o.file, "/sweep",
+    throw InputError(file, "/sweep",
                      "memgate ab compares two configurations at one point, and this scenario "
                      "sweeps " +
                          s.sweep->key,
@@ -78,13 +81,18 @@ Scenario load_side(const AbOptions& o, const std::vector<std::string>& sets,
   return s;
 }
 
-ExitCode run_ab(const AbOptions& o) {
-  const Scenario a = load_side(o, o.a_sets, o.a_env, "--a-env");
-  const Scenario b = load_side(o, o.b_sets, o.b_env, "--b-env");
-  const std::string dir = report_dir(o.out, 1, b.name);
-  FolderLocks lock;
-  lock.lock(dir);
-  ProgressPrinter progress(stderr_is_terminal());
+// One scenario's sides, A and B, loaded before anything runs.
+struct AbPair {
+  std::string file;
+  Scenario a, b;
+  std::vector<std::string> a_sets, b_sets;  // as given to each side
+};
+
+// Runs one scenario's pairs into dir and prints its verdict; json_out gets its entry.
+ExitCode ab_scenario(const AbOptions& o, const AbPair& pair_of_sides, const std::string& dir,
+                     ProgressPrinter& progress, nlohmann::json& json_out) {
+  const Scenario& a = pair_of_sides.a;
+  const Scenario& b = pair_of_sides.b;
   Report report_a = new_report(a), report_b = new_report(b);
   bool valid = true;
   for (int pair = 1; pair <= o.pairs && valid && !interrupt::requested(); ++pair) {
@@ -123,8 +131,8 @@ ExitCode run_ab(const AbOptions& o) {
     v["ab"] = {{"pairs", report_b.runs.size()},
                {"order", "ABBA"},
                {"overrides", o.sets},
-               {"a_overrides", o.a_sets},
-               {"b_overrides", o.b_sets},
+               {"a_overrides", pair_of_sides.a_sets},
+               {"b_overrides", pair_of_sides.b_sets},
                {"a_env", o.a_env},
                {"b_env", o.b_env},
                {"a_runs", a_metrics}};
@@ -145,20 +153,69 @@ ExitCode run_ab(const AbOptions& o) {
     print_invalid_runs(report_a);
     print_invalid_runs(report_b);
     if (!o.json) print("{}: NO VERDICT: a run was not valid (see above)\n", title);
+    json_out.push_back({{"scenario", b.name},
+                        {"exit_code", to_int(ExitCode::run_failed)},
+                        {"report", dir},
+                        {"verdict", {{"status", "invalid"}}}});
     return ExitCode::run_failed;
   }
   const ExitCode code =
       html ? exit_code_for(*verdict) : worst(exit_code_for(*verdict), ExitCode::run_failed);
-  if (o.json) {
-    print("{}\n", nlohmann::json{{"scenario", b.name},
-                                 {"exit_code", to_int(code)},
-                                 {"report", dir},
-                                 {"verdict", report_b.verdict}}
-                      .dump(1));
-  } else {
-    print_verdict(title, *verdict, o.file, "");
-  }
+  json_out.push_back({{"scenario", b.name},
+                      {"exit_code", to_int(code)},
+                      {"report", dir},
+                      {"verdict", report_b.verdict}});
+  if (!o.json) print_verdict(title, *verdict, pair_of_sides.file, "");
   return code;
+}
+
+ExitCode run_ab(AbOptions o) {
+  const Workspace workspace = open_workspace(o.project);
+  o.files = workspace.scenario_files(o.files);
+  // --base: both sides built here, each side's SUT its own tree's program.
+  std::optional<BaseWorktree> base;
+  if (!o.base.empty()) {
+    if (!workspace.project) {
+      throw UsageError(
+          "memgate ab --base needs a project file (memgate.json): its build command "
+          "and the SUT's program",
+          "set the project up with `memgate init`, or give both sides with "
+          "--a-set/--b-set");
+    }
+    base.emplace(*workspace.project, o.base, workspace.reports_root(), o.quiet);
+  }
+  std::vector<AbPair> pairs;
+  for (const auto& file : o.files) {
+    AbPair p{file, {}, {}, o.a_sets, o.b_sets};
+    if (base) {
+      p.a_sets.insert(p.a_sets.begin(), base->a_sets().begin(), base->a_sets().end());
+      p.b_sets.insert(p.b_sets.begin(), base->b_sets().begin(), base->b_sets().end());
+    }
+    p.a = load_side(o, file, workspace, p.a_sets, o.a_env, "--a-env");
+    p.b = load_side(o, file, workspace, p.b_sets, o.b_env, "--b-env");
+    pairs.push_back(std::move(p));
+  }
+  // Every report folder is ready before the first run: created, probed and locked.
+  FolderLocks locks;
+  std::vector<std::string> dirs;
+  for (const auto& p : pairs) {
+    dirs.push_back(report_dir(o.out, pairs.size(), p.b.name, workspace.reports_root()));
+    locks.lock(dirs.back());
+  }
+  ProgressPrinter progress(stderr_is_terminal());
+  nlohmann::json json_out = nlohmann::json::array();
+  ExitCode exit = ExitCode::ok;
+  for (std::size_t i = 0; i < pairs.size() && !interrupt::requested(); ++i) {
+    exit = worst(exit, ab_scenario(o, pairs[i], dirs[i], progress, json_out));
+  }
+  if (o.json) {
+    // One scenario: its object, as before; several: all of them, as check prints them.
+    print("{}\n",
+          json_out.size() == 1
+              ? json_out.front().dump(1)
+              : nlohmann::json{{"scenarios", json_out}, {"exit_code", to_int(exit)}}.dump(1));
+  }
+  return exit;
 }
 
 }  // namespace
@@ -167,7 +224,7 @@ void add_ab_command(CLI::App& app, Selected& selected) {
   auto o = std::make_shared<AbOptions>();
   CLI::App* cmd = app.add_subcommand(
       "ab", "Run A and B alternately (ABBA...) and judge B against A from the pairs, no baseline");
-  cmd->add_option("scenario", o->file, "Scenario file (JSON)")->required();
+  cmd->add_option("scenarios", o->files, "Scenario files (JSON; default: the project's)");
   cmd->add_option("--set", o->sets, "An override of a scenario key for both A and B");
   cmd->add_option("--a-set", o->a_sets, "A's override of a scenario key (as --set of run)");
   cmd->add_option("--b-set", o->b_sets, "B's override of a scenario key");
@@ -177,7 +234,14 @@ void add_ab_command(CLI::App& app, Selected& selected) {
                   "Pairs of runs (default 5; 5 is the fewest that can "
                   "show a regression at p <= 0.05)")
       ->check(CLI::Range(1, 50));
-  cmd->add_option("--out", o->out, "Report folder (default reports/<scenario>)");
+  cmd->add_option("--out", o->out,
+                  "Report folder (default: REPORTS/<scenario>, REPORTS the project's reports "
+                  "folder or reports; several scenarios: OUT/<scenario>)");
+  cmd->add_option("--base", o->base,
+                  "A is this git ref, built in a worktree beside the checkout (B) with the "
+                  "project's build command; each side's SUT is its own tree's program "
+                  "(memgate.json: build, ab.sut_program)");
+  add_project_option(cmd, o->project);
   cmd->add_flag("--allow-remote", o->allow_remote,
                 "Accept load targets that are not loopback addresses");
   cmd->add_flag("--quiet,-q", o->quiet, "No progress or summary on stderr");

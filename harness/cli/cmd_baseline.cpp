@@ -35,9 +35,11 @@ namespace {
 constexpr int kMinBaselineRepeat = 5;
 
 struct BaselineOptions {
-  std::vector<std::string> files;
+  std::vector<std::string> files;  // none: the project's
   int repeat = 0;
-  std::string baselines = "baselines";
+  std::string baselines;  // "": the project's, or baselines
+  std::string project;
+  std::string reports_root;  // the workspace's
   bool allow_remote = false;
   bool quiet = false;
   std::string shard;
@@ -82,8 +84,13 @@ ExitCode write_profile(const BaselineOptions& o, const Scenario& scenario, const
   return ExitCode::ok;
 }
 
-ExitCode run_baseline(const BaselineOptions& o) {
-  const std::vector<Scenario> scenarios = load_scenarios(o.files, {}, o.allow_remote, o.sweep);
+ExitCode run_baseline(BaselineOptions o) {
+  const Workspace workspace = open_workspace(o.project);
+  o.files = workspace.scenario_files(o.files);
+  if (o.baselines.empty()) o.baselines = workspace.baselines();
+  o.reports_root = workspace.reports_root();
+  const std::vector<Scenario> scenarios =
+      load_scenarios(o.files, {}, o.allow_remote, o.sweep, workspace);
   for (const auto& s : scenarios) check_planned_samples(s, baseline_repeat(o, s));
   const ShardSelection selection = select_shard(
       scenarios, o.files, o.shard, [&](const Scenario& s) { return baseline_repeat(o, s); },
@@ -94,7 +101,7 @@ ExitCode run_baseline(const BaselineOptions& o) {
   FolderLocks locks;
   std::vector<std::string> dirs(scenarios.size());
   for (const std::size_t i : selection.indices) {
-    dirs[i] = report_dir("", 1, scenarios[i].name);
+    dirs[i] = report_dir("", 1, scenarios[i].name, o.reports_root);
     locks.lock(dirs[i]);
     if (o.profile) {  // the explain run's folder, as `memgate explain` locks it
       probe_writable_folder(dirs[i] + "/explain", "the explain folder",
@@ -152,12 +159,14 @@ ExitCode run_baseline(const BaselineOptions& o) {
 void add_baseline_command(CLI::App& app, Selected& selected) {
   auto o = std::make_shared<BaselineOptions>();
   CLI::App* cmd = app.add_subcommand("baseline", "Create or refresh the baselines of scenarios");
-  cmd->add_option("scenarios", o->files, "Scenario files (JSON)")->required();
+  cmd->add_option("scenarios", o->files, "Scenario files (JSON; default: the project's)");
   cmd->add_option("--repeat", o->repeat,
                   fmt::format("Repetitions (default: the scenario's repeat, at least {})",
                               kMinBaselineRepeat))
       ->check(CLI::Range(1, 100));
-  cmd->add_option("--baselines", o->baselines, "Folder of the baselines (default baselines)");
+  cmd->add_option("--baselines", o->baselines,
+                  "Folder of the baselines (default: the project's, or baselines)");
+  add_project_option(cmd, o->project);
   cmd->add_flag("--allow-remote", o->allow_remote,
                 "Accept load targets that are not loopback addresses");
   cmd->add_flag("--quiet,-q", o->quiet, "No progress or summary on stderr");

@@ -31,11 +31,13 @@ namespace memgate::cli {
 namespace {
 
 struct CheckOptions {
-  std::vector<std::string> files;
+  std::vector<std::string> files;  // none: the project's
   int repeat = 0;
-  std::string baselines = "baselines";
+  std::string baselines;  // "": the project's, or baselines
   std::string out;
-  std::string history;  // "": reports/history.jsonl, or ROOT/history.jsonl when sharded
+  std::string history;  // "": the project's or reports/history.jsonl; sharded ROOT/history.jsonl
+  std::string project;
+  std::string reports_root;  // the workspace's
   std::string shard;
   std::string sweep;
   bool allow_remote = false;
@@ -53,15 +55,15 @@ ExitCode check_selected(const CheckOptions& o, const std::vector<Scenario>& scen
     const std::string path = baseline_path(o.baselines, scenarios[i].name);
     if (std::filesystem::exists(path)) baselines[i] = read_baseline_file(path);
   }
-  const std::string history = !o.history.empty() ? o.history
-                              : selection.shard  ? shard_root(o.out) + "/history.jsonl"
-                                                 : "reports/history.jsonl";
+  const std::string history =
+      !o.history.empty() ? o.history : shard_root(o.out, o.reports_root) + "/history.jsonl";
   // Every output is ready before the first run: report folders created, probed and locked,
   // the history writable.
   FolderLocks locks;
   std::vector<std::string> dirs(scenarios.size());
   for (const std::size_t i : selection.indices) {
-    dirs[i] = scenario_report_dir(selection, o.out, scenarios.size(), scenarios[i].name);
+    dirs[i] =
+        scenario_report_dir(selection, o.out, o.reports_root, scenarios.size(), scenarios[i].name);
     locks.lock(dirs[i]);
   }
   if (history != "none") probe_writable_file(history, "the history", "pass --history none");
@@ -115,13 +117,20 @@ ExitCode check_selected(const CheckOptions& o, const std::vector<Scenario>& scen
   return exit;
 }
 
-ExitCode run_check(const CheckOptions& o) {
-  const std::vector<Scenario> scenarios = load_scenarios(o.files, {}, o.allow_remote, o.sweep);
+ExitCode run_check(CheckOptions o) {
+  const Workspace workspace = open_workspace(o.project);
+  o.files = workspace.scenario_files(o.files);
+  if (o.baselines.empty()) o.baselines = workspace.baselines();
+  o.reports_root = workspace.reports_root();
+  // Sharded, the history goes beside the shard's manifest (ROOT/history.jsonl) for merge.
+  if (o.history.empty() && o.shard.empty()) o.history = workspace.history();
+  const std::vector<Scenario> scenarios =
+      load_scenarios(o.files, {}, o.allow_remote, o.sweep, workspace);
   for (const auto& s : scenarios) check_planned_samples(s, o.repeat > 0 ? o.repeat : s.repeat);
   const ShardSelection selection = select_shard(
       scenarios, o.files, o.shard,
       [&](const Scenario& s) { return o.repeat > 0 ? o.repeat : s.repeat; }, o.quiet);
-  ShardRecorder recorder(selection, shard_root(o.out), "check");
+  ShardRecorder recorder(selection, shard_root(o.out, o.reports_root), "check");
   return recorder.run([&] { return check_selected(o, scenarios, selection, recorder); });
 }
 
@@ -131,14 +140,18 @@ void add_check_command(CLI::App& app, Selected& selected) {
   auto o = std::make_shared<CheckOptions>();
   CLI::App* cmd =
       app.add_subcommand("check", "Run scenarios and gate them against their baselines");
-  cmd->add_option("scenarios", o->files, "Scenario files (JSON)")->required();
+  cmd->add_option("scenarios", o->files, "Scenario files (JSON; default: the project's)");
   cmd->add_option("--repeat", o->repeat, "Repetitions (default: the scenario's repeat)")
       ->check(CLI::Range(1, 100));
-  cmd->add_option("--baselines", o->baselines, "Folder of the baselines (default baselines)");
-  cmd->add_option("--out", o->out, "Report folder (default reports/<scenario>)");
+  cmd->add_option("--baselines", o->baselines,
+                  "Folder of the baselines (default: the project's, or baselines)");
+  cmd->add_option("--out", o->out,
+                  "Report folder (default: REPORTS/<scenario>, REPORTS the project's reports "
+                  "folder or reports)");
   cmd->add_option("--history", o->history,
-                  "Append one line per scenario here (default reports/history.jsonl, sharded "
-                  "ROOT/history.jsonl; none: off)");
+                  "Append one line per scenario here (default: the project's history, or "
+                  "reports/history.jsonl; sharded, ROOT/history.jsonl; none: off)");
+  add_project_option(cmd, o->project);
   add_shard_option(cmd, o->shard);
   add_sweep_option(cmd, o->sweep);
   cmd->add_flag("--allow-remote", o->allow_remote,

@@ -27,18 +27,22 @@ struct ExplainCliOptions {
   std::string out;
   std::string against;
   std::vector<std::string> sets;
+  std::string project;
   bool allow_remote = false;
   bool quiet = false;
   std::size_t top = 5;
 };
 
 ExitCode run_explain_command(const ExplainCliOptions& o) {
-  const std::vector<Scenario> scenarios = load_scenarios({o.file}, o.sets, o.allow_remote);
+  const Workspace workspace = open_workspace(o.project);
+  const std::vector<Scenario> scenarios =
+      load_scenarios({o.file}, o.sets, o.allow_remote, "", workspace);
   const Scenario& scenario = scenarios.front();
   // A bad profile is exit 2 before anything runs.
   std::optional<HeapProfile> before;
   if (!o.against.empty()) before = read_profile_file(o.against);
-  const std::string dir = o.out.empty() ? "reports/" + scenario.name + "/explain" : o.out;
+  const std::string dir =
+      o.out.empty() ? workspace.reports_root() + "/" + scenario.name + "/explain" : o.out;
   probe_writable_folder(dir, "the explain folder", "choose another folder with --out");
   FolderLocks lock;
   lock.lock(dir);
@@ -70,7 +74,10 @@ void add_explain_command(CLI::App& app, Selected& selected) {
                          "Run a scenario once with the SUT under heaptrack (native) or tracemalloc "
                          "(Python): its top allocation sites");
   cmd->add_option("scenario", o->file, "Scenario file (JSON)")->required();
-  cmd->add_option("--out", o->out, "Output folder (default reports/<scenario>/explain)");
+  cmd->add_option("--out", o->out,
+                  "Output folder (default REPORTS/<scenario>/explain, REPORTS the project's "
+                  "reports folder or reports)");
+  add_project_option(cmd, o->project);
   cmd->add_option("--against", o->against,
                   "An older profile (explain.json, or baselines/<scenario>.profile.json from "
                   "`memgate baseline --profile`): print the sites that grew most");

@@ -27,8 +27,9 @@ namespace fs = std::filesystem;
 
 struct MergeOptions {
   std::vector<std::string> dirs;
-  std::string out = "reports/merged";
-  std::string history = "reports/history.jsonl";
+  std::string out;      // "": REPORTS/merged (the project's reports folder, or reports)
+  std::string history;  // "": the project's history, or reports/history.jsonl
+  std::string project;
   bool json = false;
 };
 
@@ -149,7 +150,10 @@ void remove_earlier_merge(const std::string& out) {
   }
 }
 
-ExitCode run_merge(const MergeOptions& o) {
+ExitCode run_merge(MergeOptions o) {
+  const Workspace workspace = open_workspace(o.project);
+  if (o.out.empty()) o.out = workspace.reports_root() + "/merged";
+  if (o.history.empty()) o.history = workspace.history();
   remove_earlier_merge(o.out);
   const std::vector<LoadedManifest> manifests = read_manifests(o.dirs);
   const MergePlan plan = plan_merge(manifests);
@@ -195,11 +199,12 @@ void add_merge_command(CLI::App& app, Selected& selected) {
   cmd->add_option("dirs", o->dirs, "Folders of the shards (each holds shard-I-of-N.json)")
       ->required();
   cmd->add_option("--out", o->out,
-                  "Where to write summary.md, junit.xml, verdict.json "
-                  "(default reports/merged)");
+                  "Where to write summary.md, junit.xml, verdict.json (default REPORTS/merged, "
+                  "REPORTS the project's reports folder or reports)");
   cmd->add_option("--history", o->history,
-                  "Merge the shards' history lines into this file, in time order (default "
-                  "reports/history.jsonl; none: off)");
+                  "Merge the shards' history lines into this file, in time order (default: the "
+                  "project's history, or reports/history.jsonl; none: off)");
+  add_project_option(cmd, o->project);
   cmd->add_flag("--json", o->json, "The merged verdict as JSON on stdout");
   cmd->callback([&selected, o] { selected = [o] { return run_merge(*o); }; });
 }

@@ -23,9 +23,11 @@ namespace memgate::cli {
 namespace {
 
 struct RunCliOptions {
-  std::vector<std::string> files;
+  std::vector<std::string> files;  // none: the project's
   int repeat = 0;  // 0: the scenario's own
   std::string out;
+  std::string project;
+  std::string reports_root;  // the workspace's
   std::vector<std::string> sets;
   std::string sweep;
   bool allow_remote = false;
@@ -40,7 +42,8 @@ ExitCode run_selected(const RunCliOptions& o, const std::vector<Scenario>& scena
   FolderLocks locks;
   std::vector<std::string> dirs(scenarios.size());
   for (const std::size_t i : selection.indices) {
-    dirs[i] = scenario_report_dir(selection, o.out, scenarios.size(), scenarios[i].name);
+    dirs[i] =
+        scenario_report_dir(selection, o.out, o.reports_root, scenarios.size(), scenarios[i].name);
     locks.lock(dirs[i]);
   }
   bool all_valid = true;
@@ -64,13 +67,17 @@ ExitCode run_selected(const RunCliOptions& o, const std::vector<Scenario>& scena
   return all_valid ? ExitCode::ok : ExitCode::run_failed;
 }
 
-ExitCode run_run(const RunCliOptions& o) {
-  const std::vector<Scenario> scenarios = load_scenarios(o.files, o.sets, o.allow_remote, o.sweep);
+ExitCode run_run(RunCliOptions o) {
+  const Workspace workspace = open_workspace(o.project);
+  o.files = workspace.scenario_files(o.files);
+  o.reports_root = workspace.reports_root();
+  const std::vector<Scenario> scenarios =
+      load_scenarios(o.files, o.sets, o.allow_remote, o.sweep, workspace);
   for (const auto& s : scenarios) check_planned_samples(s, o.repeat > 0 ? o.repeat : s.repeat);
   const ShardSelection selection = select_shard(
       scenarios, o.files, o.shard,
       [&](const Scenario& s) { return o.repeat > 0 ? o.repeat : s.repeat; }, o.quiet);
-  ShardRecorder recorder(selection, shard_root(o.out), "run");
+  ShardRecorder recorder(selection, shard_root(o.out, o.reports_root), "run");
   return recorder.run([&] { return run_selected(o, scenarios, selection, recorder); });
 }
 
@@ -78,9 +85,8 @@ ExitCode run_run(const RunCliOptions& o) {
 
 std::vector<Scenario> load_scenarios(const std::vector<std::string>& files,
                                      const std::vector<std::string>& sets, bool allow_remote,
-                                     const std::string& sweep) {
-  LoadOptions load;
-  load.context = {executable_dir(), allow_remote};
+                                     const std::string& sweep, const Workspace& workspace) {
+  LoadOptions load = workspace.load_options(allow_remote);
   for (const auto& set : sets) load.overrides.push_back(parse_override(set));
   if (!sweep.empty()) load.overrides.push_back(parse_sweep_option(sweep));
   std::vector<Scenario> scenarios;
@@ -101,11 +107,14 @@ void add_sweep_option(CLI::App* command, std::string& sweep) {
 void add_run_command(CLI::App& app, Selected& selected) {
   auto o = std::make_shared<RunCliOptions>();
   CLI::App* cmd = app.add_subcommand("run", "Run scenarios and write their reports (no verdict)");
-  cmd->add_option("scenarios", o->files, "Scenario files (JSON)")->required();
+  cmd->add_option("scenarios", o->files, "Scenario files (JSON; default: the project's)");
   cmd->add_option("--repeat", o->repeat, "Repetitions, each with a fresh SUT (default: the "
                                          "scenario's repeat)")
       ->check(CLI::Range(1, 100));
-  cmd->add_option("--out", o->out, "Report folder (default reports/<scenario>)");
+  cmd->add_option("--out", o->out,
+                  "Report folder (default: REPORTS/<scenario>, REPORTS the project's reports "
+                  "folder or reports)");
+  add_project_option(cmd, o->project);
   cmd->add_option("--set", o->sets, "Override a scenario key: --set driver.pipeline=64");
   add_sweep_option(cmd, o->sweep);
   cmd->add_flag("--allow-remote", o->allow_remote,

@@ -24,11 +24,14 @@ namespace {
 struct TrendOptions {
   std::string scenario;
   std::string metric = "peak_bytes";
-  std::string history = "reports/history.jsonl";
+  std::string history;  // "": the project's, or reports/history.jsonl
   std::string out;
+  std::string project;
 };
 
-ExitCode run_trend(const TrendOptions& o) {
+ExitCode run_trend(TrendOptions o) {
+  const Workspace workspace = open_workspace(o.project);
+  if (o.history.empty()) o.history = workspace.history();
   if (!find_metric(o.metric) && !is_per_unit_metric(o.metric)) {
     throw UsageError(fmt::format("--metric {}: not a gated metric", o.metric),
                      fmt::format("one of: {} (a sweep's: per_unit.<memory metric>)",
@@ -37,9 +40,7 @@ ExitCode run_trend(const TrendOptions& o) {
   // A scenario file or a scenario name.
   std::string name = o.scenario;
   if (std::filesystem::is_regular_file(o.scenario)) {
-    LoadOptions load;
-    load.context.bindir = executable_dir();
-    name = load_scenario_file(o.scenario, load).name;
+    name = load_scenario_file(o.scenario, workspace.load_options(false)).name;
   }
   if (!std::filesystem::exists(o.history)) {
     throw InputError(o.history, "", "no history yet",
@@ -95,7 +96,9 @@ void add_trend_command(CLI::App& app, Selected& selected) {
   CLI::App* cmd = app.add_subcommand("trend", "A metric of a scenario across the history of checks");
   cmd->add_option("scenario", o->scenario, "Scenario name or file")->required();
   cmd->add_option("--metric", o->metric, "Gated metric (default peak_bytes)");
-  cmd->add_option("--history", o->history, "History file (default reports/history.jsonl)");
+  cmd->add_option("--history", o->history,
+                  "History file (default: the project's, or reports/history.jsonl)");
+  add_project_option(cmd, o->project);
   cmd->add_option("--out", o->out, "HTML plot (default next to the history: <scenario>/trend-<metric>.html)");
   cmd->callback([&selected, o] { selected = [o] { return run_trend(*o); }; });
 }

@@ -16,7 +16,8 @@ namespace memgate::cli {
 namespace {
 
 struct ValidateOptions {
-  std::vector<std::string> files;
+  std::vector<std::string> files;  // none: the project's
+  std::string project;
   bool allow_remote = false;
 };
 
@@ -36,10 +37,11 @@ std::string describe_services(const Scenario& s) {
 }
 
 ExitCode run_validate(const ValidateOptions& options) {
-  LoadOptions load;
-  load.context = {executable_dir(), options.allow_remote};
+  const Workspace workspace = open_workspace(options.project);
+  const std::vector<std::string> files = workspace.scenario_files(options.files);
+  const LoadOptions load = workspace.load_options(options.allow_remote);
   int bad = 0;
-  for (const auto& file : options.files) {
+  for (const auto& file : files) {
     try {
       const Scenario s = load_scenario_file(file, load);
       const auto notes = check_run_inputs(s, false);
@@ -58,7 +60,7 @@ ExitCode run_validate(const ValidateOptions& options) {
     }
   }
   if (bad > 0) {
-    print(stderr, "{} of {} scenario file(s) invalid\n", bad, options.files.size());
+    print(stderr, "{} of {} scenario file(s) invalid\n", bad, files.size());
     return ExitCode::bad_input;
   }
   return ExitCode::ok;
@@ -69,7 +71,8 @@ ExitCode run_validate(const ValidateOptions& options) {
 void add_validate_command(CLI::App& app, Selected& selected) {
   auto options = std::make_shared<ValidateOptions>();
   CLI::App* cmd = app.add_subcommand("validate", "Check scenario files in full; run nothing");
-  cmd->add_option("scenarios", options->files, "Scenario files (JSON)")->required();
+  cmd->add_option("scenarios", options->files, "Scenario files (JSON; default: the project's)");
+  add_project_option(cmd, options->project);
   cmd->add_flag("--allow-remote", options->allow_remote,
                 "Accept load targets that are not loopback addresses");
   cmd->callback([&selected, options] { selected = [options] { return run_validate(*options); }; });

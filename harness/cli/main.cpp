@@ -1,10 +1,11 @@
 // memgate: a load-test harness and memory regression gate. Arguments in, exit code out.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cli/build_info.hpp"
 #include "cli/commands.hpp"
 #include "core/model/errors.hpp"
 #include "runtime/process/interrupt.hpp"
@@ -13,7 +14,7 @@ int main(int argc, char** argv) {
   using namespace memgate;
   interrupt::install();
   CLI::App app{"memgate: load-test harness and memory regression gate"};
-  app.set_version_flag("--version", MEMGATE_VERSION);
+  app.set_version_flag("--version", cli::version_text());
   app.require_subcommand(1);
   cli::Selected selected;
   cli::add_validate_command(app, selected);
@@ -26,6 +27,8 @@ int main(int argc, char** argv) {
   cli::add_ab_command(app, selected);
   cli::add_merge_command(app, selected);
   cli::add_explain_command(app, selected);
+  cli::add_init_command(app, selected);
+  cli::add_project_command(app, selected);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -21,9 +21,9 @@
 namespace memgate::cli {
 
 std::string report_dir(const std::string& out_option, std::size_t scenario_count,
-                       const std::string& scenario_name) {
+                       const std::string& scenario_name, const std::string& reports_root) {
   namespace fs = std::filesystem;
-  fs::path dir = out_option.empty()    ? fs::path("reports") / scenario_name
+  fs::path dir = out_option.empty()    ? fs::path(reports_root) / scenario_name
                  : scenario_count == 1 ? fs::path(out_option)
                                        : fs::path(out_option) / scenario_name;
   // A folder that cannot take a file is found now, not after minutes of load.

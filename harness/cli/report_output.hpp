@@ -16,10 +16,10 @@
 namespace memgate::cli {
 
 // Where a scenario's report files go: --out as given for one scenario, --out/<name> for
-// several, reports/<name> without --out. Creates the folder and writes a probe file into it
-// (output_folders.hpp: exit 3 when it takes none).
+// several, REPORTS_ROOT/<name> without --out (reports/, or the project's reports folder). Creates
+// the folder and writes a probe file into it (output_folders.hpp: exit 3 when it takes none).
 std::string report_dir(const std::string& out_option, std::size_t scenario_count,
-                       const std::string& scenario_name);
+                       const std::string& scenario_name, const std::string& reports_root);
 
 // Makes sure a report file can be written at `path` (given with `option`, e.g. "--out"), before
 // anything runs: creates its missing parent folders and writes a probe file beside it. Nothing

@@ -69,15 +69,17 @@ ShardSelection select_shard(const std::vector<Scenario>& scenarios,
   return out;
 }
 
-std::string shard_root(const std::string& out_option) {
-  return out_option.empty() ? "reports" : out_option;
+std::string shard_root(const std::string& out_option, const std::string& reports_root) {
+  return out_option.empty() ? reports_root : out_option;
 }
 
 std::string scenario_report_dir(const ShardSelection& selection, const std::string& out_option,
-                                std::size_t scenario_count, const std::string& scenario_name) {
-  if (!selection.shard) return report_dir(out_option, scenario_count, scenario_name);
-  return report_dir((std::filesystem::path(shard_root(out_option)) / scenario_name).string(), 1,
-                    scenario_name);
+                                const std::string& reports_root, std::size_t scenario_count,
+                                const std::string& scenario_name) {
+  if (!selection.shard) return report_dir(out_option, scenario_count, scenario_name, reports_root);
+  return report_dir(
+      (std::filesystem::path(shard_root(out_option, reports_root)) / scenario_name).string(), 1,
+      scenario_name, reports_root);
 }
 
 ShardRecorder::ShardRecorder(const ShardSelection& selection, std::string root, std::string command)

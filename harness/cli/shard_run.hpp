@@ -31,13 +31,15 @@ ShardSelection select_shard(const std::vector<Scenario>& scenarios,
                             const std::vector<std::string>& files, const std::string& shard_text,
                             const std::function<int(const Scenario&)>& repeat_of, bool quiet);
 
-// The folder of a shard's manifest and reports: --out, or reports.
-std::string shard_root(const std::string& out_option);
+// The folder of a shard's manifest and reports: --out, or reports_root (reports, or the
+// project's reports folder).
+std::string shard_root(const std::string& out_option, const std::string& reports_root);
 
 // Where a scenario's reports go: ROOT/<name> when sharded (whatever the number of scenarios, so
 // merge finds them), else report_dir()'s choice. Creates the folder.
 std::string scenario_report_dir(const ShardSelection& selection, const std::string& out_option,
-                                std::size_t scenario_count, const std::string& scenario_name);
+                                const std::string& reports_root, std::size_t scenario_count,
+                                const std::string& scenario_name);
 
 // Keeps ROOT/shard-I-of-N.json true while the shard runs: written when constructed (nothing
 // finished), after each scenario, and with the exit code at the end of run(). Does nothing

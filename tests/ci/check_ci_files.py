@@ -16,11 +16,16 @@ Kubernetes: apiVersion/kind/name; Jobs are batch/v1 with restartPolicy Never and
   parallelism == the N of SHARD=$((JOB_COMPLETION_INDEX + 1))/N; PVC claim names exist and are
   ReadWriteMany; a claim is mounted at the same path everywhere and scripts use that path; every
   container that clones has the same REPO_URL and REVISION.
-Both: shellcheck on every run block (-s bash, or -s sh for shell: sh) and every container script
+action.yml (the composite action teams call, and this repository's workflows use as `./`):
+  composite, run steps name their shell, inputs and step ids referenced exist, actions pinned.
+  A workflow step that uses it counts as gating (mode check, ab) or making baselines (mode
+  baseline) for the machine-class check, its with.shard as an I/N, its artifacts as uploads.
+With --memgate PATH, the workflow `memgate init` writes for a team is generated and checked too.
+All: shellcheck on every run block (-s bash, or -s sh for shell: sh) and every container script
   (bash -c / sh -c), with ${{ ... }} replaced by a placeholder word.
 
-usage: check_ci_files.py SOURCE_DIR             exit 0 ok, 1 a problem (file: path: what)
-       check_ci_files.py --self-test SOURCE_DIR  each check fails on a broken copy of the files
+usage: check_ci_files.py SOURCE_DIR [--memgate PATH]              exit 0 ok, 1 a problem
+       check_ci_files.py --self-test SOURCE_DIR   each check fails on a broken copy of the files
 Exit 77 (CTest: skipped) when PyYAML or shellcheck is missing, unless CI=true: `make deps`
 (DEPS_TEST) installs both, so on CI a missing one is a broken setup and fails.
 """
@@ -34,6 +39,7 @@ import tempfile
 # The checks live next to this file (imported whatever the cwd), without a __pycache__ there.
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 sys.dont_write_bytecode = True
+from ci_checks_action import ACTION_FILE, ActionChecks  # noqa: E402
 from ci_checks_kubernetes import KUBE_DIR, KubernetesChecks  # noqa: E402
 from ci_checks_workflows import EXPR, WORKFLOW_DIR, WorkflowChecks  # noqa: E402
 
@@ -60,13 +66,14 @@ def require_tools():
     sys.exit(SKIP)
 
 
-class Checker(WorkflowChecks, KubernetesChecks):
+class Checker(WorkflowChecks, KubernetesChecks, ActionChecks):
     """Both sets of checks over one source tree: problem() and shellcheck() here, the workflow
     checks in ci_checks_workflows.py, the Kubernetes ones in ci_checks_kubernetes.py; __init__
     holds what they collect for across_files()."""
 
-    def __init__(self, root):
+    def __init__(self, root, memgate=None):
         self.root = root
+        self.memgate = memgate  # to generate the workflow `memgate init` writes
         self.problems = []
         self.notes = []
         self.gate_machines = {}      # (runs-on, container) of jobs that run make memgate: file
@@ -108,6 +115,8 @@ class Checker(WorkflowChecks, KubernetesChecks):
                     self.workflow(rel, docs[0])
             else:
                 kube_docs += [(rel, "[%d]" % i, d) for i, d in enumerate(docs)]
+        self.check_action()
+        self.check_init_workflow()
         for rel, where, doc in kube_docs:  # PVCs first: Jobs of any file may use them
             if isinstance(doc, dict) and doc.get("kind") == "PersistentVolumeClaim":
                 self.pvc(rel + ": " + where, doc)
@@ -115,14 +124,46 @@ class Checker(WorkflowChecks, KubernetesChecks):
             self.kube(rel, rel + ": " + where, doc)
         self.across_files()
 
+    def load_yaml(self, path, rel):
+        try:
+            with open(path, encoding="utf-8") as f:
+                return yaml.safe_load(f)
+        except (OSError, yaml.YAMLError) as e:
+            self.problem(rel, "not readable YAML: %s" % e)
+            return None
+
+    def check_action(self):
+        path = os.path.join(self.root, ACTION_FILE)
+        if not os.path.exists(path):
+            self.problem(self.root, "no %s: teams call memgate's action by it" % ACTION_FILE)
+            return
+        action = self.load_yaml(path, ACTION_FILE)
+        if isinstance(action, dict):
+            self.action(ACTION_FILE, action)
+
+    def check_init_workflow(self):
+        """The workflow memgate init writes into a team's repository, generated here."""
+        if not self.memgate:
+            return
+        with tempfile.TemporaryDirectory(prefix="check_ci_files.init.") as tmp:
+            out = subprocess.run([self.memgate, "init", "--dir", tmp], capture_output=True,
+                                 text=True)
+            rel = "memgate init: " + WORKFLOW_DIR + "/memgate.yml"
+            if out.returncode != 0:
+                self.problem(rel, "memgate init failed: %s" % (out.stdout + out.stderr))
+                return
+            wf = self.load_yaml(os.path.join(tmp, WORKFLOW_DIR, "memgate.yml"), rel)
+            if isinstance(wf, dict):
+                self.workflow(rel, wf)
+
     def across_files(self):
         """What only holds between files: Kubernetes first, then the workflows."""
         self.kube_across_files()
         self.workflows_across_files()
 
 
-def check(root):
-    c = Checker(root)
+def check(root, memgate=None):
+    c = Checker(root, memgate)
     c.run()
     return c
 
@@ -145,6 +186,7 @@ def container(docs, name):
     return kube_job(docs, name)["spec"]["template"]["spec"]["containers"][0]
 
 
+ACTION = ACTION_FILE
 NIGHTLY = WORKFLOW_DIR + "/memgate-nightly.yml"
 BASELINES = WORKFLOW_DIR + "/memgate-baselines.yml"
 SHARDED = KUBE_DIR + "/memgate-sharded.yaml"
@@ -154,11 +196,10 @@ MERGE = KUBE_DIR + "/memgate-merge.yaml"
 BREAKAGES = [
     ("matrix 1..3, SHARDS 4", NIGHTLY,
      lambda d: job(d, "shards")["strategy"]["matrix"].update(shard=[1, 2, 3]), "env SHARDS is 4"),
-    ("matrix 1..3 and SHARDS 3, --shard .../4", NIGHTLY, lambda d: (
+    ("matrix 1..3 and SHARDS 3, shard .../4", NIGHTLY, lambda d: (
         job(d, "shards")["strategy"]["matrix"].update(shard=[1, 2, 3]),
         d[0]["env"].update(SHARDS=3),
-        step(d, "shards", "Gate").update(run=step(d, "shards", "Gate")["run"].replace(
-            "/$SHARDS", "/4"))), "uses N = 4"),
+        step(d, "shards", "Gate")["with"].update(shard="${{ matrix.shard }}/4")), "uses N = 4"),
     ("matrix 0..3", NIGHTLY,
      lambda d: job(d, "shards")["strategy"]["matrix"].update(shard=[0, 1, 2, 3]), "exactly 1..N"),
     ("fail-fast on", NIGHTLY,
@@ -168,8 +209,22 @@ BREAKAGES = [
     ("needs an unknown job", NIGHTLY, lambda d: job(d, "merge").update(needs="shard"),
      "no job of this workflow"),
     ("merge without if: always()", NIGHTLY, lambda d: job(d, "merge").pop("if"), "always()"),
-    ("shard upload without if: always()", NIGHTLY,
-     lambda d: step(d, "shards", "upload").pop("if"), "upload must run"),
+    ("shard upload without if: always()", BASELINES,
+     lambda d: step(d, "collect", "download").update({"if": "always()"}) or job(d, "shards")[
+         "steps"].append({"name": "upload", "uses": "actions/upload-artifact@v4",
+                          "with": {"name": "x-${{ matrix.shard }}", "path": "x"}}),
+     "upload must run"),
+    ("a shard's artifact the merge does not download", NIGHTLY,
+     lambda d: step(d, "shards", "Gate")["with"].update(artifact="memgate-${{ matrix.shard }}"),
+     "matches no uploaded artifact"),
+    ("the action in an unknown mode", NIGHTLY,
+     lambda d: step(d, "shards", "Gate")["with"].update(mode="gate"), "not 'gate'"),
+    ("a composite run step without shell", ACTION,
+     lambda d: d[0]["runs"]["steps"][0].pop("shell"), "needs `shell`"),
+    ("an undeclared input", ACTION, lambda d: d[0]["inputs"].pop("base"), "does not declare"),
+    ("an output of no step", ACTION,
+     lambda d: d[0]["outputs"]["status"].update(value="${{ steps.gate.outputs.status }}"),
+     "no step's id"),
     ("an unpinned action", NIGHTLY,
      lambda d: step(d, "merge", "actions/checkout").update(uses="actions/checkout@main"), "pinned"),
     ("an if reading an unknown step", NIGHTLY, lambda d: step(d, "merge", "Fail").update(
@@ -190,9 +245,8 @@ BREAKAGES = [
      "does not need that job"),
     ("a job without runs-on", BASELINES, lambda d: job(d, "collect").pop("runs-on"),
      "runs-on and steps"),
-    ("--shard with another index", NIGHTLY, lambda d: step(d, "shards", "Gate").update(
-        run=step(d, "shards", "Gate")["run"].replace("${{ matrix.shard }}/", "1/")),
-     "not ${{ matrix.shard }}"),
+    ("shard with another index", NIGHTLY, lambda d: step(d, "shards", "Gate")["with"].update(
+        shard="1/${{ env.SHARDS }}"), "not ${{ matrix.shard }}"),
     ("SHARD=.../3 in a pod of 4", SHARDED, lambda d: container(d, "memgate-shards").update(
         args=[container(d, "memgate-shards")["args"][0].replace("+ 1))/4", "+ 1))/3")]),
      "must agree"),
@@ -228,6 +282,7 @@ def self_test(root):
             for d in (WORKFLOW_DIR, KUBE_DIR):
                 shutil.rmtree(os.path.join(tmp, d), ignore_errors=True)
                 shutil.copytree(os.path.join(root, d), os.path.join(tmp, d))
+            shutil.copy(os.path.join(root, ACTION_FILE), os.path.join(tmp, ACTION_FILE))
         fresh()
         base = check(tmp).problems
         if base:
@@ -235,7 +290,8 @@ def self_test(root):
             return 1
         # Broken copies are written back by yaml.safe_dump_all: unbroken, that must pass too.
         for what, rel, breakage, expected in [("nothing", r, lambda d: d, None)
-                                              for r in (NIGHTLY, BASELINES, SHARDED, MERGE)] \
+                                              for r in (NIGHTLY, BASELINES, SHARDED, MERGE,
+                                                        ACTION)] \
                 + BREAKAGES:
             fresh()
             path = os.path.join(tmp, rel)
@@ -263,7 +319,12 @@ def self_test(root):
 
 def main(argv):
     args = [a for a in argv[1:] if a != "--self-test"]
-    if len(args) != 1:
+    memgate = None
+    if "--memgate" in args:
+        at = args.index("--memgate")
+        memgate = args[at + 1] if at + 1 < len(args) else None
+        del args[at:at + 2]
+    if len(args) != 1 or ("--memgate" in argv and not memgate):
         print(__doc__)
         return 2
     require_tools()
@@ -271,7 +332,7 @@ def main(argv):
     import yaml
     if "--self-test" in argv:
         return self_test(args[0])
-    c = check(args[0])
+    c = check(args[0], memgate)
     for note in c.notes:
         print("checked " + note)
     for p in c.problems:

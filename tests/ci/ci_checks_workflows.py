@@ -6,6 +6,8 @@ import re
 
 WORKFLOW_DIR = ".github/workflows"
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@v\d+$")
+# memgate's own action: this repository's (./) or a team's reference to it (owner/memgate@vN).
+MEMGATE_ACTION = re.compile(r"^(\./?|[\w.-]+/memgate@v\d+)$")
 EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}", re.S)
 # I/N after SHARD= or --shard, once ${{ x }} became @x@ (see normalized()).
 SHARD_ARG = re.compile(r"(?:\bSHARD=|--shard[ =])[\"']?([^\s\"'/]+)/([^\s\"';|&)]+)")
@@ -89,7 +91,9 @@ class WorkflowChecks:
                         self.problem(swhere, "refers to steps.%s, no earlier step's id" % ref)
                 read_ifs.append(step_if)
                 texts = [str(v) for v in (step.get("env") or {}).values()]
-                if "uses" in step:
+                if "uses" in step and MEMGATE_ACTION.match(str(step["uses"])):
+                    self.memgate_step(rel, swhere, step, step_if, n, env, on, machine, uploads)
+                elif "uses" in step:
                     uses = str(step["uses"])
                     if not PINNED.match(uses):
                         self.problem(swhere, "`%s` is not pinned to a major version (@vN)" % uses)
@@ -140,6 +144,32 @@ class WorkflowChecks:
         self.notes.append("%s: %d jobs, %d steps, %d run blocks shellchecked, shard matrix: %s"
                           % (rel, len(jobs), steps_total, shellchecked,
                              ", ".join("jobs.%s 1..%d" % kv for kv in matrices.items()) or "none"))
+
+    def memgate_step(self, rel, where, step, step_if, n, env, on, machine, uploads):
+        """A step that uses memgate's action: with.mode says whether it gates (check, ab) or
+        makes baselines; with.shard is an I/N like --shard; it uploads with.artifact (and, making
+        baselines, with.baselines-artifact), whatever the verdict (inside the action)."""
+        given = step.get("with") or {}
+        mode = str(given.get("mode", "check"))
+        if mode == "baseline":
+            self.baseline_machines.append((rel, where, machine))
+            triggers = on if isinstance(on, (dict, list)) else [on]
+            if "workflow_dispatch" not in triggers:
+                self.problem(rel, "makes baselines but has no `workflow_dispatch`")
+        elif mode in ("check", "ab") or EXPR.search(mode):
+            self.gate_machines.setdefault(machine, rel)
+        else:
+            self.problem(where, "with.mode is check, ab or baseline, not %r" % mode)
+        shard = given.get("shard")
+        if shard is not None:
+            self.shard_refs(where, "--shard " + normalized(str(shard)), n, env)
+        names = [given.get("artifact", "memgate-reports")]
+        if mode == "baseline":
+            names.append(given.get("baselines-artifact", "memgate-baselines"))
+        values = range(1, n + 1) if n else [None]
+        for name in names:
+            uploads += [EXPR.sub(lambda m, v=v: str(v) if "matrix.shard" in m.group(1)
+                                 else "*", str(name)) for v in values]
 
     def matrix(self, rel, job_id, job, shard):
         where = "%s: jobs.%s.strategy" % (rel, job_id)

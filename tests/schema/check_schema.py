@@ -15,8 +15,10 @@ usage: check_schema.py SOURCE_DIR MEMGATE
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import jsonschema
 from jsonschema.exceptions import best_match
@@ -150,7 +152,15 @@ def main() -> int:
     data = os.path.join(source_dir, "tests", "data", "scenarios")
     shipped = [p for p in glob.glob(os.path.join(source_dir, "scenarios", "*.json"))
                if not p.endswith(".schema.json")]
-    valid = shipped + glob.glob(os.path.join(data, "valid", "*.json"))
+    # The example scenarios `memgate init` writes for a team, one of each kind.
+    examples_dir = tempfile.mkdtemp(prefix="check_schema.init.")
+    examples = []
+    for kind in ("command", "redis-worker", "http", "stdin"):
+        folder = os.path.join(examples_dir, kind)
+        subprocess.run([memgate, "init", "--dir", folder, "--kind", kind], check=True,
+                       capture_output=True)
+        examples.append(os.path.join(folder, "memgate", "scenarios", "example.json"))
+    valid = shipped + glob.glob(os.path.join(data, "valid", "*.json")) + examples
     invalid = glob.glob(os.path.join(data, "invalid", "*.json"))
     memgate_only = glob.glob(os.path.join(data, "memgate-only", "*.json"))
     cases = ([(p, "valid") for p in sorted(valid)] + [(p, "invalid") for p in sorted(invalid)] +
@@ -197,6 +207,7 @@ def main() -> int:
             (f"schema: {errors[0].message[:60]}" if errors else "no schema error")
         print(f"{'FAIL' if problems else 'ok  '} {kind:12} {os.path.relpath(path, source_dir)}"
               f" ({detail}; memgate exit {result.returncode})")
+    shutil.rmtree(examples_dir, ignore_errors=True)
     stale = set(EXPECTED_PATHS) - {os.path.relpath(p, data) for p in invalid + memgate_only}
     for name in sorted(stale):
         print(f"FAIL EXPECTED_PATHS names {name}, which does not exist")

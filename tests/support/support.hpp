@@ -140,25 +140,34 @@ struct CliResult {
   std::string output;  // stdout and stderr, interleaved
 };
 
-// Runs memgate with args, waits for it (fails the test if it runs past timeout_s).
-inline CliResult run_memgate(const std::vector<std::string>& args, double timeout_s = 120,
+// Runs a program (argv[0] looked up on PATH unless it holds a '/'), waits for it (fails the
+// test if it runs past timeout_s). env is added to the test's environment.
+inline CliResult run_program(const std::vector<std::string>& argv, double timeout_s = 120,
                              const std::map<std::string, std::string>& env = {},
                              const std::string& cwd = "") {
   TempDir logs;
   LaunchSpec spec;
-  spec.argv = {memgate_exe()};
-  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.argv = argv;
   spec.env = env;
   spec.cwd = cwd;
   spec.log_path = logs.file("output.log");
   SutProcess process(spec);
   const auto exit = process.wait_exit(timeout_s * 1000);
-  if (!exit) FAIL("memgate did not finish within " << timeout_s << " s");
+  if (!exit) FAIL(argv[0] << " did not finish within " << timeout_s << " s");
   process.stop(0);
   CliResult result;
   result.exit_code = exit->exited_normally() ? exit->exit_code() : 128 + exit->term_signal();
   result.output = slurp(spec.log_path);
   return result;
+}
+
+// Runs memgate with args, waits for it (fails the test if it runs past timeout_s).
+inline CliResult run_memgate(const std::vector<std::string>& args, double timeout_s = 120,
+                             const std::map<std::string, std::string>& env = {},
+                             const std::string& cwd = "") {
+  std::vector<std::string> argv{memgate_exe()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv, timeout_s, env, cwd);
 }
 
 // Starts memgate with args, its output (stdout and stderr) in log_path, and waits until a line

@@ -313,15 +313,28 @@ std::optional<std::map<std::string, std::string>> ObjectReader::opt_string_map(
 
 const json* ObjectReader::opt_raw(std::string_view key) { return lookup(key); }
 
+namespace {
+// "$comment": a note for people (JSON has no comments), a string or an array of strings.
+bool is_comment(const std::string& key, const nlohmann::json& value) {
+  if (key != kCommentKey) return false;
+  if (value.is_string()) return true;
+  return value.is_array() &&
+         std::all_of(value.begin(), value.end(), [](const auto& v) { return v.is_string(); });
+}
+}  // namespace
+
 std::vector<std::string> ObjectReader::keys() const {
   std::vector<std::string> out;
-  for (const auto& item : value_.items()) out.push_back(item.key());
+  for (const auto& item : value_.items()) {
+    if (!is_comment(item.key(), item.value())) out.push_back(item.key());
+  }
   return out;
 }
 
 void ObjectReader::reject_unknown_keys() const {
   for (const auto& item : value_.items()) {
     if (std::find(known_.begin(), known_.end(), item.key()) != known_.end()) continue;
+    if (is_comment(item.key(), item.value())) continue;
     const auto guess = closest_word(item.key(), known_);
     std::vector<std::string> sorted = known_;
     std::sort(sorted.begin(), sorted.end());

@@ -16,6 +16,9 @@
 
 namespace memgate {
 
+// A note for people in an object of fixed keys (JSON has no comments): ignored by readers.
+inline constexpr const char* kCommentKey = "$comment";
+
 // The keys of every object of a document in file order, by the object's JSON pointer
 // (nlohmann::json keeps keys sorted; a scenario's services start in file order).
 using KeyOrder = std::map<std::string, std::vector<std::string>>;
@@ -69,7 +72,8 @@ class ObjectReader {
                          const std::string& hint = {}) const;
   [[noreturn]] void fail_here(const std::string& problem, const std::string& hint = {}) const;
 
-  // Throws InputError for the first key present in the object that no accessor asked for.
+  // Throws InputError for the first key present in the object that no accessor asked for, but
+  // "$comment" (a string or an array of strings: a note for people). keys() leaves it out too.
   void reject_unknown_keys() const;
 
  private:

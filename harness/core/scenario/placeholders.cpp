@@ -75,7 +75,9 @@ json expand(const json& node, const PlaceholderValues& values, const std::string
   if (node.is_object()) {
     json out = json::object();
     for (const auto& [key, child] : node.items()) {
-      out[key] = expand(child, values, file, json_pointer_child(path, key));
+      // A "$comment" is a note for people: its braces are text.
+      out[key] =
+          key == kCommentKey ? child : expand(child, values, file, json_pointer_child(path, key));
     }
     return out;
   }
@@ -95,7 +97,7 @@ void collect_ports(const json& node, const std::string& path, std::map<std::stri
     count_port_uses_in_text(node.get<std::string>(), uses);
   } else if (node.is_object()) {
     for (const auto& [key, child] : node.items()) {
-      collect_ports(child, json_pointer_child(path, key), uses);
+      if (key != kCommentKey) collect_ports(child, json_pointer_child(path, key), uses);
     }
   } else if (node.is_array()) {
     for (std::size_t i = 0; i < node.size(); ++i) {

@@ -126,4 +126,16 @@ RoleSpec parse_role(ObjectReader r, const std::string& name, const TemplateConte
   return role;
 }
 
+WatchSpec parse_watch(std::optional<ObjectReader> r) {
+  WatchSpec watch;
+  if (!r) return watch;
+  watch.interval_ms = static_cast<int>(r->opt_int("interval_ms", 1, 60'000).value_or(50));
+  if (r->opt_enum("memory", {"rss", "pss"}).value_or("rss") == "pss") {
+    watch.memory = MemoryKind::pss;
+  }
+  watch.exact_peak = r->opt_bool("exact_peak").value_or(true);
+  r->reject_unknown_keys();
+  return watch;
+}
+
 }  // namespace memgate::scenario_parts

@@ -13,6 +13,7 @@
 #include "core/model/limits.hpp"
 #include "core/model/metrics.hpp"
 #include "core/model/text_file.hpp"
+#include "core/project/project.hpp"
 #include "core/scenario/placeholders.hpp"
 #include "core/scenario/scenario_parts.hpp"
 
@@ -42,18 +43,6 @@ std::string absolute_folder_of(const std::string& file) {
   std::error_code ec;
   const auto absolute = std::filesystem::absolute(folder_of(file), ec);
   return ec ? folder_of(file) : absolute.lexically_normal().string();
-}
-
-WatchSpec parse_watch(std::optional<ObjectReader> r) {
-  WatchSpec watch;
-  if (!r) return watch;
-  watch.interval_ms = static_cast<int>(r->opt_int("interval_ms", 1, 60'000).value_or(50));
-  if (r->opt_enum("memory", {"rss", "pss"}).value_or("rss") == "pss") {
-    watch.memory = MemoryKind::pss;
-  }
-  watch.exact_peak = r->opt_bool("exact_peak").value_or(true);
-  r->reject_unknown_keys();
-  return watch;
 }
 
 constexpr double kMaxPhaseS = 7 * 24 * 3600;
@@ -439,6 +428,21 @@ std::optional<SweepSpec> parse_sweep(const json& source, const std::string& file
   return sweep;
 }
 
+// node without its "$comment" notes, at any depth: a note never makes a baseline stale.
+json without_comments(const json& node) {
+  if (node.is_array()) {
+    json out = json::array();
+    for (const auto& item : node) out.push_back(without_comments(item));
+    return out;
+  }
+  if (!node.is_object()) return node;
+  json out = json::object();
+  for (const auto& [key, value] : node.items()) {
+    if (key != kCommentKey) out[key] = without_comments(value);
+  }
+  return out;
+}
+
 PlaceholderValues validation_values(const Scenario& shell, int port) {
   PlaceholderValues values;
   values.any_port = port;
@@ -474,6 +478,7 @@ std::set<std::string> scenario_port_names(const Scenario& scenario) {
 
 Scenario parse_scenario(json source, const std::string& file, const LoadOptions& options,
                         const KeyOrder* key_order) {
+  const std::vector<std::string> from_defaults = apply_project_defaults(source, options.defaults);
   apply_overrides(source, options.overrides);
   Scenario shell;
   shell.file = file;
@@ -506,12 +511,24 @@ Scenario parse_scenario(json source, const std::string& file, const LoadOptions&
     }
     return scenario;
   } catch (const InputError& e) {
+    const auto under = [&](const std::string& path) {
+      return e.json_path() == path || e.json_path().rfind(path + "/", 0) == 0;
+    };
     // Name the --set (or --sweep, --a-env...) that put a bad value or an unknown key in place.
     for (const auto& o : options.overrides) {
-      const std::string path = o.json_path();
-      if (e.json_path() == path || e.json_path().rfind(path + "/", 0) == 0) {
+      if (under(o.json_path())) {
         throw InputError(e.file(), e.json_path(),
                          fmt::format("{} (set by {})", e.problem(), o.text), e.hint());
+      }
+    }
+    // Or the project's defaults.
+    for (const auto& path : from_defaults) {
+      if (under(path)) {
+        throw InputError(
+            e.file(), e.json_path(),
+            fmt::format("{} (from the defaults of {})", e.problem(), options.defaults_file),
+            e.hint().empty() ? "give this scenario its own " + path.substr(1, path.find('/', 1) - 1)
+                             : e.hint());
       }
     }
     throw;
@@ -566,7 +583,7 @@ std::string scenario_hash(const Scenario& scenario) {
   json shaping = json::object();
   for (const char* key :
        {"name", "sut", "services", "watch", "phases", "driver", "max_errors", "sweep"}) {
-    if (scenario.source.contains(key)) shaping[key] = scenario.source[key];
+    if (scenario.source.contains(key)) shaping[key] = without_comments(scenario.source[key]);
   }
   // The templates' texts, sorted (not their paths, which depend on where memgate runs from).
   std::vector<std::string> texts;

@@ -22,8 +22,16 @@ constexpr std::int64_t kMaxScenarioFileBytes = 1024 * 1024;
 constexpr std::int64_t kMaxTemplateFileBytes = 1024 * 1024;
 
 struct LoadOptions {
+  LoadOptions() = default;
+  explicit LoadOptions(ScenarioContext c, std::vector<Override> o = {})
+      : context(std::move(c)), overrides(std::move(o)) {}
+
   ScenarioContext context;
   std::vector<Override> overrides;  // --set KEY=VALUE, applied before validation
+  // The project's defaults (core/project/project.hpp), applied first: the file, then the
+  // overrides, win over them. defaults_file names them in errors.
+  nlohmann::json defaults = nlohmann::json::object();
+  std::string defaults_file;
 };
 
 // Reads, applies overrides and validates a scenario file in full: types, ranges, required keys,

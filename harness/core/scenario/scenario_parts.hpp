@@ -25,6 +25,9 @@ struct TemplateContext {
 // files, and for services `gate`.
 RoleSpec parse_role(ObjectReader r, const std::string& name, const TemplateContext& templates);
 
+// `watch`: interval_ms, memory (rss|pss), exact_peak; defaults when absent.
+WatchSpec parse_watch(std::optional<ObjectReader> r);
+
 // What the gate rules are checked against.
 struct GateContext {
   std::optional<DriverTraits> traits;  // absent: only the form is checked (a report's rules)
