@@ -170,6 +170,13 @@ ExitCode ab_scenario(const AbOptions& o, const AbPair& pair_of_sides, const std:
 }
 
 ExitCode run_ab(AbOptions o) {
+  if (o.pairs < kMinAbPairs) {
+    throw UsageError(
+        fmt::format("--pairs {}: the signed-rank test cannot reach p <= {:g} with fewer than {} "
+                    "pairs, so no regression could ever be found",
+                    o.pairs, kRankTestAlpha, kMinAbPairs),
+        fmt::format("use --pairs {} or more", kMinAbPairs));
+  }
   const Workspace workspace = open_workspace(o.project);
   o.files = workspace.scenario_files(o.files);
   // --base: both sides built here, each side's SUT its own tree's program.
@@ -233,7 +240,7 @@ void add_ab_command(CLI::App& app, Selected& selected) {
   cmd->add_option("--pairs", o->pairs,
                   "Pairs of runs (default 5; 5 is the fewest that can "
                   "show a regression at p <= 0.05)")
-      ->check(CLI::Range(1, 50));
+      ->check(CLI::Range(1, 50));  // below kMinAbPairs: refused with the reason (run_ab)
   cmd->add_option("--out", o->out,
                   "Report folder (default: REPORTS/<scenario>, REPORTS the project's reports "
                   "folder or reports; several scenarios: OUT/<scenario>)");

@@ -20,6 +20,8 @@
 #include "cli/shard_run.hpp"
 #include "cli/verdict_output.hpp"
 #include "core/baseline/baseline.hpp"
+#include "core/gate/gate.hpp"
+#include "core/metrics/metric_table.hpp"
 #include "core/model/errors.hpp"
 #include "core/model/text_file.hpp"
 #include "core/scenario/scenario_loader.hpp"
@@ -46,6 +48,31 @@ struct BaselineOptions {
   std::string sweep;
   bool profile = false;
 };
+
+// The scenario's gate has a rule or budget on a timing metric (throughput, latency, CPU).
+bool gates_timing(const Scenario& scenario) {
+  const auto timing = [](const std::string& m) {
+    return is_wall_clock_metric(m) || is_speed_dependent_metric(m);
+  };
+  return std::any_of(scenario.gate.rules.begin(), scenario.gate.rules.end(),
+                     [&](const GateRule& r) { return timing(r.metric); }) ||
+         std::any_of(scenario.gate.budgets.begin(), scenario.gate.budgets.end(),
+                     [&](const GateBudget& b) { return timing(b.metric); });
+}
+
+// Why the runs' timing figures are doubtful as a baseline: others took more of the CPU than the
+// gate allows a check while they ran.
+std::optional<std::string> busy_for_timing(const Scenario& scenario, const Report& report) {
+  const auto contention = report.summary.contention_pct;
+  if (!gates_timing(scenario) || !contention || *contention <= scenario.gate.max_contention_pct) {
+    return std::nullopt;
+  }
+  return fmt::format(
+      "other processes took {:.1f}% of the CPU in the load phase, more than "
+      "gate.max_contention_pct ({:g}%): its timing figures may be slower than this machine's; "
+      "remake it on a quiet machine",
+      *contention, scenario.gate.max_contention_pct);
+}
 
 int baseline_repeat(const BaselineOptions& o, const Scenario& scenario) {
   return o.repeat > 0 ? o.repeat : std::max(scenario.repeat, kMinBaselineRepeat);
@@ -143,6 +170,17 @@ ExitCode run_baseline(BaselineOptions o) {
     write_baseline_file(path, baseline);
     print("{}: wrote {} ({} repetitions{})\n", scenario.name, path, baseline.repetitions,
           baseline.sut_version.empty() ? "" : ", SUT " + baseline.sut_version);
+    const bool timing_rules =
+        std::any_of(scenario.gate.rules.begin(), scenario.gate.rules.end(), [](const GateRule& r) {
+          return is_wall_clock_metric(r.metric) || is_speed_dependent_metric(r.metric);
+        });
+    if (timing_rules && baseline.repetitions < static_cast<int>(kRankTestMinRuns)) {
+      print(
+          "  note: {} repetitions: a timing rule consults the rank test only against {} or more, "
+          "so its checks rest on the threshold alone (drop --repeat, or give {} or more)\n",
+          baseline.repetitions, kRankTestMinRuns, kRankTestMinRuns);
+    }
+    if (const auto busy = busy_for_timing(scenario, report)) print("  warning: {}\n", *busy);
     if (before) {
       for (const auto& line : describe_changes(*before, baseline)) print("  {}\n", line);
     } else {

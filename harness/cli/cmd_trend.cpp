@@ -9,8 +9,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/console.hpp"
+#include "core/metrics/metric_table.hpp"
 #include "core/model/errors.hpp"
-#include "core/model/metrics.hpp"
 #include "core/model/text_file.hpp"
 #include "core/report/history.hpp"
 #include "core/report/trend_html.hpp"

@@ -105,6 +105,7 @@ void print_summary(const WatchCliOptions& o, const RunRecord& run) {
   print(stderr, "  duration  {}, {} samples every {} ms, up to {} process(es)\n",
         format_duration_ms(duration_ms), run.samples.size(), run.interval_ms, run.max_processes);
   for (const auto& w : run.warnings) print(stderr, "  warning: {}\n", w);
+  if (run.exact_peak) print(stderr, "  note: {}\n", kExactPeakNote);
   if (!run.processes.empty()) {
     const auto rows = top_processes(run.processes, kTopProcesses);
     print(stderr, "  processes{}:\n",

@@ -28,6 +28,7 @@ void add_merge_command(CLI::App& app, Selected& selected);
 void add_explain_command(CLI::App& app, Selected& selected);
 void add_init_command(CLI::App& app, Selected& selected);
 void add_project_command(CLI::App& app, Selected& selected);
+void add_metrics_command(CLI::App& app, Selected& selected);
 
 // Loads and validates every file before anything runs, with the project's defaults (when there
 // is a project), the --set overrides and the --sweep (when not empty). Throws InputError (exit 2)

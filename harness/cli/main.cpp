@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   cli::add_explain_command(app, selected);
   cli::add_init_command(app, selected);
   cli::add_project_command(app, selected);
+  cli::add_metrics_command(app, selected);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -17,6 +17,7 @@
 #include "core/model/units.hpp"
 #include "core/report/json_report.hpp"
 #include "core/report/report_format.hpp"
+#include "runtime/run/real_backend.hpp"
 
 namespace memgate::cli {
 
@@ -67,6 +68,7 @@ RunSettings run_settings(const std::string& dir, int repeat, bool quiet, Progres
   RunSettings settings;
   settings.out_dir = dir;
   settings.repeat = repeat;
+  settings.backend = real_backend;
   if (!quiet) {
     settings.progress = [&progress, scenario_name](const ProgressEvent& e) {
       progress(scenario_name, e);
@@ -143,6 +145,7 @@ void print_summary(const Report& report) {
     print(stderr, "\n");
   }
   for (const auto& w : report.warnings) print(stderr, "  warning: {}\n", w);
+  for (const auto& n : report.notes) print(stderr, "  note: {}\n", n);
 }
 
 void print_invalid_runs(const Report& report) {

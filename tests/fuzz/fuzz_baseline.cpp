@@ -16,7 +16,7 @@
 #include "core/baseline/baseline.hpp"
 #include "core/gate/gate.hpp"
 #include "core/model/errors.hpp"
-#include "core/scenario/json_reader.hpp"
+#include "core/model/json_reader.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

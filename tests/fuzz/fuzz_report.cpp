@@ -21,10 +21,10 @@
 #include "core/baseline/baseline.hpp"
 #include "core/gate/gate.hpp"
 #include "core/model/errors.hpp"
+#include "core/model/json_reader.hpp"
 #include "core/report/history.hpp"
 #include "core/report/report_reader.hpp"
 #include "core/report/verdict_table.hpp"
-#include "core/scenario/json_reader.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -21,7 +21,7 @@
 
 #include "core/gate/gate.hpp"
 #include "core/model/errors.hpp"
-#include "core/scenario/json_reader.hpp"
+#include "core/model/json_reader.hpp"
 #include "core/scenario/overrides.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "fuzz_support.hpp"

@@ -201,3 +201,34 @@ TEST_CASE("gate e2e: a mapped file moves the total memory, not the anonymous mem
   CHECK(heap.at("peak_anon_bytes") == "regressed");
   CHECK(heap.at("plateau_anon_bytes") == "regressed");
 }
+
+TEST_CASE("gate e2e: a leak in one child of a pool fails max_process_peak_bytes, not the tree") {
+  TempDir dir;
+  json scenario = footprint_scenario();
+  scenario["name"] = "pool";
+  // A parent and 8 children of 20 MiB; the leak makes the first child 14 MiB bigger: 8% more
+  // for the tree, 65% more for that one process.
+  scenario["sut"]["command"] = {
+      "{bindir}/mg-test-sut", "--children", "8", "--child-mib", "20", "--run-ms", "1200"};
+  scenario["gate"] = json::parse(R"({
+    "plateau_bytes": {"max_increase_pct": 10, "min_increase_bytes": 4194304},
+    "max_process_peak_bytes": {"max_increase_pct": 10, "min_increase_bytes": 4194304}
+  })");
+  const std::string file = dir.write("pool.json", scenario.dump());
+  const std::string baselines = dir.file("baselines");
+  const auto made =
+      run_memgate({"baseline", file, "--baselines", baselines, "--quiet"}, 300, {}, dir.path());
+  INFO(made.output);
+  REQUIRE(made.exit_code == 0);
+  const auto checked =
+      run_memgate({"check", file, "--baselines", baselines, "--out", dir.file("out"), "--quiet"},
+                  300, {{"MG_TEST_SUT_EXTRA", "--first-child-extra-mib 14"}}, dir.path());
+  INFO(checked.output);
+  CHECK(checked.exit_code == 1);
+  std::map<std::string, std::string> status;
+  const json report = json::parse(slurp(dir.file("out/report.json")));
+  for (const auto& c : report["verdict"]["checks"]) status[c["metric"]] = c["status"];
+  CHECK(status.at("max_process_peak_bytes") == "regressed");
+  CHECK(status.at("plateau_bytes") == "pass");
+  CHECK_THAT(checked.output, Catch::Contains("REGRESSED: max_process_peak_bytes"));
+}

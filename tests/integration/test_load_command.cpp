@@ -1,13 +1,16 @@
-// Bring your own load (DESIGN.md: "Bring your own load"): real load generators as the driver
-// (wrk, redis-benchmark, a team's enqueue script through redis-py), started by `memgate run` as a
-// black box; their memory apart from the SUT's; failures and interrupts that leave no process.
+// Bring your own load (docs/scenarios.md, "The load-command driver"): real load generators as the
+// driver (wrk, redis-benchmark, a team's enqueue script through redis-py), started by `memgate run`
+// as a black box; their memory apart from the SUT's; failures and interrupts that leave no process.
 // Skipped (CTest) when wrk, redis-server or python3-redis is missing; under CI=true that fails.
+
+#include <fmt/format.h>
 
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "runtime/watch/task_exits.hpp"
 #include "support/support.hpp"
 
 using namespace memgate;
@@ -164,6 +167,42 @@ TEST_CASE("load command: a json-line script enqueues N jobs for the worker: ops 
   CHECK_THAT(worker_log, Catch::Contains("worker stopped after 2000 jobs"));
 }
 
+TEST_CASE("load command: a worker slower than the load is an invalid run naming the backlog") {
+  require_tool("redis-server", "redis-server");
+  require_python_module("redis", "python3-redis");
+  TempDir dir;
+  // 400 jobs enqueued at once; the worker takes 20 ms a job (8 s): the load phase of 1 s (and
+  // its overrun) ends with most of them still queued, though the script finished.
+  json s = with_redis_service(json::parse(R"({
+    "name": "slow",
+    "sut": {"command": ["/usr/bin/python3", "WORKER", "--redis", "127.0.0.1:{port:redis}",
+                        "--queue", "jobs", "--work-ms", "20"],
+            "ready": {"log": "worker ready", "timeout_s": 30}},
+    "watch": {"interval_ms": 20},
+    "phases": {"idle_s": 0.2, "load_s": 1, "cooldown_s": 0.2},
+    "driver": {"type": "load-command", "parser": "json-line", "overrun_s": 0.5,
+               "command": ["/usr/bin/python3", "ENQUEUE", "--redis", "127.0.0.1:{port:redis}",
+                           "--queue", "jobs", "--jobs", "400"],
+               "drain": {"redis": "redis", "queue_names": ["jobs"]}}
+  })"));
+  s["sut"]["command"][1] = source("tests/workers/redis_worker.py");
+  s["driver"]["command"][1] = source("tests/workers/enqueue_jobs.py");
+  const auto o = run(dir, s);
+  INFO(o.cli.output);
+  CHECK(o.cli.exit_code == 3);
+  const json& run = o.report["runs"][0];
+  CHECK_FALSE(run["valid"].get<bool>());
+  const std::int64_t undrained = run["driver"]["undrained_jobs"];
+  CHECK(undrained > 100);
+  const std::string problem = run["problems"][0];
+  CHECK_THAT(problem,
+             Catch::Contains(fmt::format("the SUT finished {} of the 400 jobs", 400 - undrained)) &&
+                 Catch::Contains(fmt::format("{} still queued in jobs", undrained)));
+  CHECK_THAT(o.cli.output, Catch::Contains("still queued"));
+  // The work that was not done is counted nowhere.
+  CHECK(run["metrics"]["ops"] == 400 - undrained);
+}
+
 TEST_CASE(
     "load command: a real RQ worker fed through Queue.enqueue: every job done, the script apart") {
   require_tool("redis-server", "redis-server");
@@ -224,6 +263,32 @@ TEST_CASE("load command: a 200 MiB load generator is in the role 'load', not in 
   CHECK(run["driver"]["commands"][0]["stopped_by_memgate"] == false);
   // No parser: nothing is claimed about operations.
   CHECK_FALSE(run["metrics"].contains("throughput_per_s"));
+}
+
+TEST_CASE("load command: a warm-up's command and the load's, one after the other, are not summed") {
+  std::string why_not;
+  if (!TaskExitFeed::open(why_not)) {
+    const char* ci = std::getenv("CI");
+    if (ci && std::string(ci) == "true") FAIL("CI=true runs as root: " << why_not);
+    skip_test("no kernel exit records on this machine: " + why_not);
+  }
+  TempDir dir;
+  json s = test_sut_scenario({{"command", {test_sut(), "--alloc-mib", "40", "--run-ms", "300"}}});
+  s["phases"] = {{"idle_s", 0.2}, {"warmup_s", 5}, {"load_s", 5}, {"cooldown_s", 0.2}};
+  const auto o = run(dir, s);
+  INFO(o.cli.output);
+  REQUIRE(o.cli.exit_code == 0);
+  const json& run = o.report["runs"][0];
+  std::vector<double> load_rows;
+  for (const auto& p : run["processes"]) {
+    if (p["role"] == "load") load_rows.push_back(p["peak_bytes"].get<double>());
+  }
+  REQUIRE(load_rows.size() == 2);  // the warm-up's and the load's
+  const double one = std::max(load_rows[0], load_rows[1]);
+  CHECK(std::min(load_rows[0], load_rows[1]) >= 40 * MiB);
+  const double role_peak = run["roles"]["load"]["metrics"]["peak_bytes"].get<double>();
+  CHECK(role_peak >= one);
+  CHECK(role_peak < 1.1 * one);  // never both at once
 }
 
 TEST_CASE("load command: one that fails is exit 3 with its last lines") {

@@ -1,6 +1,6 @@
-// Sweeps end to end (DESIGN.md, "Scaling: memory per item"): the text service over stdin, fed
-// N texts for each swept N, keeping exactly B bytes per text or filling a bounded cache; memory
-// per text from the report's per_unit figures, and the per-unit gate against a baseline.
+// Sweeps end to end (docs/scenarios.md, "Sweeps: memory per unit of work"): the text service over
+// stdin, fed N texts for each swept N, keeping exactly B bytes per text or filling a bounded cache;
+// memory per text from the report's per_unit figures, and the per-unit gate against a baseline.
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// Text services over HTTP that memgate did not write (DESIGN.md: "Text services over HTTP"):
+// Text services over HTTP that memgate did not write (docs/scenarios.md, "The text-batch driver"):
 // Python's http.server answering HTTP/1.0 or closing kept-alive connections without notice,
 // chunked answers, request and response templates (the OpenAI-compatible shape), a bearer token
 // from the environment that must never be written anywhere; and stdin SUTs that buffer.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -186,7 +187,24 @@ TEST_CASE("timing: memgate ab catches B's 30% more CPU per operation") {
                              170);
   INFO(r.output);
   CHECK(r.exit_code == 1);
-  const auto s = statuses(report_of(dir, "ab"));
+  const json report = report_of(dir, "ab");
+  const auto s = statuses(report);
   CHECK(s.at("cpu_us_per_op") == "regressed");
   CHECK(s.at("peak_bytes") == "pass");
+  // The reason gives the effect and the pairs' signs.
+  for (const auto& c : report["verdict"]["checks"]) {
+    if (c["metric"] == "cpu_us_per_op") {
+      CHECK_THAT(c["reason"].get<std::string>(), Catch::Contains("B worse in 5, better in 0"));
+    }
+  }
+}
+
+TEST_CASE("timing: memgate ab refuses pairs that can never show a regression") {
+  TempDir dir;
+  const std::string file = dir.write("timing.json", text_scenario(100).dump());
+  const auto r = run_memgate({"ab", file, "--out", dir.file("ab"), "--pairs", "4"}, 60);
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--pairs 4") && Catch::Contains("use --pairs 5 or more"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("ab")));  // nothing ran
 }

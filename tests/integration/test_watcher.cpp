@@ -1,11 +1,11 @@
 // The watcher: the peak logic on scripted readings (exact), then on real processes that touch a
 // known amount of memory.
 
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 
+#include <catch2/catch.hpp>
 #include <deque>
+#include <map>
 
 #include "runtime/process/reaper.hpp"
 #include "runtime/process/sut_process.hpp"
@@ -166,6 +166,99 @@ TEST_CASE("peak: a process read with its mark and reaped in the same read counts
       MemoryKind::rss, asked);
   CHECK(r.hwm_peak_bytes == 50 * MiB);
   CHECK(r.peak_bytes == 50 * MiB);
+}
+
+namespace {
+
+// Scripted kernel exit records: one batch per take(), and how long each live pid has lived.
+class ScriptedRecords : public ExitRecords {
+ public:
+  ScriptedRecords(std::deque<std::vector<TaskExit>> batches, std::map<int, double> lived)
+      : batches_(std::move(batches)), lived_(std::move(lived)) {}
+  std::vector<TaskExit> take() override {
+    if (batches_.empty()) return {};
+    auto batch = batches_.front();
+    batches_.pop_front();
+    return batch;
+  }
+  std::optional<double> lived_ms(int pid) override {
+    const auto it = lived_.find(pid);
+    return it == lived_.end() ? std::nullopt : std::optional(it->second);
+  }
+  bool lost() const override { return false; }
+
+ private:
+  std::deque<std::vector<TaskExit>> batches_;
+  std::map<int, double> lived_;
+};
+
+TaskExit record(int pid, int ppid, std::int64_t bytes, std::chrono::steady_clock::time_point ended,
+                double lived_ms) {
+  TaskExit e;
+  e.pid = pid;
+  e.ppid = ppid;
+  e.peak_bytes = bytes;
+  e.name = "child";
+  e.ended = ended;
+  e.lived_ms = lived_ms;
+  return e;
+}
+
+// Two reads (start, and stop with high-water marks), the records of the second one, with the
+// watch's origin a second ago.
+WatchResult watch_with_records(
+    std::deque<TreeSnapshot> script,
+    std::vector<TaskExit> (*records)(std::chrono::steady_clock::time_point)) {
+  std::vector<bool> asked;
+  const auto t0 = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  Watcher w(std::make_unique<ScriptedSource>(std::move(script), &asked),
+            {60'000, MemoryKind::rss, 50, true}, t0);
+  w.set_exit_records(std::make_unique<ScriptedRecords>(
+      std::deque<std::vector<TaskExit>>{{}, records(t0)}, std::map<int, double>{{1, 1000}}));
+  w.start();
+  return w.stop();
+}
+
+}  // namespace
+
+TEST_CASE("exit records: children that ran one after another are never added together") {
+  using namespace std::chrono_literals;
+  // A 21 MiB parent (alive since the start) ran two 200 MiB children, 100 ms apart, that no
+  // sample saw: the most at once is the parent and one child.
+  const WatchResult w = watch_with_records(
+      {TreeSnapshot{{mem(1, 20 * MiB, std::nullopt)}, false, {}},
+       TreeSnapshot{{mem(1, 20 * MiB, 21 * MiB)}, true, {}}},
+      [](std::chrono::steady_clock::time_point t0) {
+        return std::vector<TaskExit>{record(2, 1, 200 * MiB, t0 + 100ms, 20),
+                                     record(3, 1, 200 * MiB, t0 + 200ms, 20),
+                                     record(4, 3, 5 * MiB, t0 + 190ms, 10),       // 3's child
+                                     record(99, 98, 900 * MiB, t0 + 150ms, 10)};  // not ours
+      });
+  const RoleWatch& r = w.front();
+  CHECK(r.hwm_peak_bytes == 226 * MiB);  // the parent, child 3 and its own child at 190 ms
+  CHECK(r.peak_bytes == 226 * MiB);
+  CHECK(r.exit_peak_bytes == 200 * MiB);
+  std::map<int, std::int64_t> rows;
+  for (const auto& p : w.processes) rows[p.pid] = p.peak_bytes;
+  CHECK(rows ==
+        std::map<int, std::int64_t>{{1, 21 * MiB}, {2, 200 * MiB}, {3, 200 * MiB}, {4, 5 * MiB}});
+}
+
+TEST_CASE("exit records: a reaped parent's row is its own peak, not its children's") {
+  using namespace std::chrono_literals;
+  // wait4's rusage of the parent holds its child's 200 MiB; its record holds its own 21 MiB.
+  const WatchResult w =
+      watch_with_records({TreeSnapshot{{mem(1, 20 * MiB, std::nullopt)}, false, {}},
+                          TreeSnapshot{{}, true, {{1, 200 * MiB}}}},
+                         [](std::chrono::steady_clock::time_point t0) {
+                           return std::vector<TaskExit>{record(2, 1, 200 * MiB, t0 + 500ms, 300),
+                                                        record(1, 0, 21 * MiB, t0 + 900ms, 900)};
+                         });
+  REQUIRE(w.processes.size() == 2);
+  CHECK(w.processes[0].pid == 1);
+  CHECK(w.processes[0].peak_bytes == 21 * MiB);
+  CHECK(w.processes[1].peak_bytes == 200 * MiB);
+  CHECK(w.front().peak_bytes == 221 * MiB);  // they lived together
 }
 
 TEST_CASE("samples carry the tree's anonymous memory") {

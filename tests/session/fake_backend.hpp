@@ -116,7 +116,9 @@ class FakeWatch : public MemoryWatch {
 
 class FakeProbe : public SideProbe {
  public:
-  FakeProbe(FakeBackend& backend) : backend_(backend) {}
+  FakeProbe(FakeBackend& backend, std::string role) : backend_(backend), role_(std::move(role)) {}
+  std::string role() const override { return role_; }
+  std::string figures_key() const override { return "redis"; }
   void start() override {}
   void final_snapshot() override {}
   void stop() override {}
@@ -128,6 +130,7 @@ class FakeProbe : public SideProbe {
 
  private:
   FakeBackend& backend_;
+  std::string role_;
 };
 
 class FakeBackend : public RunBackend {
@@ -206,10 +209,11 @@ class FakeBackend : public RunBackend {
     }
     return std::make_unique<FakeDriver>(*this, script_.driver);
   }
-  std::unique_ptr<SideProbe> make_probe(const RedisTarget& target, int,
+  std::unique_ptr<SideProbe> make_probe(const DriverTraits& traits, int,
                                         Clock::time_point) override {
-    log("probe " + target.role);
-    return std::make_unique<FakeProbe>(*this);
+    if (!traits.redis) return nullptr;
+    log("probe " + traits.redis->role);
+    return std::make_unique<FakeProbe>(*this, traits.redis->role);
   }
 
   void log(const std::string& event) { events.push_back(event); }

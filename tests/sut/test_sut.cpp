@@ -77,6 +77,8 @@ struct Options {
   long jitter_mib = 0;
   long extra_mib = 0;
   int short_children = 0;
+  int sequential_children = 0;
+  long first_child_extra_mib = 0;  // --children: the first one touches this much more
   long child_ms = 0;
   long map_mib = 0;
   long delay_ms = 0;
@@ -146,6 +148,10 @@ Options parse(std::vector<std::string> args) {
     };
     if (a == "--alloc-mib") o.alloc_mib = std::atol(next());
     else if (a == "--children") o.children = std::atoi(next());
+    else if (a == "--sequential-children")
+      o.sequential_children = std::atoi(next());
+    else if (a == "--first-child-extra-mib")
+      o.first_child_extra_mib = std::atol(next());
     else if (a == "--child-mib") o.child_mib = std::atol(next());
     else if (a == "--short-children")
       o.short_children = std::atoi(next());
@@ -220,6 +226,22 @@ void map_file_mib(long mib) {
   }
   if (sum == 0) std::exit(99);
   close(fd);
+}
+
+// K children one after another, each waited for before the next: a fresh image of this program
+// (exec) that touches child_mib MiB, holds it child_ms and exits. As a shell runs commands.
+void sequential_children(const Options& o) {
+  const std::string mib = std::to_string(o.child_mib), ms = std::to_string(o.child_ms);
+  for (int i = 0; i < o.sequential_children; ++i) {
+    const pid_t child = fork();
+    if (child == 0) {
+      unsetenv("MG_TEST_SUT_EXTRA");  // the parent's options are not the child's
+      execl("/proc/self/exe", "mg-test-sut", "--alloc-mib", mib.c_str(), "--run-ms", ms.c_str(),
+            static_cast<char*>(nullptr));
+      _exit(96);
+    }
+    waitpid(child, nullptr, 0);
+  }
 }
 
 // K grandchildren (each child forks one and exits at once: this process reaps the child, the
@@ -297,6 +319,7 @@ int main(int argc, char** argv) {
       if (pid == 0) {
         if (o.count_sigterm_ms == 0) prctl(PR_SET_PDEATHSIG, SIGKILL);
         touch_mib(o.child_mib);
+        if (i == 0) touch_mib(o.first_child_extra_mib);
         [[maybe_unused]] auto n = write(ready[1], "x", 1);
         wait_usr1();
         _exit(0);
@@ -320,6 +343,11 @@ int main(int argc, char** argv) {
     usleep(static_cast<useconds_t>(o.delay_ms * 1000));
     short_children(o);
     say("short-children-done");
+  }
+  if (o.sequential_children > 0) {
+    usleep(static_cast<useconds_t>(o.delay_ms * 1000));
+    sequential_children(o);
+    say("sequential-children-done");
   }
 
   if (o.spike_mib > 0) {

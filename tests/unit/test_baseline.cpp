@@ -4,7 +4,7 @@
 
 #include "core/baseline/baseline.hpp"
 #include "core/model/errors.hpp"
-#include "core/scenario/json_reader.hpp"
+#include "core/model/json_reader.hpp"
 
 using namespace memgate;
 using nlohmann::json;

@@ -1,12 +1,12 @@
-// Scenario validation: the example of DESIGN.md loads; each bad case fails with exit 2 and names
-// the JSON path of the problem.
+// Scenario validation: the example of the design (redis-queue, every key) loads; each bad case
+// fails with exit 2 and names the JSON path of the problem.
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "core/gate/gate.hpp"
 #include "core/model/errors.hpp"
-#include "core/scenario/json_reader.hpp"
+#include "core/model/json_reader.hpp"
 #include "core/scenario/scenario_loader.hpp"
 
 using namespace memgate;
@@ -14,7 +14,7 @@ using nlohmann::json;
 
 namespace {
 
-// The example scenario of DESIGN.md.
+// The example scenario of the design: a redis-queue with every key.
 json design_example() {
   return json::parse(R"({
   "name": "redis-queue",

@@ -13,7 +13,7 @@
 #include "core/drivers/driver_kind.hpp"
 #include "core/gate/gate.hpp"
 #include "core/model/errors.hpp"
-#include "core/scenario/json_reader.hpp"
+#include "core/model/json_reader.hpp"
 #include "core/scenario/scenario_loader.hpp"
 
 using namespace memgate;

@@ -7,6 +7,7 @@
 #include "core/gate/gate.hpp"
 #include "core/gate/paired.hpp"
 #include "core/procfs/procfs.hpp"
+#include "core/report/verdict_table.hpp"
 #include "core/stats/stats.hpp"
 
 using namespace memgate;
@@ -187,7 +188,18 @@ TEST_CASE("A/B: B judged from the paired differences") {
   mixed.a["cpu_us_per_op"] = {50, 50, 50, 50, 50};
   mixed.b["cpu_us_per_op"] = {49, 70, 70, 70, 70};
   mixed.a["peak_bytes"] = mixed.b["peak_bytes"] = {MiB, MiB, MiB, MiB, MiB};
-  CHECK(check(evaluate_paired(mixed), "cpu_us_per_op").status == CheckStatus::inconclusive);
+  const Verdict close = evaluate_paired(mixed);
+  CHECK(check(close, "cpu_us_per_op").status == CheckStatus::inconclusive);
+  // The reason gives the effect and the pairs' signs.
+  CHECK_THAT(check(close, "cpu_us_per_op").reason,
+             Catch::Contains("(+40.0%) over 5 pairs, B worse in 4, better in 1"));
+  // The headline names the regressed rows as regressions and the others as inconclusive.
+  mixed.a["peak_bytes"] = {100 * MiB, 100 * MiB, 100 * MiB, 100 * MiB, 100 * MiB};
+  mixed.b["peak_bytes"] = {200 * MiB, 200 * MiB, 200 * MiB, 200 * MiB, 200 * MiB};
+  const Verdict both = evaluate_paired(mixed);
+  REQUIRE(both.status == VerdictStatus::regressed);
+  CHECK(verdict_headline(both) == "REGRESSED: peak_bytes; inconclusive: cpu_us_per_op");
+  CHECK(verdict_headline(close) == "INCONCLUSIVE: cpu_us_per_op");
   // Budgets hold for B's runs: its last pair peaks at 112 MiB.
   s.budgets = {{"peak_bytes", 110 * MiB}};
   CHECK(check(run(1.0, 1.0), "peak_bytes", true).status == CheckStatus::regressed);

@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/metrics/metric_table.hpp"
 #include "core/metrics/per_unit.hpp"
 #include "core/model/errors.hpp"
-#include "core/model/metrics.hpp"
+#include "core/model/json_reader.hpp"
 #include "core/model/text_file.hpp"
 #include "core/model/units.hpp"
-#include "core/scenario/json_reader.hpp"
 #include "core/stats/stats.hpp"
 
 namespace memgate {
@@ -86,6 +86,10 @@ Baseline make_baseline(const Report& report, const std::string& sut_version) {
   b.memgate_version = MEMGATE_VERSION;
   b.sut_version = sut_version;
   b.environment = report.environment;
+  // How busy the machine was: a check's timing is only as fair as its baseline's.
+  if (report.summary.contention_pct) {
+    b.environment["load_contention_pct"] = *report.summary.contention_pct;
+  }
   b.fingerprint = machine_fingerprint(report.environment);
   for (const auto& run : report.runs) {
     b.repetitions += run.valid && stands_for_scenario(run, report.runs) ? 1 : 0;

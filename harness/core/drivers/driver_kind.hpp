@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/drivers/driver_spec.hpp"
-#include "core/scenario/json_reader.hpp"
+#include "core/model/json_reader.hpp"
 
 namespace memgate {
 

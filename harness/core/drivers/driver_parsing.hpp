@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/drivers/driver_kind.hpp"
-#include "core/scenario/json_reader.hpp"
+#include "core/model/json_reader.hpp"
 
 namespace memgate::driver_parsing {
 

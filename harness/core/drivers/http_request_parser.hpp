@@ -1,12 +1,12 @@
 #pragma once
 
-// The text-batch driver's `request` and `response` objects (DESIGN.md: "Text services over
-// HTTP"). Every mistake is an InputError naming the file and the JSON path.
+// The text-batch driver's `request` and `response` objects (docs/scenarios.md, "The text-batch
+// driver"). Every mistake is an InputError naming the file and the JSON path.
 
 #include <nlohmann/json.hpp>
 
 #include "core/drivers/text_batch_spec.hpp"
-#include "core/scenario/json_reader.hpp"
+#include "core/model/json_reader.hpp"
 
 namespace memgate {
 

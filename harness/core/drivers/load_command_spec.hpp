@@ -1,8 +1,8 @@
 #pragma once
 
-// The load-command driver's settings (DESIGN.md: "Bring your own load"): the team's own load
-// generator (wrk, redis-benchmark, an enqueue script) started by memgate for the warm-up and the
-// load phase, outside the SUT's tree; what it did is read from its output by a named parser.
+// The load-command driver's settings (docs/scenarios.md, "The load-command driver"): the team's own
+// load generator (wrk, redis-benchmark, an enqueue script) started by memgate for the warm-up and
+// the load phase, outside the SUT's tree; what it did is read from its output by a named parser.
 
 #include <map>
 #include <optional>

@@ -1,7 +1,6 @@
 #pragma once
 
-// The redis-queue driver's settings (DESIGN.md: "redis-queue", "Redis work queues where the SUT
-// is the consumer"). Two modes:
+// The redis-queue driver's settings (docs/scenarios.md, "The redis-queue driver"). Two modes:
 // - memgate's own producers and consumers on a Redis it gates (consumers > 0), or
 // - producer-only (consumers 0): a worker SUT consumes the jobs and `completion` says how memgate
 //   learns that one is done.

@@ -1,6 +1,6 @@
 #pragma once
 
-// The text-batch driver's settings (DESIGN.md: "text-batch", "Text services over HTTP").
+// The text-batch driver's settings (docs/scenarios.md, "The text-batch driver").
 
 #include <optional>
 #include <string>

@@ -6,8 +6,8 @@
 #include <limits>
 
 #include "core/model/errors.hpp"
+#include "core/model/json_reader.hpp"
 #include "core/model/text_file.hpp"
-#include "core/scenario/json_reader.hpp"
 
 namespace memgate {
 

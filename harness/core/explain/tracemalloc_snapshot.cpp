@@ -6,7 +6,7 @@
 #include <limits>
 #include <set>
 
-#include "core/scenario/json_reader.hpp"
+#include "core/model/json_reader.hpp"
 
 namespace memgate {
 

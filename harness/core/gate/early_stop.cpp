@@ -3,7 +3,7 @@
 
 #include "core/gate/gate.hpp"
 #include "core/gate/gate_parts.hpp"
-#include "core/model/metrics.hpp"
+#include "core/metrics/metric_table.hpp"
 
 namespace memgate {
 

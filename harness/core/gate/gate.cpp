@@ -7,8 +7,8 @@
 #include <limits>
 
 #include "core/gate/gate_parts.hpp"
+#include "core/metrics/metric_table.hpp"
 #include "core/metrics/run_metrics.hpp"
-#include "core/model/metrics.hpp"
 #include "core/model/units.hpp"
 #include "core/scenario/scenario_parts.hpp"
 #include "core/stats/stats.hpp"

@@ -36,6 +36,11 @@ namespace memgate {
 constexpr double kRankTestAlpha = 0.05;
 // Both samples need this many values before the rank test is consulted.
 constexpr std::size_t kRankTestMinRuns = 5;
+// The fewest pairs whose signed-rank test can reach kRankTestAlpha: with n pairs all on one side
+// its one-sided p is 2^-n (4 pairs: 0.0625 > 0.05, never a verdict).
+constexpr int kMinAbPairs = 5;
+static_assert(1.0 / (1 << kMinAbPairs) <= kRankTestAlpha &&
+              1.0 / (1 << (kMinAbPairs - 1)) > kRankTestAlpha);
 
 enum class CheckStatus {
   pass, regressed, improved, inconclusive, warning, unjudged, no_baseline, no_data

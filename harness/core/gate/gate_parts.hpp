@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "core/gate/gate.hpp"
+#include "core/metrics/metric_table.hpp"
 #include "core/metrics/per_unit.hpp"
-#include "core/model/metrics.hpp"
 
 namespace memgate::gate_parts {
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/gate/gate_parts.hpp"
@@ -42,9 +43,14 @@ Check compare_pairs(const MetricInfo& info, const GateRule& rule, const std::vec
   c.change = *stats::median(diff);
   if (*c.baseline != 0) c.change_pct = *c.change / std::fabs(*c.baseline) * 100;
   const double worse_by = lower ? *c.change : -*c.change;
+  const auto b_worse = std::count_if(worse.begin(), worse.end(), [](double d) { return d > 0; });
+  const auto b_better = std::count_if(worse.begin(), worse.end(), [](double d) { return d < 0; });
+  // The effect (the median paired difference) and the pairs' signs.
   const std::string moved =
-      fmt::format("{} ({}) over {} pairs", gate_parts::show_change(info, *c.change),
-                  c.change_pct ? fmt::format("{:+.1f}%", *c.change_pct) : std::string("from 0"), n);
+      fmt::format("{} ({}) over {} pairs, B worse in {}, better in {}",
+                  gate_parts::show_change(info, *c.change),
+                  c.change_pct ? fmt::format("{:+.1f}%", *c.change_pct) : std::string("from 0"), n,
+                  b_worse, b_better);
   if (gate_parts::exceeds_rule(rule, worse_by, *c.baseline)) {
     c.p_value = stats::wilcoxon_signed_rank_greater_p(worse);
     const bool agreed = *c.p_value <= kRankTestAlpha;

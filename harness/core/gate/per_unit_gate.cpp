@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "core/gate/gate_parts.hpp"
-#include "core/model/metrics.hpp"
+#include "core/metrics/metric_table.hpp"
 #include "core/model/units.hpp"
 
 namespace memgate::gate_parts {

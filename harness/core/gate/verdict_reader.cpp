@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "core/gate/gate.hpp"
-#include "core/scenario/json_reader.hpp"
+#include "core/model/json_reader.hpp"
 
 namespace memgate {
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <map>
 
-#include "core/model/metrics.hpp"
+#include "core/metrics/metric_table.hpp"
 #include "core/model/units.hpp"
 #include "core/report/report.hpp"
 

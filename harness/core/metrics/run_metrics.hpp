@@ -1,6 +1,6 @@
 #pragma once
 
-// The memory metrics of DESIGN.md computed from a run's samples and phases. Pure functions.
+// The memory metrics (docs/metrics.md) computed from a run's samples and phases. Pure functions.
 // Phases are looked up by name: "idle", "warmup", "load", "cooldown". A metric whose phase is
 // missing or holds no sample stays empty (std::nullopt).
 

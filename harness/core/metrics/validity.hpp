@@ -1,7 +1,8 @@
 #pragma once
 
-// When a run's figures make it invalid (DESIGN.md: a run that is not valid is exit 3, never a
-// pass). Pure: the runner adds what only it can see (the SUT died, the watcher lost it).
+// When a run's figures make it invalid (docs/metrics.md, "Valid runs": a run that is not valid
+// is exit 3, never a pass). Pure: the runner adds what only it can see (the SUT died, the watcher
+// lost it).
 
 #include <cstdint>
 #include <optional>

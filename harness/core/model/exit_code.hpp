@@ -2,7 +2,7 @@
 
 namespace memgate {
 
-// Process exit codes: the contract of DESIGN.md, the same for every subcommand.
+// Process exit codes: the contract of docs/cli.md ("Exit codes"), the same for every subcommand.
 enum class ExitCode : int {
   ok = 0,          // success; for check/compare: every gated metric passed
   regressed = 1,   // the gate found at least one regression

@@ -44,6 +44,8 @@ struct RunMetrics {
   std::optional<std::int64_t> retained_bytes;
   std::optional<std::int64_t> peak_anon_bytes;  // anonymous memory (heap, stacks): highest sample
   std::optional<std::int64_t> plateau_anon_bytes;  // and median over the load phase
+  // The highest own peak of one process of the tree: a leak in one child of a pool, undiluted.
+  std::optional<std::int64_t> max_process_peak_bytes;
   std::optional<double> growth_bytes_per_min;
   std::optional<double> throughput_per_s;
   std::optional<LatencySummary> latency_ms;

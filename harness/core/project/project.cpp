@@ -5,8 +5,8 @@
 #include <filesystem>
 
 #include "core/model/errors.hpp"
+#include "core/model/json_reader.hpp"
 #include "core/model/text_file.hpp"
-#include "core/scenario/json_reader.hpp"
 #include "core/scenario/overrides.hpp"
 #include "core/scenario/scenario_parts.hpp"
 

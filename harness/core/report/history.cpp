@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/metrics/metric_table.hpp"
 #include "core/metrics/per_unit.hpp"
-#include "core/model/metrics.hpp"
 
 namespace memgate {
 

@@ -8,8 +8,8 @@
 #include <algorithm>
 
 #include "core/explain/explain_report.hpp"
+#include "core/metrics/metric_table.hpp"
 #include "core/metrics/per_unit.hpp"
-#include "core/model/metrics.hpp"
 #include "core/model/units.hpp"
 #include "core/report/process_table.hpp"
 #include "core/report/report_format.hpp"
@@ -254,12 +254,13 @@ void latency_section(XmlWriter& xml, const Report& r) {
 }
 
 void problems_section(XmlWriter& xml, const Report& r) {
-  bool any = !r.warnings.empty();
+  bool any = !r.warnings.empty() || !r.notes.empty();
   for (const auto& run : r.runs) any = any || !run.problems.empty() || !run.warnings.empty();
   if (!any) return;
   xml.start("section").attr("id", "problems").element("h2", "Problems and warnings");
   xml.start("ul");
   for (const auto& w : r.warnings) xml.element("li", "warning: " + w);
+  for (const auto& n : r.notes) xml.element("li", "note: " + n);
   for (const auto& run : r.runs) {
     for (const auto& p : run.problems) {
       xml.start("li").start("span").attr("class", "verdict status-invalid").text("invalid").end()

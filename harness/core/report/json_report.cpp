@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/metrics/metric_table.hpp"
 #include "core/metrics/per_unit.hpp"
 
 namespace memgate {
@@ -20,26 +21,25 @@ double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
 
 json metrics_to_json(const RunMetrics& m) {
   json out = json::object();
-  const auto put = [&](const char* key, const auto& value) {
-    if (value) out[key] = *value;
-  };
-  put("idle_bytes", m.idle_bytes);
-  put("peak_bytes", m.peak_bytes);
-  put("plateau_bytes", m.plateau_bytes);
-  put("residual_bytes", m.residual_bytes);
-  put("retained_bytes", m.retained_bytes);
-  put("peak_anon_bytes", m.peak_anon_bytes);
-  put("plateau_anon_bytes", m.plateau_anon_bytes);
-  if (m.growth_bytes_per_min) out["growth_bytes_per_min"] = round3(*m.growth_bytes_per_min);
-  if (m.throughput_per_s) out["throughput_per_s"] = round3(*m.throughput_per_s);
-  if (m.cpu_us_per_op) out["cpu_us_per_op"] = round3(*m.cpu_us_per_op);
-  if (m.contention_pct) out["contention_pct"] = round3(*m.contention_pct);
+  for (const MetricInfo& row : metric_table()) {
+    if (!row.latency_key.empty()) continue;  // in latency_ms, below
+    const auto v = row.get(m);
+    if (!v) continue;
+    if (row.unit == Unit::bytes) {
+      out[row.name] = static_cast<std::int64_t>(*v);
+    } else {
+      out[row.name] = round3(*v);
+    }
+  }
   if (m.latency_ms) {
     const LatencySummary& l = *m.latency_ms;
-    out["latency_ms"] = {{"p50", round_ms(l.p50_ms)}, {"p99", round_ms(l.p99_ms)}};
-    if (l.p95_ms) out["latency_ms"]["p95"] = round_ms(*l.p95_ms);
-    if (l.max_ms) out["latency_ms"]["max"] = round_ms(*l.max_ms);
-    out["latency_ms"]["count"] = l.count;
+    json& latency = out["latency_ms"];
+    for (const MetricInfo& row : metric_table()) {
+      if (row.latency_key.empty()) continue;
+      if (const auto v = row.get(m)) latency[row.latency_key] = round_ms(*v);
+    }
+    if (l.max_ms) latency["max"] = round_ms(*l.max_ms);
+    latency["count"] = l.count;
   }
   if (m.backlog_jobs) {
     out["backlog_jobs"] = {{"max", m.backlog_jobs->max},
@@ -183,6 +183,7 @@ json report_to_json(const Report& report) {
               {"warnings", report.warnings},
               {"metrics", metrics_to_json(report.summary)},
               {"runs", runs}};
+  if (!report.notes.empty()) out["notes"] = report.notes;
   if (!report.gate.is_null()) out["gate"] = report.gate;
   if (!report.sweep.is_null()) {
     out["sweep"] = report.sweep;

@@ -1,6 +1,6 @@
 #pragma once
 
-// report.json: the stable shape of DESIGN.md ("Report JSON shape"), read by scripts.
+// report.json: the stable shape of docs/reports.md ("Report files"), read by scripts.
 
 #include <nlohmann/json.hpp>
 

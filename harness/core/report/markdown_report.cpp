@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
+#include "core/metrics/metric_table.hpp"
 #include "core/metrics/per_unit.hpp"
-#include "core/model/metrics.hpp"
 #include "core/model/units.hpp"
 #include "core/report/markdown_cell.hpp"
 #include "core/report/report_format.hpp"
@@ -134,6 +134,7 @@ class MarkdownFormat : public ReportFormat {
       }
     }
     for (const auto& w : r.warnings) out += "- warning: " + markdown_cell(w) + "\n";
+    for (const auto& n : r.notes) out += "- note: " + markdown_cell(n) + "\n";
     out += fmt::format("\n{} valid run(s) of {} · {} · memgate {} · details: report.html\n", valid,
                        r.runs.size(), markdown_cell(r.created_at), MEMGATE_VERSION);
     return out;

@@ -45,35 +45,34 @@ RunMetrics summarize(const std::vector<RunRecord>& runs) {
   }
   RunMetrics s;
   using I = std::int64_t;
-  s.idle_bytes = median_of<I>(chosen, [](const RunMetrics& m) { return m.idle_bytes; });
-  s.peak_bytes = median_of<I>(chosen, [](const RunMetrics& m) { return m.peak_bytes; });
-  s.plateau_bytes = median_of<I>(chosen, [](const RunMetrics& m) { return m.plateau_bytes; });
-  s.residual_bytes = median_of<I>(chosen, [](const RunMetrics& m) { return m.residual_bytes; });
-  s.retained_bytes = median_of<I>(chosen, [](const RunMetrics& m) { return m.retained_bytes; });
-  s.peak_anon_bytes = median_of<I>(chosen, [](const RunMetrics& m) { return m.peak_anon_bytes; });
-  s.plateau_anon_bytes =
-      median_of<I>(chosen, [](const RunMetrics& m) { return m.plateau_anon_bytes; });
-  s.growth_bytes_per_min =
-      median_of<double>(chosen, [](const RunMetrics& m) { return m.growth_bytes_per_min; });
-  s.throughput_per_s =
-      median_of<double>(chosen, [](const RunMetrics& m) { return m.throughput_per_s; });
-  s.cpu_us_per_op = median_of<double>(chosen, [](const RunMetrics& m) { return m.cpu_us_per_op; });
-  // Contention: the worst run's (one disturbed run is enough to doubt the timing figures).
-  for (const RunRecord* run : chosen) {
-    if (run->metrics.contention_pct) {
-      s.contention_pct = std::max(s.contention_pct.value_or(0), *run->metrics.contention_pct);
+  for (const MetricInfo& row : metric_table()) {
+    if (row.summary_is_max) {
+      // The worst run's (one disturbed run is enough to doubt the timing figures).
+      std::optional<double> worst;
+      for (const RunRecord* run : chosen) {
+        if (const auto v = row.get(run->metrics)) worst = std::max(worst.value_or(*v), *v);
+      }
+      if (worst) row.set(s, *worst);
+      continue;
     }
+    const auto median = median_of<double>(chosen, row.get);
+    if (!median) continue;
+    row.set(s, row.unit == Unit::bytes ? static_cast<double>(std::llround(*median)) : *median);
   }
   s.ops = median_of<I>(chosen, [](const RunMetrics& m) { return std::optional<I>(m.ops); })
               .value_or(0);
   s.errors = median_of<I>(chosen, [](const RunMetrics& m) { return std::optional<I>(m.errors); })
                  .value_or(0);
-  const auto latency = [&](auto LatencySummary::*field) {
-    return median_of<double>(chosen, [&](const RunMetrics& m) -> std::optional<double> {
-      if (!m.latency_ms) return std::nullopt;
-      return (*m.latency_ms).*field;
+  // What the latency object holds besides its percentiles (the table's rows).
+  if (s.latency_ms) {
+    s.latency_ms->max_ms = median_of<double>(chosen, [](const RunMetrics& m) {
+      return m.latency_ms ? m.latency_ms->max_ms : std::nullopt;
     });
-  };
+    s.latency_ms->count = median_of<I>(chosen, [](const RunMetrics& m) -> std::optional<I> {
+                            if (!m.latency_ms) return std::nullopt;
+                            return m.latency_ms->count;
+                          }).value_or(0);
+  }
   const auto backlog = [&](auto field) {
     return median_of<double>(chosen, [&](const RunMetrics& m) -> std::optional<double> {
       if (!m.backlog_jobs) return std::nullopt;
@@ -87,42 +86,7 @@ RunMetrics summarize(const std::vector<RunRecord>& runs) {
     b.growth_per_min = backlog(&BacklogSummary::growth_per_min).value_or(0);
     s.backlog_jobs = b;
   }
-  if (auto p50 = latency(&LatencySummary::p50_ms)) {
-    LatencySummary l;
-    l.p50_ms = *p50;
-    l.p95_ms = latency(&LatencySummary::p95_ms);
-    l.p99_ms = latency(&LatencySummary::p99_ms).value_or(0);
-    l.max_ms = latency(&LatencySummary::max_ms);
-    l.count = median_of<I>(chosen, [](const RunMetrics& m) -> std::optional<I> {
-                if (!m.latency_ms) return std::nullopt;
-                return m.latency_ms->count;
-              }).value_or(0);
-    s.latency_ms = l;
-  }
   return s;
-}
-
-std::optional<double> metric_value(const RunMetrics& m, const std::string& name) {
-  const auto as_double = [](const auto& v) -> std::optional<double> {
-    if (!v) return std::nullopt;
-    return static_cast<double>(*v);
-  };
-  if (name == "idle_bytes") return as_double(m.idle_bytes);
-  if (name == "peak_bytes") return as_double(m.peak_bytes);
-  if (name == "plateau_bytes") return as_double(m.plateau_bytes);
-  if (name == "residual_bytes") return as_double(m.residual_bytes);
-  if (name == "retained_bytes") return as_double(m.retained_bytes);
-  if (name == "peak_anon_bytes") return as_double(m.peak_anon_bytes);
-  if (name == "plateau_anon_bytes") return as_double(m.plateau_anon_bytes);
-  if (name == "growth_bytes_per_min") return m.growth_bytes_per_min;
-  if (name == "throughput_per_s") return m.throughput_per_s;
-  if (name == "cpu_us_per_op") return m.cpu_us_per_op;
-  if (m.latency_ms) {
-    if (name == "latency_p50_ms") return m.latency_ms->p50_ms;
-    if (name == "latency_p95_ms") return m.latency_ms->p95_ms;
-    if (name == "latency_p99_ms") return m.latency_ms->p99_ms;
-  }
-  return std::nullopt;
 }
 
 }  // namespace memgate

@@ -5,11 +5,11 @@
 // this one value.
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/metrics/metric_table.hpp"
 #include "core/model/run_record.hpp"
 
 namespace memgate {
@@ -26,6 +26,8 @@ struct Report {
   std::vector<RunRecord> runs;
   RunMetrics summary;  // see summarize()
   std::vector<std::string> warnings;
+  // What a reader should know about how the figures were taken (no problem), said once.
+  std::vector<std::string> notes;
   nlohmann::json gate;     // the scenario's gate rules (gate_to_json), for `memgate compare`
   // A sweep's {"key", "values"}; null without one. Its runs carry their sweep_value.
   nlohmann::json sweep;
@@ -34,12 +36,10 @@ struct Report {
   bool all_valid() const;
 };
 
-// Per metric, the median over the valid runs (over all runs when none is valid, so a failed
-// report still shows what was measured): the summary reads like one typical run. In a sweep,
-// of the runs at its largest value (stands_for_scenario).
+// Per metric of the metric table, the median over the valid runs (over all runs when none is
+// valid, so a failed report still shows what was measured; contention: the worst run's): the
+// summary reads like one typical run. In a sweep, of the runs at its largest value
+// (stands_for_scenario).
 RunMetrics summarize(const std::vector<RunRecord>& runs);
-
-// A metric by its gated name ("peak_bytes", "latency_p99_ms"), when present.
-std::optional<double> metric_value(const RunMetrics& metrics, const std::string& name);
 
 }  // namespace memgate

@@ -2,11 +2,12 @@
 
 #include <fmt/format.h>
 
-#include "core/gate/gate.hpp"
 #include "core/drivers/driver_kind.hpp"
+#include "core/gate/gate.hpp"
+#include "core/metrics/metric_table.hpp"
 #include "core/model/errors.hpp"
+#include "core/model/json_reader.hpp"
 #include "core/model/text_file.hpp"
-#include "core/scenario/json_reader.hpp"
 
 namespace memgate {
 
@@ -15,21 +16,10 @@ namespace {
 RunMetrics read_metrics(ObjectReader m) {
   RunMetrics out;
   constexpr double kBig = 1e18;
-  const auto bytes = [&](const char* key) -> std::optional<std::int64_t> {
-    if (auto v = m.opt_number(key, -kBig, kBig)) return static_cast<std::int64_t>(*v);
-    return std::nullopt;
-  };
-  out.idle_bytes = bytes("idle_bytes");
-  out.peak_bytes = bytes("peak_bytes");
-  out.plateau_bytes = bytes("plateau_bytes");
-  out.residual_bytes = bytes("residual_bytes");
-  out.retained_bytes = bytes("retained_bytes");
-  out.peak_anon_bytes = bytes("peak_anon_bytes");
-  out.plateau_anon_bytes = bytes("plateau_anon_bytes");
-  out.growth_bytes_per_min = m.opt_number("growth_bytes_per_min", -kBig, kBig);
-  out.throughput_per_s = m.opt_number("throughput_per_s", 0, kBig);
-  out.cpu_us_per_op = m.opt_number("cpu_us_per_op", 0, kBig);
-  out.contention_pct = m.opt_number("contention_pct", 0, 1000);
+  for (const MetricInfo& row : metric_table()) {
+    if (!row.latency_key.empty()) continue;  // in latency_ms, below
+    if (const auto v = m.opt_number(row.name, row.json_min, row.json_max)) row.set(out, *v);
+  }
   out.ops = m.opt_int("ops", 0, INT64_MAX).value_or(0);
   out.errors = m.opt_int("errors", 0, INT64_MAX).value_or(0);
   if (auto b = m.opt_object("backlog_jobs")) {
@@ -41,14 +31,19 @@ RunMetrics read_metrics(ObjectReader m) {
     out.backlog_jobs = s;
   }
   if (auto l = m.opt_object("latency_ms")) {
-    LatencySummary s;
-    s.p50_ms = l->get_number("p50", 0, kBig);
-    s.p95_ms = l->opt_number("p95", 0, kBig);
-    s.p99_ms = l->get_number("p99", 0, kBig);
-    s.max_ms = l->opt_number("max", 0, kBig);
-    s.count = l->opt_int("count", 0, INT64_MAX).value_or(0);
+    for (const MetricInfo& row : metric_table()) {
+      if (row.latency_key.empty()) continue;
+      // Every percentile is there, but one only some load generators give (p95).
+      if ((row.needs & kNeedsP95) == 0) {
+        row.set(out, l->get_number(row.latency_key, row.json_min, row.json_max));
+      } else if (const auto v = l->opt_number(row.latency_key, row.json_min, row.json_max)) {
+        row.set(out, *v);
+      }
+    }
+    if (!out.latency_ms) out.latency_ms.emplace();
+    out.latency_ms->max_ms = l->opt_number("max", 0, kBig);
+    out.latency_ms->count = l->opt_int("count", 0, INT64_MAX).value_or(0);
     l->reject_unknown_keys();
-    out.latency_ms = s;
   }
   m.reject_unknown_keys();
   return out;

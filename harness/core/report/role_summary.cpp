@@ -39,10 +39,4 @@ std::vector<RoleSummary> role_summaries(const Report& report) {
   return out;
 }
 
-const std::vector<std::string>& role_table_metrics() {
-  static const std::vector<std::string> kMetrics{"idle_bytes", "peak_bytes", "plateau_bytes",
-                                                 "residual_bytes", "growth_bytes_per_min"};
-  return kMetrics;
-}
-
 }  // namespace memgate

@@ -24,7 +24,4 @@ std::vector<RoleSummary> role_summaries(const Report& report);
 // A run's roles besides the SUT: its services, then the load command's.
 std::vector<const RoleMemory*> other_roles(const RunRecord& run);
 
-// The memory metrics a role table shows.
-const std::vector<std::string>& role_table_metrics();
-
 }  // namespace memgate

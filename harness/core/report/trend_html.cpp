@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "core/model/metrics.hpp"
+#include "core/metrics/metric_table.hpp"
 #include "core/model/units.hpp"
 #include "core/report/xml_writer.hpp"
 

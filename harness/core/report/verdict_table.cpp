@@ -7,7 +7,7 @@
 #include <cctype>
 #include <cmath>
 
-#include "core/model/metrics.hpp"
+#include "core/metrics/metric_table.hpp"
 #include "core/model/units.hpp"
 
 namespace memgate {
@@ -71,14 +71,23 @@ std::string verdict_headline(const Verdict& verdict) {
   std::transform(status.begin(), status.end(), status.begin(), [](unsigned char c) {
     return c == '-' ? ' ' : static_cast<char>(std::toupper(c));
   });
-  std::vector<std::string> names;
+  // Only the rows that regressed are named as regressions; rows too close to call are named as
+  // such, never as the verdict's own.
+  std::vector<std::string> regressed, inconclusive;
   for (const Check& c : verdict.checks) {
-    if (c.status == CheckStatus::regressed || c.status == CheckStatus::inconclusive) {
-      names.push_back(c.metric + (c.budget ? " (budget)" : ""));
-    }
+    const std::string name = c.metric + (c.budget ? " (budget)" : "");
+    if (c.status == CheckStatus::regressed) regressed.push_back(name);
+    if (c.status == CheckStatus::inconclusive) inconclusive.push_back(name);
   }
-  if (names.empty()) return status;
-  return fmt::format("{}: {}", status, fmt::join(names, ", "));
+  if (regressed.empty() && inconclusive.empty()) return status;
+  if (regressed.empty() && verdict.status == VerdictStatus::inconclusive) {
+    return fmt::format("{}: {}", status, fmt::join(inconclusive, ", "));
+  }
+  if (regressed.empty())
+    return fmt::format("{}; inconclusive: {}", status, fmt::join(inconclusive, ", "));
+  if (inconclusive.empty()) return fmt::format("{}: {}", status, fmt::join(regressed, ", "));
+  return fmt::format("{}: {}; inconclusive: {}", status, fmt::join(regressed, ", "),
+                     fmt::join(inconclusive, ", "));
 }
 
 }  // namespace memgate

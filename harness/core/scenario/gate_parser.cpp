@@ -2,46 +2,43 @@
 
 #include <algorithm>
 
-#include "core/model/metrics.hpp"
+#include "core/metrics/metric_table.hpp"
 #include "core/scenario/scenario_parts.hpp"
 
 namespace memgate::scenario_parts {
 
 namespace {
 
-// Why a scenario cannot produce a metric (a rule on it could never be checked), or nothing.
+// Why a scenario cannot produce a metric (a rule on it could never be checked), or nothing: the
+// first of the metric's needs (metric_table.hpp) that the scenario lacks.
 std::optional<std::string> unmeasured_reason(const std::string& metric, const GateContext& c) {
-  if (!c.traits) return std::nullopt;
+  const MetricInfo* info = find_metric(metric);
+  if (!c.traits || !info) return std::nullopt;
   const DriverTraits& t = *c.traits;
-  const bool around_load =
-      metric == "idle_bytes" || metric == "residual_bytes" || metric == "retained_bytes";
-  if (!t.has_operations && (metric == "throughput_per_s" || metric.rfind("latency_", 0) == 0 ||
-                            metric == "cpu_us_per_op")) {
+  const auto needs = [&](Need need) { return (info->needs & need) != 0; };
+  if (!t.has_operations && needs(kNeedsOperations)) {
     return "a command scenario has no operations, so no throughput, latency or CPU per operation";
   }
-  if (!t.has_idle_and_cooldown && around_load) {
+  if (!t.has_idle_and_cooldown && needs(kNeedsIdleAndCooldown)) {
     return "a command scenario has no idle or cool-down phase";
   }
-  if (t.one_shot && c.warmup_s <= 0 &&
-      (metric == "plateau_bytes" || metric == "plateau_anon_bytes" ||
-       metric == "growth_bytes_per_min")) {
+  if (t.one_shot && c.warmup_s <= 0 && needs(kNeedsWarmupIfOneShot)) {
     return "a command's plateau and growth are measured after its start-up: set "
            "phases.warmup_s to the time it takes to start (its whole life is the load)";
   }
-  if (!t.counts_ops && (metric == "throughput_per_s" || metric.rfind("latency_", 0) == 0 ||
-                        metric == "cpu_us_per_op")) {
+  if (!t.counts_ops && needs(kNeedsOperations)) {
     return "a load command without a parser reports no operations, so no throughput, latency "
            "or CPU per operation: set driver.parser (wrk, redis-benchmark or json-line)";
   }
-  if (!t.has_latency && metric.rfind("latency_", 0) == 0) return t.no_latency_reason;
-  if (!t.has_latency_p95 && metric == "latency_p95_ms") {
+  if (!t.has_latency && needs(kNeedsLatency)) return t.no_latency_reason;
+  if (!t.has_latency_p95 && needs(kNeedsP95)) {
     return "wrk prints the 50th, 75th, 90th and 99th percentiles, not the 95th: gate "
            "latency_p99_ms";
   }
-  if (c.cooldown_s <= 0 && (metric == "residual_bytes" || metric == "retained_bytes")) {
+  if (c.cooldown_s <= 0 && needs(kNeedsCooldown)) {
     return "residual memory is measured in the cool-down: set phases.cooldown_s above 0";
   }
-  if (metric == "throughput_per_s" && t.open_model) {
+  if (t.open_model && needs(kNeedsClosedModel)) {
     return "an open-model scenario's throughput is its target rate (a SUT that cannot keep up "
            "makes the run invalid), so a rule on it could never fire: gate latency_p99_ms "
            "instead";
@@ -49,21 +46,12 @@ std::optional<std::string> unmeasured_reason(const std::string& metric, const Ga
   return std::nullopt;
 }
 
+// The rules of the metric table's default gate that the scenario can measure.
 GateSpec default_gate(const GateContext& c) {
-  constexpr double kFloorBytes = 4 * 1024 * 1024;
   GateSpec gate;
-  for (const char* m : {"peak_bytes", "plateau_bytes", "residual_bytes"}) {
-    if (unmeasured_reason(m, c)) continue;
-    gate.rules.push_back({m, 10, kFloorBytes});
-  }
-  if (!unmeasured_reason("growth_bytes_per_min", c)) {
-    gate.rules.push_back({"growth_bytes_per_min", std::nullopt, 1024 * 1024});
-  }
-  if (!unmeasured_reason("throughput_per_s", c)) {
-    gate.rules.push_back({"throughput_per_s", 15, std::nullopt});
-  }
-  if (!unmeasured_reason("cpu_us_per_op", c)) {
-    gate.rules.push_back({"cpu_us_per_op", 15, 0.5});
+  for (const MetricInfo& m : gated_metrics()) {
+    if (!m.default_rule || unmeasured_reason(m.name, c)) continue;
+    gate.rules.push_back({m.name, m.default_rule->tolerance_pct, m.default_rule->floor});
   }
   return gate;
 }

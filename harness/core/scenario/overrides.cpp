@@ -5,7 +5,7 @@
 #include <charconv>
 
 #include "core/model/errors.hpp"
-#include "core/scenario/json_reader.hpp"
+#include "core/model/json_reader.hpp"
 #include "core/texts/text_source.hpp"
 
 namespace memgate {

@@ -4,7 +4,7 @@
 
 #include "core/model/env_refs.hpp"
 #include "core/model/errors.hpp"
-#include "core/scenario/json_reader.hpp"
+#include "core/model/json_reader.hpp"
 
 namespace memgate {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/scenario/json_reader.hpp"
+#include "core/model/json_reader.hpp"
 
 namespace memgate {
 

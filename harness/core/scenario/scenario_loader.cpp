@@ -9,9 +9,9 @@
 #include <regex>
 #include <set>
 
+#include "core/metrics/metric_table.hpp"
 #include "core/model/errors.hpp"
 #include "core/model/limits.hpp"
-#include "core/model/metrics.hpp"
 #include "core/model/text_file.hpp"
 #include "core/project/project.hpp"
 #include "core/scenario/placeholders.hpp"

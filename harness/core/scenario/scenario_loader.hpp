@@ -1,13 +1,12 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "core/scenario/json_reader.hpp"
+#include "core/model/json_reader.hpp"
 #include "core/scenario/overrides.hpp"
 #include "core/scenario/scenario.hpp"
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "core/drivers/driver_kind.hpp"
-#include "core/scenario/json_reader.hpp"
+#include "core/model/json_reader.hpp"
 #include "core/scenario/placeholders.hpp"
 #include "core/scenario/scenario.hpp"
 

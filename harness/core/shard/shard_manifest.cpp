@@ -8,8 +8,8 @@
 #include <set>
 
 #include "core/model/errors.hpp"
+#include "core/model/json_reader.hpp"
 #include "core/model/text_file.hpp"
-#include "core/scenario/json_reader.hpp"
 
 namespace memgate {
 

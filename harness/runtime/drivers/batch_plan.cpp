@@ -85,6 +85,7 @@ DriverReport BatchPlan::report(int connections) const {
       {"connections", connections},
   };
   if (open_model()) r.details["target_batches_per_s"] = rate_per_s_;
+  r.load_rates["batches_per_s"] = static_cast<double>(load_.batches);
   return r;
 }
 

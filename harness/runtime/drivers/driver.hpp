@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -39,6 +40,10 @@ struct DriverReport {
   // When the figures cover more than the load phase (a load command run once for the warm-up
   // and the load): the throughput's window starts here.
   std::optional<std::chrono::steady_clock::time_point> ops_started_at;
+  // Counts of the load phase that details give as a rate over the phase's time, under their name
+  // (text batches: "batches_per_s"); the run divides them, since only it knows when the phase
+  // ended.
+  std::map<std::string, double> load_rates;
 };
 
 class Driver {

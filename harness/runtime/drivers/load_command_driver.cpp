@@ -154,10 +154,44 @@ void LoadCommandDriver::parse_output(const Started& load, DriverReport& report) 
   }
 }
 
+// The jobs still queued when the load phase ended though the load command had finished: the SUT
+// did not do the work, so no figure of the run may count it.
+std::int64_t LoadCommandDriver::undrained_jobs() const {
+  if (problem_) return 0;  // the connection is gone: that problem is the run's
+  try {
+    return queue_length(*redis_, spec_.drain->queue_names);
+  } catch (const RunError& e) {
+    problem_ = fmt::format(
+        "lost the connection to the Redis of the service '{}' while reading its lists' "
+        "lengths: {}",
+        spec_.drain->redis_service, e.what());
+    return 0;
+  }
+}
+
+std::string LoadCommandDriver::undrained_problem(const Started& load, std::int64_t undrained,
+                                                 std::optional<std::int64_t> enqueued) const {
+  const std::string done =
+      enqueued ? fmt::format("the SUT finished {} of the {} jobs the load command reported",
+                             std::max<std::int64_t>(0, *enqueued - undrained), *enqueued)
+               : std::string("the SUT had not finished the load command's jobs");
+  return fmt::format(
+      "{}; {} still queued in {} when the {} phase ended{}: the SUT is slower than the load "
+      "(a run is valid only when the work it counts was done; give the SUT more time with "
+      "{}, or fewer jobs)",
+      done, undrained, fmt::join(spec_.drain->queue_names, ", "), load.phase,
+      overrun_s() > 0 ? fmt::format(" (and overrun_s, {} s)", overrun_s()) : std::string(),
+      phases_.load_ops ? "load_timeout_s" : "load_s");
+}
+
 DriverReport LoadCommandDriver::stop() {
   DriverReport report;
   const Started* load = started_.empty() || !load_begun_ ? nullptr : started_.back().get();
   const bool load_finished = load && finished();
+  const bool awaiting_drain = load_finished && spec_.drain && !load->done_at;
+  const std::int64_t undrained = awaiting_drain ? undrained_jobs() : 0;
+  // The lists emptied after the last look: the work was done by now.
+  if (awaiting_drain && undrained == 0 && !problem_) load->done_at = launcher_->now();
   stop_current();
   nlohmann::json commands = nlohmann::json::array();
   for (const auto& s : started_) {
@@ -165,11 +199,26 @@ DriverReport LoadCommandDriver::stop() {
         {{"phase", s->phase}, {"command", s->role.command}, {"stopped_by_memgate", s->stopped}});
   }
   report.details["commands"] = commands;
-  if (!load || spec_.parser == LoadParser::none) return report;
+  if (undrained > 0) {
+    report.details["undrained_jobs"] = undrained;
+  } else if (awaiting_drain && problem_) {
+    report.problems.push_back(*problem_);  // whether the work was done cannot be told
+  }
+  if (!load || spec_.parser == LoadParser::none) {
+    if (undrained > 0) report.problems.push_back(undrained_problem(*load, undrained));
+    return report;
+  }
   report.details["parser"] = load_parser_name(spec_.parser);
   if (load_finished) {
     parse_output(*load, report);
-    report.ops_done_at = load->done_at ? load->done_at : load->exited_at;
+    if (undrained > 0) {
+      // Work the SUT did not do: the run is invalid, and its figures name what was done.
+      report.problems.push_back(undrained_problem(
+          *load, undrained, report.ops > 0 ? std::optional(report.ops) : std::nullopt));
+      report.ops = std::max<std::int64_t>(0, report.ops - undrained);
+    } else {
+      report.ops_done_at = spec_.drain ? load->done_at : load->exited_at;
+    }
     if (spec_.once) report.ops_started_at = load->started_at;
     return report;
   }

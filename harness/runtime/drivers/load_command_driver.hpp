@@ -1,10 +1,10 @@
 #pragma once
 
-// The load-command driver: the team's own load generator as the load (DESIGN.md: "Bring your
-// own load"). Its command is started through the run's ProcessLauncher (outside the SUT's tree,
-// watched as the role `load`) when the warm-up begins and again when the load phase begins (or
-// once for both), with {ops} and {load_s} replaced by the phase's figures; the previous phase's
-// command is stopped (SIGTERM, stop_grace_s, SIGKILL of its tree) when the next begins.
+// The load-command driver: the team's own load generator as the load (docs/scenarios.md, "The
+// load-command driver"). Its command is started through the run's ProcessLauncher (outside the
+// SUT's tree, watched as the role `load`) when the warm-up begins and again when the load phase
+// begins (or once for both), with {ops} and {load_s} replaced by the phase's figures; the previous
+// phase's command is stopped (SIGTERM, stop_grace_s, SIGKILL of its tree) when the next begins.
 // - A command that exits 0 has done its work (with `drain`: once the worker has also taken every
 //   job it enqueued, i.e. the lists are empty): warmup_done() / limit_reached_at() end the phase.
 // - One that exits otherwise is fatal(): the run stops, invalid, with its last lines.
@@ -57,6 +57,10 @@ class LoadCommandDriver : public Driver {
   bool finished() const;  // the current command exited 0 by itself
   // When the current command's work was done: it finished (and, with drain, the lists emptied).
   std::optional<Clock::time_point> work_done_at() const;
+  // With drain: the jobs left in the lists now (0 also when they cannot be read: problem_).
+  std::int64_t undrained_jobs() const;
+  std::string undrained_problem(const Started& load, std::int64_t undrained,
+                                std::optional<std::int64_t> enqueued = std::nullopt) const;
   void parse_output(const Started& load, DriverReport& report) const;
 
   LoadCommandDriverSpec spec_;

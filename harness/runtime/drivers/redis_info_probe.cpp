@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -12,6 +13,9 @@
 namespace memgate {
 
 namespace {
+
+// Sampled at most this often: INFO runs on Redis's main thread.
+constexpr int kMinIntervalMs = 100;
 
 RedisInfo info_of(RedisConnection& connection, const char* section) {
   const RedisReply reply = connection.command({"INFO", section});
@@ -38,7 +42,7 @@ nlohmann::json phase_figures(const Series& series, const std::vector<PhaseSpan>&
 }  // namespace
 
 RedisInfoProbe::RedisInfoProbe(RedisTarget target, int interval_ms, Clock::time_point t0)
-    : target_(std::move(target)), interval_ms_(interval_ms), t0_(t0) {
+    : target_(std::move(target)), interval_ms_(std::max(kMinIntervalMs, interval_ms)), t0_(t0) {
   if (!target_.password_env.empty()) {
     if (const char* value = std::getenv(target_.password_env.c_str())) password_ = value;
   }

@@ -32,6 +32,8 @@ class RedisInfoProbe : public SideProbe {
   RedisInfoProbe(RedisTarget target, int interval_ms, Clock::time_point t0);
   ~RedisInfoProbe() override;
 
+  std::string role() const override { return target_.role; }
+  std::string figures_key() const override { return "redis"; }
   void start() override;  // connects and starts sampling; RunError when unreachable
   void stop() override;
   void final_snapshot() override;

@@ -1,8 +1,6 @@
 #include "runtime/drivers/redis_producer_driver.hpp"
 
 #include <fmt/format.h>
-#include <poll.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,6 +11,7 @@
 #include "core/stats/histogram.hpp"
 #include "runtime/drivers/pacer.hpp"
 #include "runtime/drivers/redis_protocol.hpp"
+#include "runtime/drivers/reply_loop.hpp"
 #include "runtime/process/interrupt.hpp"
 
 namespace memgate {
@@ -73,6 +72,9 @@ struct RedisProducerDriver::Loop {
   Clock::time_point next_poll;
   std::string ack_round;   // BRPOP + RPOPs on the ack queue
   std::string llen_round;  // LLEN of every queue
+  // The load's op limit, copied once the loop sees the load begin (begin_load() publishes it
+  // with in_load_): the loop never reads limit_ while the main thread may write it.
+  std::optional<std::int64_t> limit;
 
   // Jobs pushed and neither done nor failed: what the closed model bounds.
   std::int64_t outstanding() const {
@@ -159,252 +161,262 @@ std::optional<std::string> RedisProducerDriver::fatal() const {
   return fatal_;
 }
 
-void RedisProducerDriver::run() {
-  interrupt::block_in_this_thread();
+bool RedisProducerDriver::acks() const {
+  return spec_.completion.kind == RedisCompletion::Kind::ack_queue;
+}
+
+// The jobs of the load phase done so far (failed pushes count: they will never be done).
+void RedisProducerDriver::update_load_done() {
   Loop& l = *loop_;
-  const bool acks = spec_.completion.kind == RedisCompletion::Kind::ack_queue;
-  const std::int64_t max_outstanding = static_cast<std::int64_t>(spec_.producers) * spec_.pipeline;
-  const bool closed = spec_.rate_per_s <= 0;
-  // The load's op limit, copied once the loop sees the load begin (begin_load() publishes it
-  // with in_load_): the loop never reads limit_ while the main thread may write it.
-  std::optional<std::int64_t> limit;
+  std::int64_t done;
+  if (!l.limit) {
+    done = l.completed_load;
+  } else if (l.first_load_id == 0) {
+    done = 0;
+  } else if (acks()) {
+    done = l.completed_load + l.push_errors_load;
+  } else {  // drain: jobs leave the queue in any order; the warm-up's count first
+    const std::int64_t warmup_ok = l.first_load_id - 1 - l.push_errors_warmup;
+    l.completed_load = std::clamp<std::int64_t>(l.completed - warmup_ok, 0, *l.limit);
+    l.completed_warmup = l.completed - l.completed_load;
+    done = l.completed_load + l.push_errors_load;
+  }
+  load_done_.store(done);
+  if (l.limit && done >= *l.limit) {
+    std::int64_t none = 0;
+    limit_reached_ns_.compare_exchange_strong(none, ticks(Clock::now()));
+  }
+}
 
-  // The jobs of the load phase done so far (failed pushes count: they will never be done).
-  const auto update_load_done = [&] {
-    std::int64_t done;
-    if (!limit) {
-      done = l.completed_load;
-    } else if (l.first_load_id == 0) {
-      done = 0;
-    } else if (acks) {
-      done = l.completed_load + l.push_errors_load;
-    } else {  // drain: jobs leave the queue in any order; the warm-up's count first
-      const std::int64_t warmup_ok = l.first_load_id - 1 - l.push_errors_warmup;
-      l.completed_load = std::clamp<std::int64_t>(l.completed - warmup_ok, 0, *limit);
-      l.completed_warmup = l.completed - l.completed_load;
-      done = l.completed_load + l.push_errors_load;
-    }
-    load_done_.store(done);
-    if (limit && done >= *limit) {
-      std::int64_t none = 0;
-      limit_reached_ns_.compare_exchange_strong(none, ticks(Clock::now()));
-    }
-  };
-  const auto complete = [&](std::int64_t id, Clock::time_point now) {
-    if (id < 1 || id >= l.next_id) {
-      ++l.unmatched_acks;
-      return;
-    }
-    std::uint8_t& state = l.state[static_cast<std::size_t>(id - 1)];
-    if (state != 0) {
-      ++l.duplicate_acks;
-      return;
-    }
-    state = 1;
-    ++l.completed;
-    const bool load_job = l.first_load_id > 0 && id >= l.first_load_id;
-    if (load_job) l.latency.record((now - l.enqueued[static_cast<std::size_t>(id - 1)]).count());
-    const bool counts = limit ? load_job : in_load_.load();
-    (counts ? l.completed_load : l.completed_warmup) += 1;
-  };
-  const auto lost = [&](RedisConnection& c) {
-    set_fatal(fmt::format("lost the connection to Redis at {}: {}", c.endpoint(), c.error()));
-  };
+// An ack for job id arrived at now.
+void RedisProducerDriver::complete(std::int64_t id, Clock::time_point now) {
+  Loop& l = *loop_;
+  if (id < 1 || id >= l.next_id) {
+    ++l.unmatched_acks;
+    return;
+  }
+  std::uint8_t& state = l.state[static_cast<std::size_t>(id - 1)];
+  if (state != 0) {
+    ++l.duplicate_acks;
+    return;
+  }
+  state = 1;
+  ++l.completed;
+  const bool load_job = l.first_load_id > 0 && id >= l.first_load_id;
+  if (load_job) l.latency.record((now - l.enqueued[static_cast<std::size_t>(id - 1)]).count());
+  const bool counts = l.limit ? load_job : in_load_.load();
+  (counts ? l.completed_load : l.completed_warmup) += 1;
+}
 
-  // Sends the producer's next batch if it is due and allowed; lowers `wake` to when it will be.
-  const auto send = [&](Producer& p, Clock::time_point now, Clock::time_point& wake) -> bool {
-    const bool load = in_load_.load();
-    if (load && l.first_load_id == 0) l.first_load_id = l.next_id;
-    std::int64_t n = spec_.pipeline;
-    if (load && limit) n = std::min(n, *limit - (l.next_id - l.first_load_id));
-    if (closed) n = std::min(n, max_outstanding - l.outstanding());
-    if (n <= 0) return false;
-    const auto due = p.pacer.due(p.next_op);
-    if (p.pacer.open()) {
-      if (due > now) {
-        wake = std::min(wake, due);
-        return false;
-      }
-      // The jobs due now and those due within kSendAhead go together: a batch leaves at most
-      // that early (one write per batch, not per job, at tens of thousands of jobs a second).
-      std::int64_t ready = 1;
-      while (ready < n && p.pacer.due(p.next_op + ready) <= now + kSendAhead) ++ready;
-      n = ready;
-    }
-    p.buffer.clear();
-    p.first_id = l.next_id;
-    const std::int64_t enqueued_us = realtime_us();
-    std::string body;
-    for (std::int64_t k = 0; k < n; ++k) {
-      const std::int64_t id = l.next_id++;
-      body.clear();
-      job_.render(body, id, enqueued_us,
-                  texts_ ? std::string_view(texts_->json_text(static_cast<std::uint64_t>(id - 1)))
-                         : std::string_view());
-      append_lpush(p.buffer, lpush_prefixes_[p.next_queue], body);
-      p.next_queue = (p.next_queue + 1) % spec_.queue_names.size();
-      // Latency counts from when the job was due, or was sent if that was earlier.
-      l.enqueued.push_back(p.pacer.open() ? std::min(p.pacer.due(p.next_op + k), now) : now);
-      l.state.push_back(0);
-    }
-    p.next_op += n;
-    p.sent = n;
-    p.answered = 0;
-    redisContext* ctx = p.connection->context();
-    redisAppendFormattedCommand(ctx, p.buffer.data(), p.buffer.size());
-    for (int done = 0; !done;) {
-      if (redisBufferWrite(ctx, &done) != REDIS_OK) {
-        lost(*p.connection);
-        return false;
-      }
-    }
-    return true;
-  };
+void RedisProducerDriver::lost(RedisConnection& c) {
+  set_fatal(fmt::format("lost the connection to Redis at {}: {}", c.endpoint(), c.error()));
+}
 
-  const auto read_producer = [&](Producer& p) -> bool {
-    redisContext* ctx = p.connection->context();
-    if (redisBufferRead(ctx) != REDIS_OK) {
+// Writes what hiredis buffered for c; false when the connection is lost.
+bool RedisProducerDriver::flush(RedisConnection& c) {
+  for (int done = 0; !done;) {
+    if (redisBufferWrite(c.context(), &done) != REDIS_OK) {
+      lost(c);
+      return false;
+    }
+  }
+  return true;
+}
+
+// Sends the producer's next batch if it is due and allowed; lowers `wake` to when it will be.
+bool RedisProducerDriver::send(Producer& p, Clock::time_point now, Clock::time_point& wake) {
+  Loop& l = *loop_;
+  const bool load = in_load_.load();
+  if (load && l.first_load_id == 0) l.first_load_id = l.next_id;
+  std::int64_t n = spec_.pipeline;
+  if (load && l.limit) n = std::min(n, *l.limit - (l.next_id - l.first_load_id));
+  if (spec_.rate_per_s <= 0) {  // closed model: at most producers x pipeline jobs outstanding
+    n = std::min(n, static_cast<std::int64_t>(spec_.producers) * spec_.pipeline - l.outstanding());
+  }
+  if (n <= 0) return false;
+  const auto due = p.pacer.due(p.next_op);
+  if (p.pacer.open()) {
+    if (due > now) {
+      wake = std::min(wake, due);
+      return false;
+    }
+    // The jobs due now and those due within kSendAhead go together: a batch leaves at most
+    // that early (one write per batch, not per job, at tens of thousands of jobs a second).
+    std::int64_t ready = 1;
+    while (ready < n && p.pacer.due(p.next_op + ready) <= now + kSendAhead) ++ready;
+    n = ready;
+  }
+  p.buffer.clear();
+  p.first_id = l.next_id;
+  const std::int64_t enqueued_us = realtime_us();
+  std::string body;
+  for (std::int64_t k = 0; k < n; ++k) {
+    const std::int64_t id = l.next_id++;
+    body.clear();
+    job_.render(body, id, enqueued_us,
+                texts_ ? std::string_view(texts_->json_text(static_cast<std::uint64_t>(id - 1)))
+                       : std::string_view());
+    append_lpush(p.buffer, lpush_prefixes_[p.next_queue], body);
+    p.next_queue = (p.next_queue + 1) % spec_.queue_names.size();
+    // Latency counts from when the job was due, or was sent if that was earlier.
+    l.enqueued.push_back(p.pacer.open() ? std::min(p.pacer.due(p.next_op + k), now) : now);
+    l.state.push_back(0);
+  }
+  p.next_op += n;
+  p.sent = n;
+  p.answered = 0;
+  redisAppendFormattedCommand(p.connection->context(), p.buffer.data(), p.buffer.size());
+  return flush(*p.connection);
+}
+
+// Sends the completion connection's next round (pops of the ack queue, or LLENs when due).
+void RedisProducerDriver::ask_completion(Clock::time_point now, Clock::time_point& wake) {
+  Loop& l = *loop_;
+  if (!acks() && now < l.next_poll) {
+    wake = std::min(wake, l.next_poll);
+    return;
+  }
+  const std::string& round = acks() ? l.ack_round : l.llen_round;
+  l.completion_in_flight = acks() ? 2 : static_cast<std::int64_t>(spec_.queue_names.size());
+  l.llen_sum = 0;
+  l.pushed_at_poll = l.pushed_ok;
+  l.next_poll = now + kDrainPoll;
+  redisAppendFormattedCommand(completion_->context(), round.data(), round.size());
+  flush(*completion_);
+}
+
+// The LPUSH replies that arrived for p's batch.
+bool RedisProducerDriver::read_producer(Producer& p) {
+  Loop& l = *loop_;
+  redisContext* ctx = p.connection->context();
+  if (redisBufferRead(ctx) != REDIS_OK) {
+    lost(*p.connection);
+    return false;
+  }
+  while (p.answered < p.sent) {
+    void* raw = nullptr;
+    if (redisGetReplyFromReader(ctx, &raw) != REDIS_OK) {
       lost(*p.connection);
       return false;
     }
-    while (p.answered < p.sent) {
-      void* raw = nullptr;
-      if (redisGetReplyFromReader(ctx, &raw) != REDIS_OK) {
-        lost(*p.connection);
-        return false;
-      }
-      if (!raw) break;
-      const RedisReply reply(static_cast<redisReply*>(raw));
-      const std::int64_t id = p.first_id + p.answered++;
-      const bool load_job = l.first_load_id > 0 && id >= l.first_load_id;
-      if (reply->type == REDIS_REPLY_ERROR) {
-        l.state[static_cast<std::size_t>(id - 1)] = 2;
-        ++(load_job ? l.push_errors_load : l.push_errors_warmup);
-      } else {
-        ++l.pushed_ok;
-        ++(load_job ? l.pushed_load : l.pushed_warmup);
-      }
+    if (!raw) break;
+    const RedisReply reply(static_cast<redisReply*>(raw));
+    const std::int64_t id = p.first_id + p.answered++;
+    const bool load_job = l.first_load_id > 0 && id >= l.first_load_id;
+    if (reply->type == REDIS_REPLY_ERROR) {
+      l.state[static_cast<std::size_t>(id - 1)] = 2;
+      ++(load_job ? l.push_errors_load : l.push_errors_warmup);
+    } else {
+      ++l.pushed_ok;
+      ++(load_job ? l.pushed_load : l.pushed_warmup);
     }
-    if (p.answered == p.sent) p.sent = p.answered = 0;
-    update_load_done();  // failed pushes count as done
-    return true;
-  };
+  }
+  if (p.answered == p.sent) p.sent = p.answered = 0;
+  update_load_done();  // failed pushes count as done
+  return true;
+}
 
-  const auto read_completion = [&](Clock::time_point now) -> bool {
-    redisContext* ctx = completion_->context();
-    if (redisBufferRead(ctx) != REDIS_OK) {
+// The acks (or queue lengths) that arrived on the completion connection.
+bool RedisProducerDriver::read_completion(Clock::time_point now) {
+  Loop& l = *loop_;
+  redisContext* ctx = completion_->context();
+  if (redisBufferRead(ctx) != REDIS_OK) {
+    lost(*completion_);
+    return false;
+  }
+  while (l.completion_in_flight > 0) {
+    void* raw = nullptr;
+    if (redisGetReplyFromReader(ctx, &raw) != REDIS_OK) {
       lost(*completion_);
       return false;
     }
-    while (l.completion_in_flight > 0) {
-      void* raw = nullptr;
-      if (redisGetReplyFromReader(ctx, &raw) != REDIS_OK) {
-        lost(*completion_);
-        return false;
-      }
-      if (!raw) break;
-      const RedisReply reply(static_cast<redisReply*>(raw));
-      --l.completion_in_flight;
-      if (acks) {
-        // BRPOP answers [key, ack] (or nil); RPOP with a count answers [ack, ...] (or nil).
-        const bool blocking_pop = l.completion_in_flight == 1;
-        if (reply->type == REDIS_REPLY_ERROR) {
-          set_fatal(
-              fmt::format("Redis refused to pop the ack queue {}: {} (memgate needs Redis "
-                          "6.2 or later: RPOP with a count)",
-                          spec_.completion.ack_queue, std::string(reply->str, reply->len)));
-          return false;
-        }
-        for (std::size_t i = blocking_pop ? 1 : 0;
-             reply->type == REDIS_REPLY_ARRAY && i < reply->elements; ++i) {
-          const redisReply* ack = reply->element[i];
-          if (ack->type != REDIS_REPLY_STRING) continue;
-          if (const auto id = parse_ack(std::string_view(ack->str, ack->len))) {
-            complete(*id, now);
-          } else {
-            ++l.unmatched_acks;
-          }
-        }
-      } else if (reply->type == REDIS_REPLY_INTEGER) {
-        l.llen_sum += reply->integer;
-      }
+    if (!raw) break;
+    const RedisReply reply(static_cast<redisReply*>(raw));
+    --l.completion_in_flight;
+    if (acks()) {
+      if (!read_acks(*reply, now)) return false;
+    } else if (reply->type == REDIS_REPLY_INTEGER) {
+      l.llen_sum += reply->integer;
     }
-    if (!acks && l.completion_in_flight == 0) {
-      // Every LPUSH answered before the LLENs went out is in their counts, or done.
-      const std::int64_t done = l.pushed_at_poll - l.llen_sum;
-      if (done > l.completed) {
-        if (!limit) (in_load_.load() ? l.completed_load : l.completed_warmup) += done - l.completed;
-        l.completed = done;
-      }
+  }
+  if (!acks() && l.completion_in_flight == 0) {
+    // Every LPUSH answered before the LLENs went out is in their counts, or done.
+    const std::int64_t done = l.pushed_at_poll - l.llen_sum;
+    if (done > l.completed) {
+      if (!l.limit) (in_load_.load() ? l.completed_load : l.completed_warmup) += done - l.completed;
+      l.completed = done;
     }
-    update_load_done();
-    return true;
-  };
+  }
+  update_load_done();
+  return true;
+}
 
-  std::vector<pollfd> fds;
-  std::vector<Producer*> polled;
-  std::optional<Clock::time_point> drain_until;
-  while (true) {
-    if (!limit && in_load_.load()) limit = limit_;
-    const auto now = Clock::now();
-    const bool going = !stop_.load(std::memory_order_relaxed) && now < deadline_ &&
-                       !failed_.load(std::memory_order_relaxed);
-    if (!going && !drain_until) drain_until = now + kReplyTimeout;
-    auto wake = now + std::chrono::milliseconds(10);
-    fds.clear();
-    polled.clear();
-    for (Producer& p : l.producers) {
-      if (p.sent == 0 && going) send(p, now, wake);
-      if (p.sent > 0) {
-        fds.push_back({p.connection->context()->fd, POLLIN, 0});
-        polled.push_back(&p);
-      }
+// One reply of an ack round: BRPOP answers [key, ack] (or nil); RPOP with a count answers
+// [ack, ...] (or nil).
+bool RedisProducerDriver::read_acks(const redisReply& reply, Clock::time_point now) {
+  Loop& l = *loop_;
+  const bool blocking_pop = l.completion_in_flight == 1;
+  if (reply.type == REDIS_REPLY_ERROR) {
+    set_fatal(
+        fmt::format("Redis refused to pop the ack queue {}: {} (memgate needs Redis "
+                    "6.2 or later: RPOP with a count)",
+                    spec_.completion.ack_queue, std::string(reply.str, reply.len)));
+    return false;
+  }
+  for (std::size_t i = blocking_pop ? 1 : 0; reply.type == REDIS_REPLY_ARRAY && i < reply.elements;
+       ++i) {
+    const redisReply* ack = reply.element[i];
+    if (ack->type != REDIS_REPLY_STRING) continue;
+    if (const auto id = parse_ack(std::string_view(ack->str, ack->len))) {
+      complete(*id, now);
+    } else {
+      ++l.unmatched_acks;
     }
-    if (l.completion_in_flight == 0 && going) {
-      if (acks || now >= l.next_poll) {
-        const std::string& round = acks ? l.ack_round : l.llen_round;
-        l.completion_in_flight = acks ? 2 : static_cast<std::int64_t>(spec_.queue_names.size());
-        l.llen_sum = 0;
-        l.pushed_at_poll = l.pushed_ok;
-        l.next_poll = now + kDrainPoll;
-        redisContext* ctx = completion_->context();
-        redisAppendFormattedCommand(ctx, round.data(), round.size());
-        for (int done = 0; !done;) {
-          if (redisBufferWrite(ctx, &done) != REDIS_OK) {
-            lost(*completion_);
-            break;
-          }
-        }
-      } else {
-        wake = std::min(wake, l.next_poll);
-      }
-    }
-    if (l.completion_in_flight > 0) {
-      fds.push_back({completion_->context()->fd, POLLIN, 0});
-      polled.push_back(nullptr);
-    }
-    if (fds.empty() && !going) break;
-    if (drain_until && now >= *drain_until) {
+  }
+  return true;
+}
+
+// One round of the loop: sends what is due, awaits the connections with replies in flight.
+bool RedisProducerDriver::fill(ReplyLoop::Round& round) {
+  Loop& l = *loop_;
+  if (!l.limit && in_load_.load()) l.limit = limit_;
+  for (std::size_t i = 0; i < l.producers.size(); ++i) {
+    Producer& p = l.producers[i];
+    if (p.sent == 0 && round.going) send(p, round.now, round.wake);
+    if (p.sent > 0) round.await(p.connection->context()->fd, i);
+  }
+  if (l.completion_in_flight == 0 && round.going) ask_completion(round.now, round.wake);
+  if (l.completion_in_flight > 0) round.await(completion_->context()->fd, l.producers.size());
+  return round.awaiting() || round.going;
+}
+
+void RedisProducerDriver::run() {
+  interrupt::block_in_this_thread();
+  ReplyLoop::Hooks hooks;
+  hooks.going = [this] {
+    return !stop_.load(std::memory_order_relaxed) && Clock::now() < deadline_ &&
+           !failed_.load(std::memory_order_relaxed);
+  };
+  hooks.give_up = [this] { return failed_.load(); };  // a lost connection: stop now
+  hooks.fill = [this](ReplyLoop::Round& round) { return fill(round); };
+  hooks.read = [this](std::size_t tag) {
+    Loop& l = *loop_;
+    return tag < l.producers.size() ? read_producer(l.producers[tag])
+                                    : read_completion(Clock::now());
+  };
+  const ReplyLoop::Result end = ReplyLoop::run(hooks, kReplyTimeout);
+  switch (end.end) {
+    case ReplyLoop::End::done:
+      break;
+    case ReplyLoop::End::stalled:
       set_fatal(
           fmt::format("replies from Redis did not come within {} s of stopping the load: "
                       "the server stalls",
                       std::chrono::duration_cast<std::chrono::seconds>(kReplyTimeout).count()));
       break;
-    }
-    const auto wait_ns = std::max<std::int64_t>(
-        0, std::chrono::duration_cast<std::chrono::nanoseconds>(wake - Clock::now()).count());
-    const timespec timeout{static_cast<time_t>(wait_ns / 1'000'000'000),
-                           static_cast<long>(wait_ns % 1'000'000'000)};
-    if (::ppoll(fds.data(), fds.size(), &timeout, nullptr) < 0 && errno != EINTR) {
-      set_fatal(std::string("poll failed: ") + std::strerror(errno));
+    case ReplyLoop::End::poll_failed:
+      set_fatal(std::string("poll failed: ") + std::strerror(end.error));
       break;
-    }
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].revents == 0) continue;
-      const bool ok = polled[i] ? read_producer(*polled[i]) : read_completion(Clock::now());
-      if (!ok) break;
-    }
-    if (failed_.load() && !drain_until) drain_until = Clock::now();  // a lost connection: stop now
   }
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 
 // The redis-queue driver's producer-only mode: the SUT is a worker that consumes the queue, and
-// memgate learns that a job is done from the worker (DESIGN.md: "Redis work queues where the SUT
-// is the consumer"):
+// memgate learns that a job is done from the worker (docs/scenarios.md, "The redis-queue
+// driver"):
 // - `producers` connections LPUSH jobs rendered from the job template (each with a unique
 //   {job_id}), `pipeline` per batch, round-robin over the queues;
 // - completion "ack_queue": one more connection pops the ack queue (a BRPOP waiting at most
@@ -27,6 +27,7 @@
 #include "core/scenario/scenario.hpp"
 #include "runtime/drivers/driver.hpp"
 #include "runtime/drivers/redis_connection.hpp"
+#include "runtime/drivers/reply_loop.hpp"
 #include "runtime/drivers/text_corpus.hpp"
 
 namespace memgate {
@@ -48,7 +49,19 @@ class RedisProducerDriver : public Driver {
  private:
   struct Producer;
   struct Loop;
+  // The event loop's thread (ReplyLoop) and its steps; they alone touch *loop_.
   void run();
+  bool fill(ReplyLoop::Round& round);
+  bool send(Producer& p, Clock::time_point now, Clock::time_point& wake);
+  void ask_completion(Clock::time_point now, Clock::time_point& wake);
+  bool read_producer(Producer& p);
+  bool read_completion(Clock::time_point now);
+  bool read_acks(const redisReply& reply, Clock::time_point now);
+  void complete(std::int64_t id, Clock::time_point now);
+  void update_load_done();
+  bool flush(RedisConnection& c);
+  void lost(RedisConnection& c);
+  bool acks() const;  // completion by an ack queue (else: by draining)
   void set_fatal(const std::string& what);
 
   RedisQueueDriverSpec spec_;

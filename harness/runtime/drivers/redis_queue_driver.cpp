@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <poll.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -13,6 +11,7 @@
 #include "core/model/errors.hpp"
 #include "runtime/drivers/pacer.hpp"
 #include "runtime/drivers/redis_protocol.hpp"
+#include "runtime/drivers/reply_loop.hpp"
 #include "runtime/process/interrupt.hpp"
 
 namespace memgate {
@@ -306,33 +305,31 @@ void RedisQueueDriver::batch_done(Conn& c, Tally& t) {
 void RedisQueueDriver::work(std::vector<Conn*> conns) {
   interrupt::block_in_this_thread();
   Tally tally;
-  std::vector<pollfd> fds;
-  std::vector<Conn*> polled;
-  std::optional<Clock::time_point> drain_until;
-  while (true) {
-    const auto now = Clock::now();
-    const bool going = keep_going();
-    if (!going && !drain_until) drain_until = now + kDrainTimeout;
-    auto wake = now + std::chrono::milliseconds(10);  // check stop and limits at least this often
-    fds.clear();
-    polled.clear();
-    for (Conn* c : conns) {
-      if (c->finished) continue;
-      if (c->in_flight == 0) {
-        if (!going || !send_batch(*c, now, wake)) {
-          if (c->in_flight == 0) c->finished = true;
-          if (c->finished) continue;
-        }
+  ReplyLoop::Hooks hooks;
+  hooks.going = [this] { return keep_going(); };
+  hooks.fill = [&](ReplyLoop::Round& round) {
+    bool left = false;
+    for (std::size_t i = 0; i < conns.size(); ++i) {
+      Conn& c = *conns[i];
+      if (c.finished) continue;
+      if (c.in_flight == 0 && (!round.going || !send_batch(c, round.now, round.wake))) {
+        if (c.in_flight == 0) c.finished = true;
+        if (c.finished) continue;
       }
-      if (c->in_flight > 0) {
-        fds.push_back({c->connection->context()->fd, POLLIN, 0});
-        polled.push_back(c);
-      }
+      left = true;
+      if (c.in_flight > 0) round.await(c.connection->context()->fd, i);
     }
-    if (fds.empty() && std::all_of(conns.begin(), conns.end(), [](Conn* c) { return c->finished; })) {
+    return left;
+  };
+  hooks.read = [&](std::size_t i) {
+    if (!read_replies(*conns[i], tally)) conns[i]->finished = true;
+    return true;
+  };
+  const ReplyLoop::Result end = ReplyLoop::run(hooks, kDrainTimeout);
+  switch (end.end) {
+    case ReplyLoop::End::done:
       break;
-    }
-    if (drain_until && now >= *drain_until) {  // a server that stopped answering
+    case ReplyLoop::End::stalled: {  // a server that stopped answering
       std::int64_t abandoned = 0;
       for (Conn* c : conns) abandoned += c->in_flight;
       set_fatal(fmt::format("{} replies from Redis did not come within {} s of stopping the "
@@ -341,19 +338,9 @@ void RedisQueueDriver::work(std::vector<Conn*> conns) {
                                            kDrainTimeout).count()));
       break;
     }
-    // ppoll: a nanosecond timeout (poll's milliseconds would round a wait of 0.4 ms to 0: a spin).
-    const auto wait_ns = std::max<std::int64_t>(
-        0, std::chrono::duration_cast<std::chrono::nanoseconds>(wake - Clock::now()).count());
-    const timespec timeout{static_cast<time_t>(wait_ns / 1'000'000'000),
-                           static_cast<long>(wait_ns % 1'000'000'000)};
-    if (::ppoll(fds.data(), fds.size(), &timeout, nullptr) < 0 && errno != EINTR) {
-      set_fatal(std::string("poll failed: ") + std::strerror(errno));
+    case ReplyLoop::End::poll_failed:
+      set_fatal(std::string("poll failed: ") + std::strerror(end.error));
       break;
-    }
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].revents == 0) continue;
-      if (!read_replies(*polled[i], tally)) polled[i]->finished = true;
-    }
   }
   add_tally(tally);
 }

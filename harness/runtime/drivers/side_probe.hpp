@@ -9,10 +9,13 @@
 
 namespace memgate {
 
-// The Redis a driver loads, seen from its own connection: INFO memory and the queue lengths.
+// A server a driver loads, seen from a connection of its own (a Redis: INFO memory and the queue
+// lengths). The run places its figures with the role that runs the server.
 class SideProbe {
  public:
   virtual ~SideProbe() = default;
+  virtual std::string role() const = 0;         // "sut", or the service that runs the server
+  virtual std::string figures_key() const = 0;  // the role's figures hold them under this key
   virtual void start() = 0;  // throws RunError when the server is unreachable
   // Records the final state (this run's command counts, queue lengths), then stops sampling.
   virtual void final_snapshot() = 0;

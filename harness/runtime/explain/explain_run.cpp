@@ -11,12 +11,13 @@
 #include "core/explain/heaptrack_text.hpp"
 #include "core/explain/tracemalloc_snapshot.hpp"
 #include "core/model/errors.hpp"
+#include "core/model/json_reader.hpp"
 #include "core/model/text_file.hpp"
-#include "core/scenario/json_reader.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "runtime/explain/heaptrack_tools.hpp"
 #include "runtime/explain/python_hook.hpp"
 #include "runtime/explain/sut_program.hpp"
+#include "runtime/run/real_backend.hpp"
 #include "runtime/run/scenario_runner.hpp"
 
 namespace memgate {
@@ -144,6 +145,7 @@ ExplainOutcome run_explain(const Scenario& swept, const ExplainSettings& setting
   run.repeat = 1;
   run.measure_speed = false;
   run.early_stop = false;
+  run.backend = real_backend;
   bool load_end_written = true;
   run.progress = [&](const ProgressEvent& event) {
     // The end of the load phase, for the Python hook's "load-end" snapshot: the cool-down

@@ -87,16 +87,4 @@ bool sleep_for(double ms) {
   return !requested();
 }
 
-void simulate(int sig) { on_signal(sig); }
-
-void reset() {
-  g_signal.store(0);
-  g_count.store(0);
-  if (g_pipe[0] >= 0) {
-    char buf[64];
-    while (::read(g_pipe[0], buf, sizeof buf) > 0) {
-    }
-  }
-}
-
 }  // namespace memgate::interrupt

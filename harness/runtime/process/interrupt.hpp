@@ -30,8 +30,4 @@ bool sleep_for(double ms);
 // A file descriptor that becomes readable when an interrupt arrives (for poll()).
 int wake_fd();
 
-// For tests: act as if sig arrived / forget it.
-void simulate(int sig);
-void reset();
-
 }  // namespace memgate::interrupt

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <stdexcept>
 
 #include "core/model/errors.hpp"
 #include "core/model/text_file.hpp"
@@ -21,10 +22,9 @@
 #include "runtime/run/run_warnings.hpp"
 #include "runtime/watch/cgroup_peak.hpp"
 #include "runtime/watch/proc_tree_source.hpp"
+#include "runtime/watch/task_exits.hpp"
 
 namespace memgate {
-
-namespace {
 
 // A role's process tree, in a memory cgroup of its own where the machine allows one.
 class RealProcess : public RoleProcess {
@@ -91,8 +91,6 @@ class RealProcess : public RoleProcess {
   std::unique_ptr<SutProcess> process_;
   std::vector<std::string> warnings_;
 };
-
-}  // namespace
 
 // The CPU the kernel's own threads (ksoftirqd, kworkers) used since the first reading: they work
 // for whoever caused the work, mostly the run's own traffic, so they are no neighbour. Counted
@@ -187,11 +185,19 @@ void RealBackend::prepare_run_dir(const Scenario& scenario, const std::string& r
 }
 
 std::unique_ptr<RoleProcess> RealBackend::launch(const RoleLaunch& launch) {
-  return std::make_unique<RealProcess>(launch, registry_);
+  auto process = std::make_unique<RealProcess>(launch, registry_);
+  launched_[process.get()] = process.get();
+  return process;
+}
+
+RealProcess& RealBackend::launched(const RoleProcess& process) const {
+  const auto it = launched_.find(&process);
+  if (it == launched_.end()) throw std::logic_error("a process this backend did not launch");
+  return *it->second;
 }
 
 std::vector<std::string> RealBackend::wait_ready(RoleProcess& process, const RoleSpec& role) {
-  auto& real = static_cast<RealProcess&>(process);
+  RealProcess& real = launched(process);
   const std::string key = role.name == "sut" ? "sut.ready" : "services." + role.name + ".ready";
   std::vector<std::string> warnings;
   for (std::size_t i = 0; i < role.ready.size(); ++i) {
@@ -214,17 +220,24 @@ std::unique_ptr<MemoryWatch> RealBackend::watch(
   options.interval_ms = spec.interval_ms;
   options.memory = spec.memory;
   options.exact_peak = spec.exact_peak;
-  return std::make_unique<Watcher>(std::move(watched), options, t0);
+  auto watcher = std::make_unique<Watcher>(std::move(watched), options, t0);
+  std::string why_none;
+  auto records = TaskExitFeed::open(why_none);
+  watcher->set_exit_records(std::move(records), why_none);
+  watchers_[watcher.get()] = watcher.get();
+  return watcher;
 }
 
 void RealBackend::watch_more(MemoryWatch& watch, const std::string& role, RoleProcess& process,
                              const WatchSpec& spec) {
-  static_cast<Watcher&>(watch).add_source(role, tree_source(process, role, spec));
+  const auto it = watchers_.find(&watch);
+  if (it == watchers_.end()) throw std::logic_error("a watch this backend did not make");
+  it->second->add_source(role, tree_source(process, role, spec));
 }
 
 std::unique_ptr<TreeSource> RealBackend::tree_source(RoleProcess& process, const std::string& role,
                                                      const WatchSpec& spec) {
-  auto& real = static_cast<RealProcess&>(process);
+  RealProcess& real = launched(process);
   return std::make_unique<ProcTreeSource>(real.pid(), spec, real.launch_sequence(), &registry_,
                                           role);
 }
@@ -233,9 +246,14 @@ std::unique_ptr<Driver> RealBackend::make_driver(const Scenario& scenario) {
   return memgate::make_driver(scenario);
 }
 
-std::unique_ptr<SideProbe> RealBackend::make_probe(const RedisTarget& target, int interval_ms,
+std::unique_ptr<SideProbe> RealBackend::make_probe(const DriverTraits& traits, int interval_ms,
                                                    Clock::time_point t0) {
-  return std::make_unique<RedisInfoProbe>(target, interval_ms, t0);
+  if (!traits.redis) return nullptr;
+  return std::make_unique<RedisInfoProbe>(*traits.redis, interval_ms, t0);
+}
+
+std::unique_ptr<RunBackend> real_backend() {
+  return std::make_unique<RealBackend>();
 }
 
 }  // namespace memgate

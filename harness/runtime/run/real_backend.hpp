@@ -6,11 +6,14 @@
 // run's trees.
 
 #include <map>
+#include <memory>
 
 #include "runtime/run/run_backend.hpp"
 #include "runtime/watch/role_registry.hpp"
 
 namespace memgate {
+
+class RealProcess;
 
 class RealBackend : public RunBackend {
  public:
@@ -29,7 +32,7 @@ class RealBackend : public RunBackend {
   void watch_more(MemoryWatch& watch, const std::string& role, RoleProcess& process,
                   const WatchSpec& spec) override;
   std::unique_ptr<Driver> make_driver(const Scenario& scenario) override;
-  std::unique_ptr<SideProbe> make_probe(const RedisTarget& target, int interval_ms,
+  std::unique_ptr<SideProbe> make_probe(const DriverTraits& traits, int interval_ms,
                                         Clock::time_point t0) override;
 
  private:
@@ -37,10 +40,20 @@ class RealBackend : public RunBackend {
   std::unique_ptr<TreeSource> tree_source(RoleProcess& process, const std::string& role,
                                           const WatchSpec& spec);
 
+  // The concrete process behind one launch() returned (its pid, its launch sequence).
+  RealProcess& launched(const RoleProcess& process) const;
+
   RoleRegistry registry_;
+  // What launch() and watch() handed out, as their concrete types: keyed by the interface's
+  // address, never dereferenced through it (no downcast). They live as long as the run.
+  std::map<const RoleProcess*, RealProcess*> launched_;
+  std::map<const MemoryWatch*, Watcher*> watchers_;
   std::map<int, std::int64_t> kernel_threads_;  // pid -> CPU ticks at the last reading
   std::int64_t kernel_ticks_ = 0;               // their CPU since the first reading
   bool read_kernel_threads_ = false;
 };
+
+// A fresh RealBackend per run (RunSettings.backend).
+std::unique_ptr<RunBackend> real_backend();
 
 }  // namespace memgate

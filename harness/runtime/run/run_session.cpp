@@ -17,8 +17,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// SUT-side figures are sampled at most this often: INFO runs on Redis's main thread.
-constexpr int kMinProbeIntervalMs = 100;
 // A driver's loops stop by themselves this long after the phases should have ended.
 constexpr auto kDriverDeadlineSlack = std::chrono::seconds(30);
 // How long a driver's fatal error waits for a process's exit, the likelier cause, to be recorded.
@@ -318,11 +316,8 @@ void Session::run_load_phases() {
   for (const auto& probe : scenario_.sut.ready) ready.planned_s += probe.timeout_s;
   emit(ready);
   for (auto& w : backend_.wait_ready(*sut_, scenario_.sut)) run_.warnings.push_back(std::move(w));
-  if (traits_.redis) {
-    probe_ = backend_.make_probe(*traits_.redis,
-                                 std::max(kMinProbeIntervalMs, scenario_.watch.interval_ms), t0_);
-    probe_->start();
-  }
+  probe_ = backend_.make_probe(traits_, scenario_.watch.interval_ms, t0_);
+  if (probe_) probe_->start();
 
   begin_phase("idle", p.idle_s);
   const bool idle_ok = hold("idle", p.idle_s);
@@ -441,9 +436,9 @@ void Session::teardown() {
   if (driver_ && !driver_report_) driver_report_ = driver_->stop();
   for (auto& [role, process] : load_processes_) stop_role(*process, *role);
   if (probe_) {
-    const RoleProcess* target = traits_.redis->role == "sut" ? sut_.get() : nullptr;
+    const RoleProcess* target = probe_->role() == "sut" ? sut_.get() : nullptr;
     for (std::size_t i = 0; i < services_.size(); ++i) {
-      if (scenario_.services[i].name == traits_.redis->role) target = services_[i].get();
+      if (scenario_.services[i].name == probe_->role()) target = services_[i].get();
     }
     if (target && !target->exit_info()) probe_->final_snapshot();
     probe_->stop();
@@ -498,11 +493,11 @@ void Session::collect_load() {
   }
   if (!driver_report_) return;
   run_.driver = driver_report_->details;
-  // Text batches: the rate in batches beside the rate in texts (the metric).
-  if (load && load->end_ms > load->start_ms && run_.driver.contains("batches")) {
-    const double batches = run_.driver["batches"].value("load", 0.0);
-    run_.driver["batches_per_s"] =
-        std::round(batches / ((load->end_ms - load->start_ms) / 1000) * 1000) / 1000;
+  if (load && load->end_ms > load->start_ms) {
+    const double load_s = (load->end_ms - load->start_ms) / 1000;
+    for (const auto& [name, count] : driver_report_->load_rates) {
+      run_.driver[name] = std::round(count / load_s * 1000) / 1000;
+    }
   }
   for (const auto& problem : driver_report_->problems) {
     if (!abort_ || problem != *abort_) run_.invalidate(problem);
@@ -545,6 +540,9 @@ void Session::collect() {
                      w.hwm_complete};
       memory.metrics =
           compute_run_metrics(w.samples, run_.phases, w.peak_bytes, std::nullopt, 0, std::nullopt);
+      if (w.max_process_peak_bytes > 0) {
+        memory.metrics.max_process_peak_bytes = w.max_process_peak_bytes;
+      }
       memory.max_processes = w.max_processes;
       return memory;
     };
@@ -560,6 +558,15 @@ void Session::collect() {
     // The load command's memory: reported, never gated, and in no figure of the SUT's.
     if (const RoleWatch* load = watched_.role("load")) run_.load = memory_of(*load);
     if (!hwm_complete) run_.warnings.push_back(kHwmIncompleteWarning);
+    const bool several = std::any_of(watched_.roles.begin(), watched_.roles.end(),
+                                     [](const RoleWatch& w) { return w.max_processes > 1; });
+    if (!watched_.exit_records_problem.empty() && several) {
+      run_.warnings.push_back(fmt::format(
+          "without the kernel's exit records ({}), a process that reaped children shows their "
+          "peak as its own and processes shorter than a sample may be missed: run memgate as "
+          "root for exact per-process peaks",
+          watched_.exit_records_problem));
+    }
     if (watched_.late_ticks > 0) {
       run_.warnings.push_back(
           fmt::format("{} sampling ticks were late and skipped (the machine "
@@ -582,6 +589,11 @@ void Session::collect() {
   } else {
     run_.metrics =
         compute_one_shot_metrics(run_.samples, run_.phases, run_.metrics.peak_bytes.value_or(0));
+  }
+  if (!watched_.roles.empty() && watched_.front().max_process_peak_bytes > 0) {
+    run_.metrics.max_process_peak_bytes = watched_.front().max_process_peak_bytes;
+  }
+  if (!traits_.has_operations) {
     if (!run_.cpu.empty()) {
       run_.metrics.contention_pct = run_.cpu.back().others_pct + run_.cpu.back().steal_pct;
     }
@@ -599,11 +611,11 @@ void Session::collect() {
   }
   if (probe_) {
     nlohmann::json figures = probe_->figures(run_.phases);
-    if (traits_.redis->role == "sut") {
-      run_.sut_figures["redis"] = std::move(figures);
+    if (probe_->role() == "sut") {
+      run_.sut_figures[probe_->figures_key()] = std::move(figures);
     } else {
       for (auto& memory : run_.services) {
-        if (memory.role == traits_.redis->role) memory.figures["redis"] = figures;
+        if (memory.role == probe_->role()) memory.figures[probe_->figures_key()] = figures;
       }
     }
   }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <regex>
+#include <stdexcept>
 
 #include "core/gate/gate.hpp"
 #include "core/metrics/per_unit.hpp"
@@ -12,7 +13,6 @@
 #include "runtime/env/environment.hpp"
 #include "runtime/env/speed_index.hpp"
 #include "runtime/process/interrupt.hpp"
-#include "runtime/run/real_backend.hpp"
 
 namespace memgate {
 
@@ -46,6 +46,7 @@ Report new_report(const Scenario& scenario) {
   report.driver = driver_type(scenario.driver);
   report.environment = read_environment();
   report.warnings = environment_warnings(report.environment);
+  if (scenario.watch.exact_peak) report.notes.push_back(kExactPeakNote);
   report.gate = gate_to_json(scenario.gate);
   if (scenario.sweep) {
     report.sweep = {{"key", scenario.sweep->key}, {"values", scenario.sweep->values}};
@@ -54,6 +55,7 @@ Report new_report(const Scenario& scenario) {
 }
 
 Report run_scenario(const Scenario& scenario, const RunSettings& settings) {
+  if (!settings.backend) throw std::logic_error("run_scenario: RunSettings.backend is not set");
   Report report = new_report(scenario);
   if (settings.first_index == 1 && !settings.out_dir.empty()) remove_old_runs(settings.out_dir);
   // The host's speed, before and after the runs: the faster of the two is the least disturbed.
@@ -76,8 +78,8 @@ Report run_scenario(const Scenario& scenario, const RunSettings& settings) {
                             .string();
     }
     session.progress = settings.progress;
-    RealBackend backend;
-    report.runs.push_back(run_session(variant, backend, session));
+    const std::unique_ptr<RunBackend> backend = settings.backend();
+    report.runs.push_back(run_session(variant, *backend, session));
     if (scenario.sweep) report.runs.back().sweep_value = scenario.sweep->values[value];
     // An invalid run means the scenario cannot be measured as it stands: stop here.
     if (!report.runs.back().valid || interrupt::requested()) break;

@@ -9,10 +9,12 @@
 // invalid, since the figures of a partial round would be judged at the wrong values).
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "core/report/report.hpp"
 #include "core/scenario/scenario.hpp"
+#include "runtime/run/run_backend.hpp"
 #include "runtime/run/run_session.hpp"
 
 namespace memgate {
@@ -27,9 +29,18 @@ struct RunSettings {
   bool measure_speed = true;  // time the reference workload before and after (speed_index.hpp)
   bool early_stop = true;     // check: stop after kEarlyRuns when the answer is clear
   std::function<void(const ProgressEvent&)> progress;  // may be empty
+  // A fresh backend for every run (real_backend for real processes): required.
+  std::function<std::unique_ptr<RunBackend>()> backend;
 };
 
 Report run_scenario(const Scenario& scenario, const RunSettings& settings);
+
+// Said once per report when the watcher resets the processes' high-water marks (exact_peak).
+constexpr const char* kExactPeakNote =
+    "memgate resets each process's high-water mark every window to find the tree's exact peak: "
+    "the SUT's own VmHWM and ru_maxrss, and /usr/bin/time around memgate, then read only the "
+    "last window; \"watch\": {\"exact_peak\": false} (memgate watch --no-exact-peak) keeps "
+    "them whole";
 
 // The report's frame for a scenario (name, hash, driver, environment, gate), without runs.
 Report new_report(const Scenario& scenario);

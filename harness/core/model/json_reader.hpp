@@ -5,10 +5,9 @@
 // expected. Keys asked for are remembered, so reject_unknown_keys() can name a typo and suggest the
 // closest known key: a typo must never silently change a run.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,8 +25,8 @@ using KeyOrder = std::map<std::string, std::vector<std::string>>;
 // Parses JSON text; syntax errors, nesting deeper than max_depth and invalid UTF-8 become an
 // InputError naming the file (and the byte offset where the parser stopped). key_order, when
 // given, receives the order of every object's keys.
-nlohmann::json parse_json_text(const std::string& text, const std::string& file,
-                               int max_depth = 64, KeyOrder* key_order = nullptr);
+nlohmann::json parse_json_text(const std::string& text, const std::string& file, int max_depth = 64,
+                               KeyOrder* key_order = nullptr);
 
 // "/a/b" + "c~d" -> "/a/b/c~0d" (RFC 6901 escaping).
 std::string json_pointer_child(const std::string& parent, std::string_view key);
@@ -56,7 +55,8 @@ class ObjectReader {
   std::optional<std::int64_t> opt_int(std::string_view key, std::int64_t min, std::int64_t max);
   std::optional<double> opt_number(std::string_view key, double min, double max);
   std::optional<bool> opt_bool(std::string_view key);
-  std::optional<std::string> opt_enum(std::string_view key, const std::vector<std::string>& choices);
+  std::optional<std::string> opt_enum(std::string_view key,
+                                      const std::vector<std::string>& choices);
   std::optional<ObjectReader> opt_object(std::string_view key);
   std::optional<std::vector<std::string>> opt_string_array(std::string_view key,
                                                            std::size_t min_items,

@@ -1,4 +1,4 @@
-#include "core/scenario/json_reader.hpp"
+#include "core/model/json_reader.hpp"
 
 #include <fmt/format.h>
 
@@ -23,8 +23,12 @@ class DuplicateKeyFinder {
   void on_event(json::parse_event_t event, const json& parsed) {
     using E = json::parse_event_t;
     switch (event) {
-      case E::object_start: frames_.push_back({true, {}, {}, 0, {}}); break;
-      case E::array_start: frames_.push_back({false, {}, {}, 0, {}}); break;
+      case E::object_start:
+        frames_.push_back({true, {}, {}, 0, {}});
+        break;
+      case E::array_start:
+        frames_.push_back({false, {}, {}, 0, {}});
+        break;
       case E::key: {
         Frame& top = frames_.back();
         top.key = parsed.get<std::string>();
@@ -128,7 +132,9 @@ const json* ObjectReader::lookup(std::string_view key) {
   return it == value_.end() ? nullptr : &*it;
 }
 
-bool ObjectReader::has(std::string_view key) { return lookup(key) != nullptr; }
+bool ObjectReader::has(std::string_view key) {
+  return lookup(key) != nullptr;
+}
 
 void ObjectReader::fail(std::string_view key, const std::string& problem,
                         const std::string& hint) const {
@@ -140,8 +146,8 @@ void ObjectReader::fail_here(const std::string& problem, const std::string& hint
 }
 
 void ObjectReader::fail_type(std::string_view key, const char* expected, const json& got) const {
-  fail(key, fmt::format("expected {}, got {} {}", expected, got.type_name(),
-                        got.dump().substr(0, 60)));
+  fail(key,
+       fmt::format("expected {}, got {} {}", expected, got.type_name(), got.dump().substr(0, 60)));
 }
 
 namespace {
@@ -230,8 +236,7 @@ std::optional<std::string> ObjectReader::opt_enum(std::string_view key,
   if (!v) return std::nullopt;
   if (std::find(choices.begin(), choices.end(), *v) == choices.end()) {
     const auto guess = closest_word(*v, choices);
-    fail(key,
-         fmt::format("'{}' is not one of: {}", *v, fmt::join(choices, ", ")),
+    fail(key, fmt::format("'{}' is not one of: {}", *v, fmt::join(choices, ", ")),
          guess ? fmt::format("did you mean '{}'?", *guess) : std::string{});
   }
   return v;
@@ -311,7 +316,9 @@ std::optional<std::map<std::string, std::string>> ObjectReader::opt_string_map(
   return out;
 }
 
-const json* ObjectReader::opt_raw(std::string_view key) { return lookup(key); }
+const json* ObjectReader::opt_raw(std::string_view key) {
+  return lookup(key);
+}
 
 namespace {
 // "$comment": a note for people (JSON has no comments), a string or an array of strings.
