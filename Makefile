@@ -19,6 +19,9 @@ SCENARIOS  ?= $(filter-out %.schema.json,$(sort $(wildcard scenarios/*.json)))
 REPEAT     ?=
 # I/N: gate (or baseline) only the I-th of N disjoint parts of SCENARIOS (memgate --shard).
 SHARD      ?=
+# make baselines SITTINGS=K: K sittings GAP_S seconds apart (memgate baseline --sittings).
+SITTINGS   ?=
+GAP_S      ?= 600
 # The bearer token text-batch-openai.json sends ({env:MEMGATE_API_TOKEN}) and its service checks:
 # a fresh random one for each make, unless the caller exports their own. Never in a file.
 ifndef MEMGATE_API_TOKEN
@@ -141,7 +144,7 @@ baselines:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory build
 	$(MEMGATE) baseline $(SCENARIOS) --baselines baselines $(if $(REPEAT),--repeat $(REPEAT)) \
-	  $(if $(SHARD),--shard $(SHARD))
+	  $(if $(SHARD),--shard $(SHARD)) $(if $(SITTINGS),--sittings $(SITTINGS) --gap-s $(GAP_S))
 
 # One run of SCENARIO with its SUT under heaptrack (native) or tracemalloc (Python): the top
 # allocation sites in reports/<scenario>/explain/; AGAINST=PROFILE: the sites that grew since.

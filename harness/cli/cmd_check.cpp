@@ -67,6 +67,12 @@ ExitCode check_selected(const CheckOptions& o, const std::vector<Scenario>& scen
     locks.lock(dirs[i]);
   }
   if (history != "none") probe_writable_file(history, "the history", "pass --history none");
+  // Rules with from_history compare with earlier checks (lines that are not entries are skipped).
+  std::vector<HistoryEntry> earlier;
+  if (history != "none" && std::filesystem::exists(history)) {
+    std::vector<std::string> skipped;
+    earlier = parse_history(read_input_file(history, kMaxHistoryBytes), history, skipped);
+  }
   const auto commit = current_git_commit();
   ProgressPrinter progress(stderr_is_terminal());
   nlohmann::json json_out = {{"scenarios", nlohmann::json::array()}};
@@ -78,7 +84,7 @@ ExitCode check_selected(const CheckOptions& o, const std::vector<Scenario>& scen
     RunSettings settings = run_settings(dir, o.repeat > 0 ? o.repeat : scenario.repeat, o.quiet,
                                         progress, scenario.name);
     settings.early_stop = !o.all_runs;
-    GatedRun gated = run_and_gate(scenario, baseline, settings);
+    GatedRun gated = run_and_gate(scenario, baseline, settings, earlier);
     gated.report.created_at = utc_now_iso8601();
     const Verdict* verdict = gated.verdict ? &*gated.verdict : nullptr;
     ExitCode code = verdict ? exit_code_for(*verdict) : ExitCode::run_failed;

@@ -1,6 +1,8 @@
 // memgate trend SCENARIO [--metric M] [--history FILE] [--out FILE]: a metric of a scenario
 // across the history of checks (reports/history.jsonl): the series on the terminal, an HTML
 // plot, and flags for steps and slow creeps that no single comparison with a baseline catches.
+// Given the scenario's file, a rule of the metric with from_history adds the band each check
+// was judged against.
 
 #include <fmt/format.h>
 
@@ -37,17 +39,24 @@ ExitCode run_trend(TrendOptions o) {
                      fmt::format("one of: {} (a sweep's: per_unit.<memory metric>)",
                                  fmt::join(gated_metric_names(), ", ")));
   }
-  // A scenario file or a scenario name.
+  // A scenario file or a scenario name; a file's rule with from_history gives the band.
   std::string name = o.scenario;
+  std::optional<GateRule> rule;
+  double noise_k = GateSpec{}.noise_mad_k;
   if (std::filesystem::is_regular_file(o.scenario)) {
-    name = load_scenario_file(o.scenario, workspace.load_options(false)).name;
+    const Scenario scenario = load_scenario_file(o.scenario, workspace.load_options(false));
+    name = scenario.name;
+    noise_k = scenario.gate.noise_mad_k;
+    for (const GateRule& r : scenario.gate.rules) {
+      if (r.metric == o.metric && r.from_history) rule = r;
+    }
   }
   if (!std::filesystem::exists(o.history)) {
     throw InputError(o.history, "", "no history yet",
                      "every `memgate check` appends to it (see --history)");
   }
   std::vector<std::string> skipped;
-  const auto all = parse_history(read_input_file(o.history, 1024LL * 1024 * 1024), o.history, skipped);
+  const auto all = parse_history(read_input_file(o.history, kMaxHistoryBytes), o.history, skipped);
   for (const auto& s : skipped) print(stderr, "warning: skipped {}\n", s);
   std::vector<HistoryEntry> entries;
   std::vector<double> values;
@@ -61,6 +70,9 @@ ExitCode run_trend(TrendOptions o) {
     throw InputError(o.history, "", fmt::format("no check of '{}' with {} in it", name, o.metric));
   }
   const auto steps = stats::find_steps(values);
+  const auto bands = rule ? history_bands(entries, o.metric, rule->from_history->last,
+                                          rule->from_history->min_entries, noise_k)
+                          : std::vector<std::optional<std::pair<double, double>>>();
   const auto drift = stats::find_drift(values);
   print("{} · {} · {} check(s)\n", name, o.metric, entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -68,6 +80,10 @@ ExitCode run_trend(TrendOptions o) {
     for (const auto& s : steps) {
       if (s.index == i) flag = fmt::format("  <- step {:+.1f}% ({} -> {})", s.change_pct,
                                            format_metric(o.metric, s.before), format_metric(o.metric, s.after));
+    }
+    if (i < bands.size() && bands[i]) {
+      flag += fmt::format("  band {} to {}", format_metric(o.metric, bands[i]->first),
+                          format_metric(o.metric, bands[i]->second));
     }
     print("{:>4}  {:<20}  {:<12}  {:>14}  {:<14}{}\n", i + 1, entries[i].time,
           entries[i].commit.substr(0, 12) + (entries[i].dirty ? "+" : ""),
@@ -84,7 +100,7 @@ ExitCode run_trend(TrendOptions o) {
     throw RunError(fmt::format("cannot create the folder of {}: {}", out, ec.message()),
                    "choose another file with --out");
   }
-  write_file_atomic(out, render_trend_html(name, o.metric, entries, steps, drift));
+  write_file_atomic(out, render_trend_html(name, o.metric, entries, steps, drift, bands));
   print("plot: {}\n", out);
   return ExitCode::ok;
 }

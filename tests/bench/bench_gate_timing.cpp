@@ -11,8 +11,16 @@
 //                     alarm (target 0)
 //   5. wall:          the wall time of `memgate check` of every shipped scenario, quiet, with
 //                     --all-runs (every repetition) and without (stopping after 3 runs when clear)
+//   6. worker-drift:  the shipped Python worker (tests/workers/redis_worker.py) and the same
+//                     burning 1 ms of CPU per job: N unchanged checks (false alarms: exit 1,
+//                     target 0) and N checks 30% costlier per job (detections: exit 1 with
+//                     cpu_us_per_op regressed, target >= 95%), quiet and with the hog, judged three
+//                     ways on the same runs: against a single sitting, against 3 sittings made
+//                     MG_BENCH_GAP_S apart (default 300), and from the history (the unchanged
+//                     checks so far; the 3 sittings until there are 5). Not in the default parts:
+//                     `memgate_bench_gate_timing N worker-drift` (about N x 3 minutes per worker).
 // Reproduce: build/bin/memgate_bench_gate_timing [N] [part...] (from the source folder; N
-// defaults to 10; parts default to all). Every memgate it starts is bounded (20 minutes).
+// defaults to 10; parts default to 1-5). Every memgate it starts is bounded (20 minutes).
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -23,6 +31,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 #include "core/model/text_file.hpp"
 #include "runtime/process/sut_process.hpp"
@@ -243,6 +252,116 @@ void wall() {
   }
 }
 
+// The shipped worker scenario, shorter, gating CPU per job only (its rule also from the history).
+std::string worker_scenario(const std::string& dir) {
+  nlohmann::json s =
+      nlohmann::json::parse(read_text_file(kSource + "/scenarios/redis-worker.json"));
+  s.erase("$schema");
+  s["name"] = "worker-drift";
+  s["sut"]["command"][1] = kSource + "/tests/workers/redis_worker.py";
+  s["phases"] = {{"idle_s", 1}, {"warmup_s", 1}, {"load_s", 5}, {"cooldown_s", 1}};
+  s["driver"]["rate_per_s"] = 300;
+  s["gate"] = {{"cpu_us_per_op",
+                {{"max_increase_pct", 15},
+                 {"min_increase_us", 20},
+                 {"from_history", {{"last", 20}, {"min_entries", 5}}}}}};
+  const std::string file = dir + "/worker-drift.json";
+  write_file_atomic(file, s.dump(1));
+  return file;
+}
+
+// The verdicts of one measurement, three ways: "check" (history, falling back to the sittings),
+// and `compare` of its report against the single sitting and against the sittings.
+struct Judged {
+  int history = -1, single = -1, sittings = -1;                        // exit codes
+  bool history_cpu = false, single_cpu = false, sittings_cpu = false;  // cpu_us_per_op regressed
+};
+
+Judged judge_three_ways(const std::string& scenario, const std::string& dir,
+                        const std::string& history, double work_ms) {
+  const std::map<std::string, std::string> env = {
+      {"MG_WORKER_WORK_MS", fmt::format("{:.4f}", work_ms)}};
+  Judged j;
+  const Outcome check = memgate({"check", scenario, "--baselines", dir + "/sittings", "--out",
+                                 dir + "/out", "--history", history, "--quiet", "--json"},
+                                env);
+  j.history = check.exit_code;
+  const auto& s = check.json.value("scenarios", nlohmann::json::array());
+  j.history_cpu = !s.empty() && metrics_with(s[0]["verdict"], "regressed").count("cpu_us_per_op");
+  for (const auto& [which, code, cpu] : {std::tuple{"single", &j.single, &j.single_cpu},
+                                         {"sittings", &j.sittings, &j.sittings_cpu}}) {
+    const Outcome o = memgate(
+        {"compare", dir + "/out/report.json", dir + "/" + which + "/worker-drift.json", "--json"});
+    *code = o.exit_code;
+    *cpu = metrics_with(o.json, "regressed").count("cpu_us_per_op") > 0;
+  }
+  return j;
+}
+
+void worker_drift(int n) {
+  fmt::print("6. worker-drift: Python workers, unchanged and 30% costlier per job, three ways\n");
+  const char* gap_env = std::getenv("MG_BENCH_GAP_S");
+  const std::string gap = gap_env ? gap_env : "300";
+  for (const double base_ms : {0.0, 1.0}) {
+    const std::string dir =
+        fmt::format("/tmp/memgate-bench-timing/worker-{}", base_ms > 0 ? "burner" : "shipped");
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string scenario = worker_scenario(dir);
+    const std::map<std::string, std::string> env = {
+        {"MG_WORKER_WORK_MS", fmt::format("{:.4f}", base_ms)}};
+    const Outcome single =
+        memgate({"baseline", scenario, "--baselines", dir + "/single", "--quiet"}, env);
+    const Outcome sittings = memgate({"baseline", scenario, "--baselines", dir + "/sittings",
+                                      "--sittings", "3", "--gap-s", gap, "--quiet"},
+                                     env);
+    if (single.exit_code != 0 || sittings.exit_code != 0) {
+      fmt::print("   the baselines could not be made (exit {} and {})\n", single.exit_code,
+                 sittings.exit_code);
+      continue;
+    }
+    const nlohmann::json b =
+        nlohmann::json::parse(read_text_file(dir + "/single/worker-drift.json"));
+    const double cpu_us = b["metrics"]["cpu_us_per_op"]["median"].get<double>();
+    const double costlier_ms = base_ms + 0.3 * cpu_us / 1000;  // 30% more CPU per job
+    fmt::print(
+        "   {} worker: {:.0f} us per job in its baseline; costlier: MG_WORKER_WORK_MS={:.3f}\n",
+        base_ms > 0 ? "burning 1 ms" : "shipped", cpu_us, costlier_ms);
+    for (const bool busy : {false, true}) {
+      const std::string history = dir + (busy ? "/history-hog.jsonl" : "/history-quiet.jsonl");
+      std::map<std::string, int> alarms, caught, no_verdict;
+      for (int i = 1; i <= n; ++i) {
+        std::unique_ptr<Hog> hog = busy ? std::make_unique<Hog>() : nullptr;
+        // Unchanged: its line joins the history (as a nightly job's would).
+        const Judged same = judge_three_ways(scenario, dir, history, base_ms);
+        // Costlier: judged on a copy of the history, which it must not join.
+        const std::string scratch = dir + "/history-scratch.jsonl";
+        std::filesystem::remove(scratch);
+        if (std::filesystem::exists(history)) std::filesystem::copy_file(history, scratch);
+        const Judged worse = judge_three_ways(scenario, dir, scratch, costlier_ms);
+        for (const auto& [method, s, w] :
+             {std::tuple{"single sitting", std::pair{same.single, same.single_cpu},
+                         std::pair{worse.single, worse.single_cpu}},
+              {"3 sittings", std::pair{same.sittings, same.sittings_cpu},
+               std::pair{worse.sittings, worse.sittings_cpu}},
+              {"from history", std::pair{same.history, same.history_cpu},
+               std::pair{worse.history, worse.history_cpu}}}) {
+          alarms[method] += s.first == 1 ? 1 : 0;
+          caught[method] += w.first == 1 && w.second ? 1 : 0;
+          no_verdict[method] += (s.first != 0 && s.first != 1) + (w.first != 0 && w.first != 1);
+        }
+      }
+      for (const char* method : {"single sitting", "3 sittings", "from history"}) {
+        fmt::print(
+            "   {:<6} {:<15} false alarms {} of {} (target 0), caught {} of {} (target >= {}), "
+            "{} without a verdict (exit 4: inconclusive or unjudged)\n",
+            busy ? "hog" : "quiet", method, alarms[method], n, caught[method], n,
+            (n * 19 + 19) / 20, no_verdict[method]);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -250,6 +369,7 @@ int main(int argc, char** argv) {
   std::set<std::string> parts;
   for (int i = 2; i < argc; ++i) parts.insert(argv[i]);
   const auto want = [&](const char* part) { return parts.empty() || parts.count(part) > 0; };
+  const auto asked = [&](const char* part) { return parts.count(part) > 0; };
   std::filesystem::create_directories("/tmp/memgate-bench-timing");
   fmt::print("memgate timing gate quality: {} repetitions per condition, on {} CPUs\n\n", n,
              ::sysconf(_SC_NPROCESSORS_ONLN));
@@ -258,5 +378,6 @@ int main(int argc, char** argv) {
   if (want("ab-detect")) ab_detect(n, false);
   if (want("ab-null")) ab_detect(n, true);
   if (want("wall")) wall();
+  if (asked("worker-drift")) worker_drift(n);
   return 0;
 }

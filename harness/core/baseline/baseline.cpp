@@ -27,7 +27,14 @@ MetricSeries make_series(std::vector<double> values) {
   return s;
 }
 
+std::pair<double, double> noise_band(const MetricSeries& s, double k) {
+  return {s.min - k * s.mad, s.max + k * s.mad};
+}
+
 namespace {
+constexpr const char* kByHand =
+    "do not edit baselines by hand: create them with `memgate baseline`";
+
 // Environments are read back from baseline and report files: a field of another type than memgate
 // writes (a hand edit) counts as absent, so that reading one never throws or overflows.
 std::string environment_text(const json& env, const char* key) {
@@ -78,6 +85,32 @@ std::map<std::string, std::vector<double>> metric_values(const std::vector<RunRe
   return out;
 }
 
+namespace {
+
+// The metrics and repetitions of every sitting's runs together.
+void pool_sittings(Baseline& b) {
+  std::map<std::string, std::vector<double>> pooled;
+  b.repetitions = 0;
+  for (const Sitting& sitting : b.sittings) {
+    b.repetitions += sitting.repetitions;
+    for (const auto& [name, values] : sitting.values) {
+      pooled[name].insert(pooled[name].end(), values.begin(), values.end());
+    }
+  }
+  b.metrics.clear();
+  for (auto& [name, values] : pooled) b.metrics[name] = make_series(std::move(values));
+}
+
+std::optional<double> optional_number(const json& env, const char* key) {
+  const auto it = env.find(key);
+  if (it == env.end() || !it->is_number() || !std::isfinite(it->get<double>())) return std::nullopt;
+  return it->get<double>();
+}
+
+constexpr const char* kContentionKey = "load_contention_pct";
+
+}  // namespace
+
 Baseline make_baseline(const Report& report, const std::string& sut_version) {
   Baseline b;
   b.scenario = report.scenario;
@@ -88,18 +121,65 @@ Baseline make_baseline(const Report& report, const std::string& sut_version) {
   b.environment = report.environment;
   // How busy the machine was: a check's timing is only as fair as its baseline's.
   if (report.summary.contention_pct) {
-    b.environment["load_contention_pct"] = *report.summary.contention_pct;
+    b.environment[kContentionKey] = *report.summary.contention_pct;
   }
   b.fingerprint = machine_fingerprint(report.environment);
+  Sitting sitting;
+  sitting.created_at = report.created_at;
+  sitting.speed_ms = optional_number(b.environment, "speed_reference_ms");
+  sitting.contention_pct = report.summary.contention_pct;
   for (const auto& run : report.runs) {
-    b.repetitions += run.valid && stands_for_scenario(run, report.runs) ? 1 : 0;
+    sitting.repetitions += run.valid && stands_for_scenario(run, report.runs) ? 1 : 0;
   }
-  for (auto& [name, values] : metric_values(report.runs)) b.metrics[name] = make_series(values);
+  sitting.values = metric_values(report.runs);
+  b.sittings.push_back(std::move(sitting));
+  pool_sittings(b);
   if (!report.sweep.is_null()) {
     for (const PerUnit& figure : per_unit_figures(report.runs))
       b.per_unit[figure.metric] = figure.fit;
   }
   return b;
+}
+
+Baseline append_sitting(const Baseline& before, const Baseline& later) {
+  Baseline b = before;
+  b.sittings = sittings_of(before);
+  const auto added = sittings_of(later);
+  b.sittings.insert(b.sittings.end(), added.begin(), added.end());
+  if (b.sittings.size() > kMaxSittings) {
+    b.sittings.erase(b.sittings.begin(),
+                     b.sittings.end() - static_cast<std::ptrdiff_t>(kMaxSittings));
+  }
+  // The newest host description, tools' versions and sweep figures; the sittings keep each
+  // sitting's speed and contention.
+  b.environment = later.environment;
+  b.memgate_version = later.memgate_version;
+  if (!later.sut_version.empty()) b.sut_version = later.sut_version;
+  if (!later.per_unit.empty()) b.per_unit = later.per_unit;
+  pool_sittings(b);
+  return b;
+}
+
+std::vector<Sitting> sittings_of(const Baseline& b) {
+  if (!b.sittings.empty()) return b.sittings;
+  Sitting sitting;
+  sitting.created_at = b.created_at;
+  sitting.repetitions = b.repetitions;
+  sitting.speed_ms = optional_number(b.environment, "speed_reference_ms");
+  sitting.contention_pct = optional_number(b.environment, kContentionKey);
+  for (const auto& [name, series] : b.metrics) sitting.values[name] = series.values;
+  return {sitting};
+}
+
+std::vector<double> sitting_medians(const Baseline& baseline, const std::string& metric) {
+  std::vector<double> medians;
+  for (const Sitting& sitting : sittings_of(baseline)) {
+    const auto it = sitting.values.find(metric);
+    if (it != sitting.values.end() && !it->second.empty()) {
+      medians.push_back(*stats::median(it->second));
+    }
+  }
+  return medians;
 }
 
 json baseline_to_json(const Baseline& b) {
@@ -118,6 +198,16 @@ json baseline_to_json(const Baseline& b) {
               {"fingerprint", b.fingerprint},
               {"repetitions", b.repetitions},
               {"metrics", metrics}};
+  json sittings = json::array();
+  const auto number = [](const std::optional<double>& x) { return x ? json(*x) : json(); };
+  for (const Sitting& sitting : sittings_of(b)) {
+    sittings.push_back({{"created_at", sitting.created_at},
+                        {"repetitions", sitting.repetitions},
+                        {"speed_reference_ms", number(sitting.speed_ms)},
+                        {kContentionKey, number(sitting.contention_pct)},
+                        {"values", sitting.values}});
+  }
+  out["sittings"] = sittings;
   if (!b.per_unit.empty()) {
     json per_unit = json::object();
     for (const auto& [name, fit] : b.per_unit) {
@@ -149,8 +239,7 @@ std::map<std::string, stats::SlopeFit> read_per_unit(ObjectReader r) {
     if (!ci->is_null()) {
       if (!ci->is_array() || ci->size() != 2 || !(*ci)[0].is_number() || !(*ci)[1].is_number() ||
           (*ci)[0].get<double>() > fit.slope || (*ci)[1].get<double>() < fit.slope) {
-        f.fail("ci95", "expected [low, high] around the slope, or null",
-               "do not edit baselines by hand: create them with `memgate baseline`");
+        f.fail("ci95", "expected [low, high] around the slope, or null", kByHand);
       }
       fit.ci = std::pair{(*ci)[0].get<double>(), (*ci)[1].get<double>()};
     }
@@ -161,6 +250,77 @@ std::map<std::string, stats::SlopeFit> read_per_unit(ObjectReader r) {
   }
   r.reject_unknown_keys();
   return out;
+}
+
+// KEY: a non-empty array of finite numbers (one per repetition).
+std::vector<double> read_values(ObjectReader& r, std::string_view key) {
+  const json* values = r.opt_raw(key);
+  if (!values || !values->is_array() || values->empty()) {
+    r.fail(key, "expected a non-empty array of numbers (one per repetition)");
+  }
+  std::vector<double> v;
+  for (std::size_t i = 0; i < values->size(); ++i) {
+    const json& item = (*values)[i];
+    if (!item.is_number() || !std::isfinite(item.get<double>())) {
+      throw InputError(r.file(), json_pointer_child(r.child_path(key), std::to_string(i)),
+                       "expected a number");
+    }
+    v.push_back(item.get<double>());
+  }
+  return v;
+}
+
+// "sittings": [{"created_at": T, "repetitions": N, "speed_reference_ms": MS | null,
+// "load_contention_pct": PCT | null, "values": {METRIC: [...]}}], oldest first. Every metric's
+// values over the sittings, in order, must be its "values" in "metrics".
+std::vector<Sitting> read_sittings(ObjectReader& r, const Baseline& b) {
+  std::vector<Sitting> sittings;
+  const auto readers = r.get_object_array("sittings");
+  if (readers.empty() || readers.size() > kMaxSittings) {
+    r.fail("sittings", fmt::format("expected 1 to {} sittings", kMaxSittings), kByHand);
+  }
+  std::map<std::string, std::vector<double>> pooled;
+  int repetitions = 0;
+  for (ObjectReader s : readers) {
+    Sitting sitting;
+    sitting.created_at = s.get_string("created_at");
+    sitting.repetitions = static_cast<int>(s.get_int("repetitions", 1, 10'000));
+    for (auto [key, field] : {std::pair{"speed_reference_ms", &sitting.speed_ms},
+                              {kContentionKey, &sitting.contention_pct}}) {
+      const json* x = s.opt_raw(key);
+      if (x && !x->is_null()) *field = s.get_number(key, 0, 1e12);
+    }
+    ObjectReader values = s.get_object("values");
+    for (const auto& name : values.keys()) {
+      if (!b.metrics.count(name)) {
+        values.fail(name, "a metric the baseline's \"metrics\" does not have", kByHand);
+      }
+      values.has(name);
+      sitting.values[name] = read_values(values, name);
+      auto& all = pooled[name];
+      all.insert(all.end(), sitting.values[name].begin(), sitting.values[name].end());
+    }
+    values.reject_unknown_keys();
+    s.reject_unknown_keys();
+    repetitions += sitting.repetitions;
+    sittings.push_back(std::move(sitting));
+  }
+  if (repetitions != b.repetitions) {
+    r.fail("sittings",
+           fmt::format("its sittings have {} repetitions, the baseline {}", repetitions,
+                       b.repetitions),
+           kByHand);
+  }
+  for (const auto& [name, series] : b.metrics) {
+    if (pooled[name] != series.values) {
+      r.fail("sittings",
+             fmt::format("the sittings' values of {} are not its values in "
+                         "\"metrics\"",
+                         name),
+             kByHand);
+    }
+  }
+  return sittings;
 }
 
 }  // namespace
@@ -191,19 +351,7 @@ Baseline baseline_from_json(const json& document, const std::string& file) {
   for (const auto& name : metrics.keys()) {
     if (!find_metric(name)) continue;  // unknown: rejected below
     auto m = metrics.opt_object(name);
-    const json* values = m->opt_raw("values");
-    if (!values || !values->is_array() || values->empty()) {
-      m->fail("values", "expected a non-empty array of numbers (one per repetition)");
-    }
-    std::vector<double> v;
-    for (std::size_t i = 0; i < values->size(); ++i) {
-      const json& item = (*values)[i];
-      if (!item.is_number() || !std::isfinite(item.get<double>())) {
-        throw InputError(file, json_pointer_child(m->child_path("values"), std::to_string(i)),
-                         "expected a number");
-      }
-      v.push_back(item.get<double>());
-    }
+    std::vector<double> v = read_values(*m, "values");
     if (v.size() > static_cast<std::size_t>(b.repetitions)) {
       m->fail("values", fmt::format("{} values, more than the baseline's {} repetitions", v.size(),
                                     b.repetitions));
@@ -216,7 +364,7 @@ Baseline baseline_from_json(const json& document, const std::string& file) {
       const double stored = m->get_number(key, -1e300, 1e300);
       if (std::fabs(stored - expected) > 1e-6 * std::max(1.0, std::fabs(expected))) {
         m->fail(key, fmt::format("{} is not the {} of the values ({})", stored, key, expected),
-                "do not edit baselines by hand: create them with `memgate baseline`");
+                kByHand);
       }
     }
     m->reject_unknown_keys();
@@ -224,6 +372,11 @@ Baseline baseline_from_json(const json& document, const std::string& file) {
   }
   metrics.reject_unknown_keys();
   if (auto per_unit = r.opt_object("per_unit")) b.per_unit = read_per_unit(*per_unit);
+  if (r.has("sittings")) {
+    b.sittings = read_sittings(r, b);
+  } else {
+    b.sittings = sittings_of(b);  // made before sittings were kept: one
+  }
   r.reject_unknown_keys();
   return b;
 }

@@ -3,6 +3,7 @@
 
 #include "core/gate/gate.hpp"
 #include "core/gate/gate_parts.hpp"
+#include "core/gate/reference.hpp"
 #include "core/metrics/metric_table.hpp"
 
 namespace memgate {
@@ -40,8 +41,9 @@ bool budget_clear(const MetricInfo& info, const GateBudget& budget,
   return !values.empty() && (all_inside || all_past);
 }
 
-bool rule_clear(const MetricInfo& info, const GateRule& rule, const MetricSeries& base,
-                const std::vector<double>& values, double k, CheckStatus status) {
+bool rule_clear(const MetricInfo& info, const GateRule& rule, const Reference& ref,
+                const std::vector<double>& values, CheckStatus status) {
+  const MetricSeries& base = ref.series;
   const bool lower = info.direction == Direction::lower_is_better;
   const double allowance =
       std::max(rule.max_change_pct ? *rule.max_change_pct / 100 * std::fabs(base.median) : 0.0,
@@ -53,7 +55,7 @@ bool rule_clear(const MetricInfo& info, const GateRule& rule, const MetricSeries
   });
   const bool far_outside =
       status == CheckStatus::regressed && std::all_of(values.begin(), values.end(), [&](double v) {
-        const bool beyond_band = lower ? v > base.max + k * base.mad : v < base.min - k * base.mad;
+        const bool beyond_band = lower ? v > ref.high : v < ref.low;
         return worse_by(v) >= kFarOutside * allowance && beyond_band;
       });
   return far_inside || far_outside;
@@ -93,12 +95,8 @@ bool answer_is_clear(const GateInputs& in, const Verdict& verdict) {
       continue;
     }
     const GateRule* rule = rule_of(*in.spec, c.metric);
-    const auto base = in.baseline ? in.baseline->metrics.find(c.metric)
-                                  : std::map<std::string, MetricSeries>::const_iterator();
-    if (!rule || !in.baseline || base == in.baseline->metrics.end() ||
-        !rule_clear(info, *rule, base->second, values->second, in.spec->noise_mad_k, c.status)) {
-      return false;
-    }
+    const auto ref = rule && in.baseline ? reference_for(*rule, in, *in.baseline) : std::nullopt;
+    if (!ref || !rule_clear(info, *rule, *ref, values->second, c.status)) return false;
   }
   return true;
 }

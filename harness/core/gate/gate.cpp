@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/gate/gate_parts.hpp"
+#include "core/gate/reference.hpp"
 #include "core/metrics/metric_table.hpp"
 #include "core/metrics/run_metrics.hpp"
 #include "core/model/units.hpp"
@@ -98,25 +99,45 @@ Check unmeasured(const std::string& metric, CheckStatus status, std::optional<do
   return c;
 }
 
-Check compare(const MetricInfo& info, const GateRule& rule, const MetricSeries& base,
-              const std::vector<double>& current, double k, bool same_machine) {
+// A timing change against a single sitting, by less than the hard factor, is not claimed.
+void hold_provisional(const MetricInfo& info, const GateSpec& spec, Check& c) {
+  if (c.status != CheckStatus::regressed && c.status != CheckStatus::improved) return;
   const bool lower = info.direction == Direction::lower_is_better;
+  const double worse_ratio = lower ? *c.current / *c.baseline : *c.baseline / *c.current;
+  const double factor = c.status == CheckStatus::regressed ? worse_ratio : 1 / worse_ratio;
+  if (!(factor < spec.single_sitting_hard_factor) || !std::isfinite(factor)) return;
+  c.provisional = true;
+  c.p_value.reset();
+  if (c.status == CheckStatus::regressed) {
+    c.status = CheckStatus::inconclusive;
+    c.reason += fmt::format(
+        "; but the baseline is a single sitting, provisional for timing: a regression needs "
+        "{:g}x (gate.single_sitting_hard_factor) until sittings are added",
+        spec.single_sitting_hard_factor);
+  } else {
+    c.status = CheckStatus::pass;
+    c.reason += "; not claimed: the baseline is a single sitting, provisional for timing";
+  }
+}
+
+Check compare(const MetricInfo& info, const GateRule& rule, const Reference& ref,
+              const std::vector<double>& current, bool same_machine) {
+  const bool lower = info.direction == Direction::lower_is_better;
+  const MetricSeries& base = ref.series;
   Check c;
   c.metric = rule.metric;
   c.baseline = base.median;
   c.current = *stats::median(current);
   c.change = *c.current - base.median;
   if (base.median != 0) c.change_pct = *c.change / std::fabs(base.median) * 100;
-  c.threshold = fmt::format("{} beyond the baseline's {} {:g} MAD",
-                            gate_parts::rule_limits(info, rule), lower ? "max +" : "min -", k);
+  c.threshold = fmt::format("{} beyond {}", gate_parts::rule_limits(info, rule), ref.band);
 
   // Both directions with one test: `worse` > 0 is a change for the worse.
   const auto judge = [&](double direction) {
     const double delta = direction * (lower ? *c.change : -*c.change);
     // "worse" for lower-is-better means above the band; "better" means below it.
     const bool up = (direction > 0) == lower;
-    const bool beyond_band =
-        up ? *c.current > base.max + k * base.mad : *c.current < base.min - k * base.mad;
+    const bool beyond_band = up ? *c.current > ref.high : *c.current < ref.low;
     const bool exceeds = gate_parts::exceeds_rule(rule, delta, base.median);
     // The rank test only matters for a change that exceeds the rule (at most one direction).
     std::optional<double> p;
@@ -145,6 +166,10 @@ Check compare(const MetricInfo& info, const GateRule& rule, const MetricSeries& 
                                      "{}: worse within the noise, on another machine class than "
                                      "the baseline: only a warning",
                                      moved);
+    } else if (!worse_outside && ref.spans_sittings) {
+      c.status = CheckStatus::pass;
+      c.reason = fmt::format("{}: beyond the tolerance, but within {}: the drift seen so far",
+                             moved, ref.band);
     } else {
       c.status = worse_outside ? CheckStatus::regressed : CheckStatus::inconclusive;
       c.reason =
@@ -249,14 +274,21 @@ bool gates_any(const GateSpec& spec, Pick&& pick) {
                      [&](const GateBudget& b) { return named(b.metric); });
 }
 
+}  // namespace
+
+bool gates_timing(const GateSpec& spec) {
+  return gates_any(spec, [](const std::string& m) { return is_speed_dependent_metric(m); });
+}
+
+namespace {
+
 // The notes say why timing checks are not judged only when the gate has timing checks.
 Unjudged unjudged_reasons(const GateInputs& in, const Baseline* base, Verdict& v) {
   Unjudged u;
   const GateSpec& spec = *in.spec;
   const bool wall_clock =
       gates_any(spec, [](const std::string& m) { return is_wall_clock_metric(m); });
-  const bool speed =
-      gates_any(spec, [](const std::string& m) { return is_speed_dependent_metric(m); });
+  const bool speed = gates_timing(spec);
   if (in.contention_pct && *in.contention_pct > spec.max_contention_pct && wall_clock) {
     u.contention = fmt::format(
         "other processes took {:.1f}% of the CPU in the load phase, more "
@@ -264,20 +296,30 @@ Unjudged unjudged_reasons(const GateInputs& in, const Baseline* base, Verdict& v
         *in.contention_pct, spec.max_contention_pct);
     v.notes.push_back(fmt::format("throughput and latency are not judged: {}", *u.contention));
   }
-  const auto base_ms = base ? environment_speed(base->environment) : std::nullopt;
-  if (!speed) return u;
-  if (base_ms && in.speed_ms && *in.speed_ms > 0) {
-    const double diff_pct = std::fabs(*in.speed_ms / *base_ms - 1) * 100;
-    if (diff_pct > spec.max_speed_diff_pct) {
-      u.speed = fmt::format(
-          "baseline host 1.00, this host {:.2f} (reference workload {:.1f} ms "
-          "there, {:.1f} ms here): more than gate.max_speed_diff_pct ({:g}%) "
-          "apart",
-          *base_ms / *in.speed_ms, *base_ms, *in.speed_ms, spec.max_speed_diff_pct);
-      v.notes.push_back(
-          fmt::format("throughput, latency and CPU per operation are not judged: {}", *u.speed));
+  if (!speed || !base) return u;
+  // The sittings of a speed like this host's are compared with (reference.hpp); none: no judgement.
+  const std::vector<Sitting> sittings = sittings_of(*base);
+  std::optional<double> closest_ms;
+  for (const Sitting& s : sittings) {
+    if (s.speed_ms && in.speed_ms &&
+        (!closest_ms ||
+         std::fabs(*s.speed_ms - *in.speed_ms) < std::fabs(*closest_ms - *in.speed_ms))) {
+      closest_ms = s.speed_ms;
     }
-  } else if (base && !base_ms) {
+  }
+  if (closest_ms && *in.speed_ms > 0 &&
+      similar_sittings(sittings, in.speed_ms, spec.max_speed_diff_pct).empty()) {
+    u.speed = fmt::format(
+        "baseline host 1.00, this host {:.2f} (reference workload {:.1f} ms "
+        "there, {:.1f} ms here): more than gate.max_speed_diff_pct ({:g}%) "
+        "apart",
+        *closest_ms / *in.speed_ms, *closest_ms, *in.speed_ms, spec.max_speed_diff_pct);
+    if (sittings.size() > 1) {
+      *u.speed += fmt::format(" (the closest of its {} sittings)", sittings.size());
+    }
+    v.notes.push_back(
+        fmt::format("throughput, latency and CPU per operation are not judged: {}", *u.speed));
+  } else if (!closest_ms && !environment_speed(base->environment)) {
     v.notes.push_back(
         "the baseline has no speed index (made by an older memgate): remake it to "
         "have timing checks judged against this host's speed");
@@ -315,7 +357,7 @@ Verdict evaluate_gate(const GateInputs& in) {
     for (const GateRule& rule : spec.rules) {
       const MetricInfo& info = *find_metric(rule.metric);
       const auto& current = values_of(rule.metric);
-      const auto series = base->metrics.find(rule.metric);
+      const auto reference = reference_for(rule, in, *base);
       if (current.empty()) {
         // A one-shot command's growth is omitted over too few samples (run_metrics.hpp).
         const std::string why =
@@ -326,14 +368,26 @@ Verdict evaluate_gate(const GateInputs& in) {
                       kOneShotGrowthMinSamples)
                 : "no valid run measured it";
         v.checks.push_back(unmeasured(rule.metric, CheckStatus::no_data, std::nullopt, why));
-      } else if (series == base->metrics.end()) {
+      } else if (!reference) {
         v.checks.push_back(unmeasured(rule.metric, CheckStatus::no_baseline, stats::median(current),
                                       "the baseline has no value for it: refresh the baseline"));
       } else {
-        v.checks.push_back(
-            compare(info, rule, series->second, current, spec.noise_mad_k, v.same_machine));
+        Check c = compare(info, rule, *reference, current, v.same_machine);
+        if (reference->provisional) hold_provisional(info, spec, c);
+        if (!reference->note.empty() &&
+            std::find(v.notes.begin(), v.notes.end(), reference->note) == v.notes.end()) {
+          v.notes.push_back(reference->note);
+        }
+        v.checks.push_back(std::move(c));
       }
     }
+  }
+  if (std::any_of(v.checks.begin(), v.checks.end(), [](const Check& c) {
+        return c.provisional && c.status == CheckStatus::inconclusive;
+      })) {
+    v.notes.push_back(
+        "timing rules rest on a baseline of a single sitting: add sittings with `memgate baseline "
+        "--append` later (or make it with --sittings 3 --gap-s 1800)");
   }
   for (const GateBudget& budget : spec.budgets) {
     v.checks.push_back(
@@ -395,7 +449,8 @@ void gate_parts::settle(Verdict& v, bool no_baseline, bool stale, bool has_rules
   }
 }
 
-GateInputs gate_inputs(const Report& report, const GateSpec& gate, const Baseline* baseline) {
+GateInputs gate_inputs(const Report& report, const GateSpec& gate, const Baseline* baseline,
+                       const std::vector<HistoryEntry>& history) {
   GateInputs in;
   in.spec = &gate;
   in.baseline = baseline;
@@ -405,17 +460,20 @@ GateInputs gate_inputs(const Report& report, const GateSpec& gate, const Baselin
   if (!report.sweep.is_null()) in.per_unit = per_unit_figures(report.runs);
   in.contention_pct = report.summary.contention_pct;
   in.speed_ms = environment_speed(report.environment);
+  in.history = passing_history(history, in.scenario_hash, in.fingerprint);
   return in;
 }
 
-Verdict gate_report(const Report& report, const GateSpec& gate, const Baseline* baseline) {
-  return evaluate_gate(gate_inputs(report, gate, baseline));
+Verdict gate_report(const Report& report, const GateSpec& gate, const Baseline* baseline,
+                    const std::vector<HistoryEntry>& history) {
+  return evaluate_gate(gate_inputs(report, gate, baseline, history));
 }
 
 bool needs_rerun(const Verdict& verdict) {
   return verdict.status == VerdictStatus::inconclusive &&
-         std::any_of(verdict.checks.begin(), verdict.checks.end(),
-                     [](const Check& c) { return c.status == CheckStatus::inconclusive; });
+         std::any_of(verdict.checks.begin(), verdict.checks.end(), [](const Check& c) {
+           return c.status == CheckStatus::inconclusive && !c.provisional;
+         });
 }
 
 ExitCode exit_code_for(const Verdict& verdict) {
@@ -447,6 +505,7 @@ nlohmann::json verdict_to_json(const Verdict& v) {
                       {"p_value", c.p_value ? nlohmann::json(*c.p_value) : nlohmann::json()},
                       {"threshold", c.threshold},
                       {"reason", c.reason}});
+    if (c.provisional) checks.back()["provisional"] = true;
   }
   return {{"status", to_string(v.status)},
           {"checks", checks},
@@ -459,12 +518,17 @@ nlohmann::json gate_to_json(const GateSpec& gate) {
   nlohmann::json out = {{"noise_mad_k", gate.noise_mad_k},
                         {"max_reruns", gate.max_reruns},
                         {"max_contention_pct", gate.max_contention_pct},
-                        {"max_speed_diff_pct", gate.max_speed_diff_pct}};
+                        {"max_speed_diff_pct", gate.max_speed_diff_pct},
+                        {"single_sitting_hard_factor", gate.single_sitting_hard_factor}};
   for (const GateRule& rule : gate.rules) {
     const MetricInfo& info = *find_metric(rule.metric);
     nlohmann::json r = nlohmann::json::object();
     if (rule.max_change_pct) r[info.tolerance_key] = *rule.max_change_pct;
     if (rule.min_change) r[info.floor_key] = *rule.min_change;
+    if (rule.from_history) {
+      r["from_history"] = {{"last", rule.from_history->last},
+                           {"min_entries", rule.from_history->min_entries}};
+    }
     out[rule.metric] = r;
   }
   for (const PerUnitRule& rule : gate.per_unit) {

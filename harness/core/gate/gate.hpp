@@ -10,6 +10,9 @@
 //      least 5 runs, a one-sided Mann-Whitney test agrees (p <= 0.05).
 // 1 and 2 without 3 is "inconclusive": the change would matter but the noise hides it; the
 // caller reruns and pools the runs, and reports "inconclusive" (exit 4) if it stays so.
+// The band of 3 is the reference's (reference.hpp): for timing, it spans the baseline's sittings;
+// against a single sitting a timing regression short of gate.single_sitting_hard_factor is
+// "inconclusive" (provisional) and an improvement short of it passes.
 // "improved" is the same test in the better direction. Budgets are absolute limits that need no
 // baseline and hold for every run (the worst run is compared). Throughput, latency and CPU per
 // operation measured on another machine class than the baseline's only warn.
@@ -18,9 +21,8 @@
 // than gate.max_contention_pct, and speed-dependent metrics (wall clock, CPU per operation) when
 // this host's speed index differs from the baseline's by more than gate.max_speed_diff_pct.
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +30,7 @@
 #include "core/baseline/baseline.hpp"
 #include "core/metrics/per_unit.hpp"
 #include "core/model/exit_code.hpp"
+#include "core/report/history.hpp"
 #include "core/scenario/scenario.hpp"
 
 namespace memgate {
@@ -61,6 +64,9 @@ struct Check {
   std::optional<double> p_value;      // the rank test, when both sides had enough runs
   std::string threshold;              // the rule that applied, for people
   std::string reason;                 // why this status, one line
+  // A timing check against a single sitting (gate.single_sitting_hard_factor): more runs now
+  // cannot settle it, more sittings of the baseline can.
+  bool provisional = false;
 };
 
 struct Verdict {
@@ -71,6 +77,8 @@ struct Verdict {
   int current_runs = 0;
 };
 
+using GateHistory = std::vector<std::map<std::string, double>>;
+
 struct GateInputs {
   const GateSpec* spec = nullptr;
   const Baseline* baseline = nullptr;  // null: there is no baseline
@@ -80,6 +88,9 @@ struct GateInputs {
   std::vector<PerUnit> per_unit;  // a sweep's figures per unit of work (none without a sweep)
   std::optional<double> contention_pct;  // the worst valid run's, in the load phase
   std::optional<double> speed_ms;        // this host's reference workload time (speed_index)
+  // The summary figures of earlier passing checks of this scenario hash on this machine class,
+  // oldest first (history.hpp, passing_history): the reference of rules with from_history.
+  GateHistory history;
 };
 
 // The key of the speed index in a report's and a baseline's environment: the reference
@@ -90,13 +101,19 @@ inline constexpr const char* kSpeedRangeKey = "speed_reference_ms_before_after";
 
 Verdict evaluate_gate(const GateInputs& inputs);
 
+// The gate has a rule or budget on a timing metric (throughput, latency, CPU per operation).
+bool gates_timing(const GateSpec& spec);
+
 // The speed index in an environment (kSpeedKey), when there is a valid one.
 std::optional<double> environment_speed(const nlohmann::json& environment);
 
 // Gates the valid runs of a report: the inputs taken from it (its hash, machine, metrics, worst
 // contention, speed index). `memgate check`, `compare` and each step of a rerun use it.
-GateInputs gate_inputs(const Report& report, const GateSpec& gate, const Baseline* baseline);
-Verdict gate_report(const Report& report, const GateSpec& gate, const Baseline* baseline);
+// history: the history's entries (any scenario, host and verdict: passing_history picks).
+GateInputs gate_inputs(const Report& report, const GateSpec& gate, const Baseline* baseline,
+                       const std::vector<HistoryEntry>& history = {});
+Verdict gate_report(const Report& report, const GateSpec& gate, const Baseline* baseline,
+                    const std::vector<HistoryEntry>& history = {});
 
 // Fewer runs when the answer is clear: `check` runs kEarlyRuns repetitions first and goes on to
 // the scenario's `repeat` only when some check is close to its rule. The answer is clear when

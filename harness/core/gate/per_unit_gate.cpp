@@ -26,7 +26,7 @@ std::string show_interval(const stats::SlopeFit& fit) {
 }
 
 GateRule as_rule(const PerUnitRule& rule) {
-  return {per_unit_metric_name(rule.metric), rule.max_change_pct, rule.min_change};
+  return {per_unit_metric_name(rule.metric), rule.max_change_pct, rule.min_change, std::nullopt};
 }
 
 Check check_max(const PerUnitRule& rule, const PerUnit& now) {

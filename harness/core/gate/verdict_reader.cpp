@@ -59,6 +59,7 @@ Verdict verdict_from_json(const nlohmann::json& document, const std::string& fil
     check.p_value = opt_number_or_null(c, "p_value");
     check.threshold = c.opt_string("threshold").value_or("");
     check.reason = c.opt_string("reason").value_or("");
+    check.provisional = c.opt_bool("provisional").value_or(false);
     v.checks.push_back(std::move(check));
   }
   v.notes = r.opt_string_array("notes", 0, 10000).value_or(std::vector<std::string>{});

@@ -21,7 +21,7 @@ constexpr std::int64_t kMaxProjectFileBytes = 1024 * 1024;
 
 // The gate's settings a scenario with a gate of its own takes from the defaults.
 constexpr const char* kGateSettings[] = {"noise_mad_k", "max_reruns", "max_contention_pct",
-                                         "max_speed_diff_pct"};
+                                         "max_speed_diff_pct", "single_sitting_hard_factor"};
 
 // A path of the project: relative to its folder, or absolute; never empty.
 std::string project_path(ObjectReader& r, std::string_view key, const std::string& root,

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/baseline/baseline.hpp"
 #include "core/metrics/metric_table.hpp"
 #include "core/metrics/per_unit.hpp"
 
@@ -24,6 +25,7 @@ std::string history_line(const Report& report, const std::string& verdict_status
                          {"dirty", dirty},
                          {"scenario", report.scenario},
                          {"scenario_hash", report.scenario_hash},
+                         {"fingerprint", machine_fingerprint(report.environment)},
                          {"verdict", verdict_status},
                          {"runs", report.runs.size()},
                          {"memgate_version", MEMGATE_VERSION},
@@ -55,6 +57,8 @@ std::vector<HistoryEntry> parse_history(const std::string& text, const std::stri
     e.scenario = j["scenario"];
     e.time = string_field("time");
     e.commit = string_field("commit");
+    e.scenario_hash = string_field("scenario_hash");
+    e.fingerprint = string_field("fingerprint");
     e.dirty = j.contains("dirty") && j["dirty"].is_boolean() && j["dirty"].get<bool>();
     e.verdict = string_field("verdict");
     for (const auto& [name, value] : j["metrics"].items()) {
@@ -65,6 +69,46 @@ std::vector<HistoryEntry> parse_history(const std::string& text, const std::stri
     entries.push_back(std::move(e));
   }
   return entries;
+}
+
+namespace {
+bool passed(const HistoryEntry& e) {
+  return e.verdict == "pass" || e.verdict == "improved";
+}
+}  // namespace
+
+std::vector<std::map<std::string, double>> passing_history(const std::vector<HistoryEntry>& entries,
+                                                           const std::string& scenario_hash,
+                                                           const std::string& fingerprint) {
+  std::vector<std::map<std::string, double>> out;
+  for (const HistoryEntry& e : entries) {
+    if (passed(e) && e.scenario_hash == scenario_hash && e.fingerprint == fingerprint) {
+      out.push_back(e.metrics);
+    }
+  }
+  return out;
+}
+
+std::vector<std::optional<std::pair<double, double>>> history_bands(
+    const std::vector<HistoryEntry>& entries, const std::string& metric, int last, int min_entries,
+    double k) {
+  std::vector<std::optional<std::pair<double, double>>> out;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const HistoryEntry& now = entries[i];
+    std::vector<double> values;  // the last `last` before it, newest first
+    for (std::size_t j = i; j-- > 0 && std::ssize(values) < last;) {
+      const HistoryEntry& e = entries[j];
+      const auto v = e.metrics.find(metric);
+      if (passed(e) && e.scenario_hash == now.scenario_hash && e.fingerprint == now.fingerprint &&
+          v != e.metrics.end()) {
+        values.push_back(v->second);
+      }
+    }
+    out.push_back(std::ssize(values) >= min_entries && !now.scenario_hash.empty()
+                      ? std::optional(noise_band(make_series(values), k))
+                      : std::nullopt);
+  }
+  return out;
 }
 
 }  // namespace memgate

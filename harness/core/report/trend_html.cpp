@@ -18,7 +18,7 @@ table { border-collapse: collapse; font-variant-numeric: tabular-nums; } th, td 
 th { background: #f4f6f9; } td.name { text-align: left; }
 svg { width: 100%; height: auto; } .area { fill: #fbfcfd; stroke: #c9d0db; } .line { fill: none; stroke: #1f5fbf; stroke-width: 1.5; }
 .point-pass, .point-improved { fill: #1e8f4e; } .point-regressed { fill: #c0392b; } .point-other { fill: #b7791f; }
-.step { stroke: #c0392b; stroke-dasharray: 4 3; } .label { font-size: 11px; fill: #5b6475; } .flag { color: #9b1c1c; font-weight: 600; }
+.band { stroke: #cfe0f7; stroke-width: 9; stroke-linecap: round; } .step { stroke: #c0392b; stroke-dasharray: 4 3; } .label { font-size: 11px; fill: #5b6475; } .flag { color: #9b1c1c; font-weight: 600; }
 )";
 
 }  // namespace
@@ -26,7 +26,8 @@ svg { width: 100%; height: auto; } .area { fill: #fbfcfd; stroke: #c9d0db; } .li
 std::string render_trend_html(const std::string& scenario, const std::string& metric,
                               const std::vector<HistoryEntry>& entries,
                               const std::vector<stats::StepChange>& steps,
-                              const std::optional<stats::Drift>& drift) {
+                              const std::optional<stats::Drift>& drift,
+                              const std::vector<std::optional<std::pair<double, double>>>& bands) {
   std::string out = "<!DOCTYPE html>\n";
   XmlWriter xml(out, true);
   xml.start("html").attr("xmlns", "http://www.w3.org/1999/xhtml").attr("lang", "en").newline();
@@ -44,6 +45,11 @@ std::string render_trend_html(const std::string& scenario, const std::string& me
   constexpr double W = 960, H = 300, L = 90, R = 16, T = 16, B = 40;
   double lo = *std::min_element(values.begin(), values.end());
   double hi = *std::max_element(values.begin(), values.end());
+  for (const auto& band : bands) {
+    if (!band) continue;
+    lo = std::min(lo, band->first);
+    hi = std::max(hi, band->second);
+  }
   if (hi == lo) {
     hi += std::max(1.0, std::fabs(hi) * 0.05);
     lo -= std::max(1.0, std::fabs(lo) * 0.05);
@@ -68,6 +74,19 @@ std::string render_trend_html(const std::string& scenario, const std::string& me
         .attr("y1", T).attr("y2", H - B);
     xml.element("title", fmt::format("step {:+.1f}%: {} -> {}", s.change_pct, format_metric(metric, s.before),
                                      format_metric(metric, s.after)));
+    xml.end();
+  }
+  for (std::size_t i = 0; i < bands.size() && i < values.size(); ++i) {
+    if (!bands[i]) continue;
+    xml.start("line")
+        .attr("class", "band")
+        .attr("x1", x(i))
+        .attr("x2", x(i))
+        .attr("y1", y(bands[i]->second))
+        .attr("y2", y(bands[i]->first));
+    xml.element("title", fmt::format("the band from the history: {} to {}",
+                                     format_metric(metric, bands[i]->first),
+                                     format_metric(metric, bands[i]->second)));
     xml.end();
   }
   std::string points;

@@ -104,7 +104,7 @@ void add_service_rules(GateSpec& gate, const GateContext& c) {
       const std::string name = service_metric_name(service, rule.metric);
       const bool named = std::any_of(gate.rules.begin(), gate.rules.end(),
                                      [&](const GateRule& r) { return r.metric == name; });
-      if (!named) added.push_back({name, rule.max_change_pct, rule.min_change});
+      if (!named) added.push_back({name, rule.max_change_pct, rule.min_change, rule.from_history});
     }
   }
   gate.rules.insert(gate.rules.end(), added.begin(), added.end());
@@ -172,6 +172,8 @@ GateSpec parse_gate(std::optional<ObjectReader> r, const GateContext& c) {
       r->opt_number("max_contention_pct", 0, 100).value_or(gate.max_contention_pct);
   gate.max_speed_diff_pct =
       r->opt_number("max_speed_diff_pct", 0, 1000).value_or(gate.max_speed_diff_pct);
+  gate.single_sitting_hard_factor = r->opt_number("single_sitting_hard_factor", 1, 1000)
+                                        .value_or(gate.single_sitting_hard_factor);
   // Every metric name is a known key, so that a typo gets a "did you mean".
   for (const auto& name : gated_metric_names()) r->has(name);
   if (auto budgets = r->opt_object("budgets")) {
@@ -191,7 +193,15 @@ GateSpec parse_gate(std::optional<ObjectReader> r, const GateContext& c) {
     if (!info) continue;  // another key of the gate, or unknown: rejected below
     ObjectReader rule_reader = r->get_object(key);
     GateRule rule{key, rule_reader.opt_number(info->tolerance_key, 0, 100'000),
-                  rule_reader.opt_number(info->floor_key, 0, 1e18)};
+                  rule_reader.opt_number(info->floor_key, 0, 1e18), std::nullopt};
+    if (auto window = rule_reader.opt_object("from_history")) {
+      HistoryWindow w;
+      w.last = static_cast<int>(window->opt_int("last", 2, 1000).value_or(w.last));
+      w.min_entries = static_cast<int>(
+          window->opt_int("min_entries", 2, w.last).value_or(std::min(w.min_entries, w.last)));
+      window->reject_unknown_keys();
+      rule.from_history = w;
+    }
     rule_reader.reject_unknown_keys();
     if (!rule.max_change_pct && !rule.min_change) {
       rule_reader.fail_here(

@@ -96,10 +96,19 @@ struct PhasesSpec {
   double cooldown_s = 0;
 };
 
+// A rule's reference taken from the history: the summary figures of the last `last` passing
+// checks of the same scenario hash on the same machine class; with fewer than `min_entries`,
+// the baseline's.
+struct HistoryWindow {
+  int last = 20;
+  int min_entries = 5;
+};
+
 struct GateRule {
   std::string metric;  // a gated metric, or services.NAME.<memory metric>
   std::optional<double> max_change_pct;  // relative tolerance, in the metric's worse direction
   std::optional<double> min_change;      // absolute floor, in the metric's unit
+  std::optional<HistoryWindow> from_history = std::nullopt;
 };
 
 struct GateBudget {
@@ -128,6 +137,10 @@ struct GateSpec {
   // When this host's speed index differs from the baseline's by more than this, wall-clock
   // checks and cpu_us_per_op are not judged.
   double max_speed_diff_pct = 10;
+  // A timing rule (throughput, latency, CPU per operation) whose baseline is one sitting is
+  // provisional: worse beyond its band but by less than this factor is "inconclusive", not
+  // "regressed" (1: off).
+  double single_sitting_hard_factor = 2;
 };
 
 // What a scenario's meaning depends on besides its JSON.

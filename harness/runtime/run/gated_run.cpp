@@ -37,17 +37,17 @@ void run_more(const Scenario& scenario, const RunSettings& settings, int count, 
 }  // namespace
 
 GatedRun run_and_gate(const Scenario& scenario, const Baseline* baseline,
-                      const RunSettings& settings) {
+                      const RunSettings& settings, const std::vector<HistoryEntry>& history) {
   GatedRun out;
   // A clear answer after a few runs needs no more (kEarlyRuns); a close one gets them all.
   RunSettings first = settings;
   first.repeat = settings.early_stop ? std::min(settings.repeat, kEarlyRuns) : settings.repeat;
   out.report = run_scenario(scenario, first);
   if (!out.report.all_valid()) return out;
-  Verdict verdict = gate_report(out.report, scenario.gate, baseline);
+  Verdict verdict = gate_report(out.report, scenario.gate, baseline, history);
   const int left = settings.repeat - first.repeat;
   if (left > 0 && !interrupt::requested()) {
-    if (answer_is_clear(gate_inputs(out.report, scenario.gate, baseline), verdict)) {
+    if (answer_is_clear(gate_inputs(out.report, scenario.gate, baseline, history), verdict)) {
       out.stopped_early = true;
       note(settings, static_cast<int>(out.report.runs.size()),
            fmt::format("clear after {} of {} {}: the rest are skipped", first.repeat,
@@ -55,7 +55,7 @@ GatedRun run_and_gate(const Scenario& scenario, const Baseline* baseline,
     } else {
       run_more(scenario, settings, left, out.report);
       if (!out.report.all_valid()) return out;
-      verdict = gate_report(out.report, scenario.gate, baseline);
+      verdict = gate_report(out.report, scenario.gate, baseline, history);
     }
   }
   while (needs_rerun(verdict) && out.reruns < scenario.gate.max_reruns && !interrupt::requested()) {
@@ -65,7 +65,7 @@ GatedRun run_and_gate(const Scenario& scenario, const Baseline* baseline,
                      scenario.gate.max_reruns));
     run_more(scenario, settings, settings.repeat, out.report);
     if (!out.report.all_valid()) return out;
-    verdict = gate_report(out.report, scenario.gate, baseline);
+    verdict = gate_report(out.report, scenario.gate, baseline, history);
   }
   nlohmann::json v = verdict_to_json(verdict);
   v["reruns"] = out.reruns;

@@ -20,7 +20,8 @@ struct GatedRun {
   bool stopped_early = false;  // the answer was clear before `repeat` runs
 };
 
+// history: the history's entries, for rules with from_history (gate_inputs).
 GatedRun run_and_gate(const Scenario& scenario, const Baseline* baseline,
-                      const RunSettings& settings);
+                      const RunSettings& settings, const std::vector<HistoryEntry>& history = {});
 
 }  // namespace memgate
