@@ -70,7 +70,6 @@ std::optional<Reference> from_baseline(const GateRule& rule, const GateInputs& i
     ref.series = runs->second;
     within_band(ref, k);
     ref.band = fmt::format("the baseline's {} {:g} MAD", lower ? "max +" : "min -", k);
-    ref.sittings = 1;
     ref.provisional = is_timing(rule.metric);
     return ref;
   }
@@ -104,10 +103,10 @@ std::optional<Reference> from_baseline(const GateRule& rule, const GateInputs& i
       std::min(ref.low, *std::min_element(chosen_medians.begin(), chosen_medians.end()) - range);
   ref.high =
       std::max(ref.high, *std::max_element(chosen_medians.begin(), chosen_medians.end()) + range);
-  ref.sittings = static_cast<int>(chosen.size());
   ref.spans_sittings = true;
-  ref.band = fmt::format("the band of {} sittings ({} {:g} MAD, and the range between sittings)",
-                         chosen.size(), lower ? "max +" : "min -", k);
+  ref.band =
+      fmt::format("the band of {} sitting{} ({} {:g} MAD, and the range between sittings)",
+                  chosen.size(), chosen.size() == 1 ? "" : "s", lower ? "max +" : "min -", k);
   return ref;
 }
 

@@ -25,7 +25,6 @@ struct Reference {
   double low = 0;       // a current median below low or above high is outside the noise
   double high = 0;
   std::string band;          // for people: "the baseline's max + 3 MAD", "the band of 3 sittings"
-  int sittings = 0;          // of the baseline that the reference rests on (0: the history's)
   bool provisional = false;  // a timing rule against a single sitting
   // The band holds the drift between sittings (or checks): more runs now cannot narrow it, so
   // a change within it passes instead of being "inconclusive".
