@@ -3,8 +3,8 @@
 // What a gate rule compares the current runs with, and the band of values the noise explains.
 //   - Memory: every run of the baseline; the band is their range widened by k·MAD.
 //   - Timing (throughput, latency, CPU per operation): the runs of the baseline's sittings of a
-//     speed like this host's; with several sittings the band also spans the range between the
-//     sittings' medians (timing moves more between sittings than within one). Against a single
+//     speed like this host's; with several sittings the band also spans every sitting's median
+//     widened by their range (timing moves more between sittings than within one). Against a single
 //     sitting the reference is provisional (gate.single_sitting_hard_factor).
 //   - A rule with from_history: the summary figures of the last passing checks of the same
 //     scenario hash on the same machine class, when there are enough; the band is their range
