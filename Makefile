@@ -121,7 +121,7 @@ tsan:
 fuzz:
 	@$(MAKE) --no-print-directory deps DEPS="$(DEPS_BUILD) $(DEPS_FUZZ)"
 	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-	  -DMEMGATE_SANITIZE=fuzzer
+	  -DMEMGATE_SANITIZE=fuzzer -DMEMGATE_UNITY=OFF
 	cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
 	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 

@@ -146,12 +146,13 @@ std::vector<std::optional<Baseline>> baselines_to_extend(const BaselineOptions& 
 // sitting's median and speed index, so that the drift between sittings is visible.
 void print_sittings(const Baseline& b, const GateSpec& gate) {
   if (b.sittings.size() < 2) return;
-  std::vector<std::string> speeds;
+  std::vector<std::string> speeds, contention;
   for (const Sitting& s : b.sittings) {
     speeds.push_back(s.speed_ms ? fmt::format("{:.1f}", *s.speed_ms) : "?");
+    contention.push_back(s.contention_pct ? fmt::format("{:.0f}%", *s.contention_pct) : "?");
   }
-  cli::print("  sittings: {}; speed index (reference workload, ms): {}\n", b.sittings.size(),
-             fmt::join(speeds, " · "));
+  cli::print("  sittings: {}; speed index (reference workload, ms): {}; others' CPU share: {}\n",
+             b.sittings.size(), fmt::join(speeds, " · "), fmt::join(contention, " · "));
   for (const GateRule& rule : gate.rules) {
     if (split_service_metric(rule.metric) || !is_speed_dependent_metric(rule.metric)) continue;
     const auto medians = sitting_medians(b, rule.metric);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -67,9 +68,16 @@ ExitCode check_selected(const CheckOptions& o, const std::vector<Scenario>& scen
     locks.lock(dirs[i]);
   }
   if (history != "none") probe_writable_file(history, "the history", "pass --history none");
-  // Rules with from_history compare with earlier checks (lines that are not entries are skipped).
+  // Rules with from_history compare with earlier checks (lines that are not entries are skipped);
+  // without such a rule the history is only appended to, never read.
+  const bool reads_history =
+      std::any_of(selection.indices.begin(), selection.indices.end(), [&](const std::size_t i) {
+        const auto& rules = scenarios[i].gate.rules;
+        return std::any_of(rules.begin(), rules.end(),
+                           [](const GateRule& r) { return r.from_history.has_value(); });
+      });
   std::vector<HistoryEntry> earlier;
-  if (history != "none" && std::filesystem::exists(history)) {
+  if (reads_history && history != "none" && std::filesystem::exists(history)) {
     std::vector<std::string> skipped;
     earlier = parse_history(read_input_file(history, kMaxHistoryBytes), history, skipped);
   }

@@ -50,6 +50,10 @@ TEST_CASE("sittings: --sittings makes several, --append adds one, check uses the
   INFO(made.output);
   REQUIRE(made.exit_code == 0);
   CHECK_THAT(made.output, Catch::Contains("(2 sittings, 4 repetitions"));
+  // Each sitting's speed index and contention, the figures that tell sittings apart.
+  CHECK_THAT(made.output,
+             Catch::Matches("[\\s\\S]*sittings: 2; speed index \\(reference workload, ms\\): "
+                            "[0-9.]+ · [0-9.]+; others' CPU share: [0-9]+% · [0-9]+%[\\s\\S]*"));
   json b = json::parse(slurp(s.file));
   REQUIRE(b["sittings"].size() == 2);
   CHECK(b["repetitions"] == 4);

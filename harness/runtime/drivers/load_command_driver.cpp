@@ -13,7 +13,7 @@ namespace {
 // --csv run one per test).
 constexpr std::size_t kStdoutLines = 200;
 // How often the lists' lengths are read while a drain is awaited.
-constexpr auto kDrainPoll = std::chrono::milliseconds(20);
+constexpr auto kQueueLengthPoll = std::chrono::milliseconds(20);
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
   for (std::size_t at = text.find(from); at != std::string::npos;
@@ -98,7 +98,7 @@ std::optional<Driver::Clock::time_point> LoadCommandDriver::work_done_at() const
   if (current.done_at || !spec_.drain) return current.done_at ? current.done_at : current.exited_at;
   const auto now = launcher_->now();
   if (problem_ || now < next_poll_) return std::nullopt;
-  next_poll_ = now + kDrainPoll;
+  next_poll_ = now + kQueueLengthPoll;
   try {
     if (queue_length(*redis_, spec_.drain->queue_names) == 0) current.done_at = now;
   } catch (const RunError& e) {

@@ -69,7 +69,7 @@ class LoadCommandDriver : public Driver {
   std::vector<std::unique_ptr<Started>> started_;  // in order; the last is the current
   bool load_begun_ = false;
   std::optional<std::int64_t> op_limit_;
-  // drain: the connection that reads the lists' lengths, at most every kDrainPollMs.
+  // drain: the connection that reads the lists' lengths, at most every kQueueLengthPoll (20 ms).
   mutable std::unique_ptr<RedisConnection> redis_;
   mutable Clock::time_point next_poll_{};
   mutable std::optional<std::string> problem_;  // the connection was lost

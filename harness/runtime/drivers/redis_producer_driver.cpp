@@ -24,7 +24,7 @@ constexpr const char* kBlockingPopTimeout = "0.01";  // s: bounds how long stopp
 // A round on the ack queue: a BRPOP (waits up to 10 ms when it is empty), then one RPOP of up
 // to this many more (Redis 6.2+: RPOP key count), so an idle queue costs 2 commands a round.
 constexpr int kAckBatch = 256;
-constexpr auto kDrainPoll = std::chrono::milliseconds(1);
+constexpr auto kLengthRoundInterval = std::chrono::milliseconds(1);
 constexpr auto kSendAhead = std::chrono::milliseconds(1);  // open model: how early a job may go
 constexpr auto kReplyTimeout = std::chrono::seconds(5);    // for replies in flight at stop
 
@@ -280,7 +280,7 @@ void RedisProducerDriver::ask_completion(Clock::time_point now, Clock::time_poin
   l.completion_in_flight = acks() ? 2 : static_cast<std::int64_t>(spec_.queue_names.size());
   l.llen_sum = 0;
   l.pushed_at_poll = l.pushed_ok;
-  l.next_poll = now + kDrainPoll;
+  l.next_poll = now + kLengthRoundInterval;
   redisAppendFormattedCommand(completion_->context(), round.data(), round.size());
   flush(*completion_);
 }
