@@ -237,7 +237,8 @@ ExitCode run_baseline(BaselineOptions o) {
       write_baseline_file(path, baseline);
       kept[i] = baseline;
       print("{}: wrote {} ({}{} repetitions{})\n", scenario.name, path,
-            extend || o.sittings > 1 ? fmt::format("{} sittings, ", baseline.sittings.size())
+            extend || o.sittings > 1 ? fmt::format("{} sitting{}, ", baseline.sittings.size(),
+                                                   baseline.sittings.size() == 1 ? "" : "s")
                                      : std::string(),
             baseline.repetitions,
             baseline.sut_version.empty() ? "" : ", SUT " + baseline.sut_version);

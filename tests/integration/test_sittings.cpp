@@ -49,7 +49,8 @@ TEST_CASE("sittings: --sittings makes several, --append adds one, check uses the
   const auto made = s.baseline({"--sittings", "2", "--gap-s", "0"});
   INFO(made.output);
   REQUIRE(made.exit_code == 0);
-  CHECK_THAT(made.output, Catch::Contains("(2 sittings, 4 repetitions"));
+  CHECK_THAT(made.output, Catch::Contains("(1 sitting, 2 repetitions") &&
+                              Catch::Contains("(2 sittings, 4 repetitions"));
   // Each sitting's speed index and contention, the figures that tell sittings apart.
   CHECK_THAT(made.output,
              Catch::Matches("[\\s\\S]*sittings: 2; speed index \\(reference workload, ms\\): "
