@@ -19,6 +19,7 @@
 #include "cli/shard_run.hpp"
 #include "cli/verdict_output.hpp"
 #include "core/baseline/baseline.hpp"
+#include "core/gate/gate.hpp"
 #include "core/model/errors.hpp"
 #include "core/model/text_file.hpp"
 #include "core/report/history.hpp"
@@ -70,14 +71,11 @@ ExitCode check_selected(const CheckOptions& o, const std::vector<Scenario>& scen
   if (history != "none") probe_writable_file(history, "the history", "pass --history none");
   // Rules with from_history compare with earlier checks (lines that are not entries are skipped);
   // without such a rule the history is only appended to, never read.
-  const bool reads_history =
-      std::any_of(selection.indices.begin(), selection.indices.end(), [&](const std::size_t i) {
-        const auto& rules = scenarios[i].gate.rules;
-        return std::any_of(rules.begin(), rules.end(),
-                           [](const GateRule& r) { return r.from_history.has_value(); });
-      });
+  const bool needed =
+      std::any_of(selection.indices.begin(), selection.indices.end(),
+                  [&](const std::size_t i) { return reads_history(scenarios[i].gate); });
   std::vector<HistoryEntry> earlier;
-  if (reads_history && history != "none" && std::filesystem::exists(history)) {
+  if (needed && history != "none" && std::filesystem::exists(history)) {
     std::vector<std::string> skipped;
     earlier = parse_history(read_input_file(history, kMaxHistoryBytes), history, skipped);
   }

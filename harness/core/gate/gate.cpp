@@ -280,6 +280,11 @@ bool gates_timing(const GateSpec& spec) {
   return gates_any(spec, [](const std::string& m) { return is_speed_dependent_metric(m); });
 }
 
+bool reads_history(const GateSpec& spec) {
+  return std::any_of(spec.rules.begin(), spec.rules.end(),
+                     [](const GateRule& r) { return r.from_history.has_value(); });
+}
+
 namespace {
 
 // The notes say why timing checks are not judged only when the gate has timing checks.

@@ -103,6 +103,8 @@ Verdict evaluate_gate(const GateInputs& inputs);
 
 // The gate has a rule or budget on a timing metric (throughput, latency, CPU per operation).
 bool gates_timing(const GateSpec& spec);
+// A rule takes its reference from the history (from_history): check must read the history.
+bool reads_history(const GateSpec& spec);
 
 // The speed index in an environment (kSpeedKey), when there is a valid one.
 std::optional<double> environment_speed(const nlohmann::json& environment);
