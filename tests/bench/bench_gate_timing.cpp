@@ -12,9 +12,10 @@
 //   5. wall:          the wall time of `memgate check` of every shipped scenario, quiet, with
 //                     --all-runs (every repetition) and without (stopping after 3 runs when clear)
 //   6. worker-drift:  the shipped Python worker (tests/workers/redis_worker.py) and the same
-//                     burning 1 ms of CPU per job: N unchanged checks (false alarms: exit 1,
-//                     target 0) and N checks 30% costlier per job (detections: exit 1 with
-//                     cpu_us_per_op regressed, target >= 95%), quiet and with the hog, judged three
+//                     burning 1 ms of CPU per job, gated by the default rules: N unchanged
+//                     checks (false alarms: exit 1 on any rule, target 0) and N checks 30%
+//                     costlier per job (detections: exit 1 with cpu_us_per_op regressed,
+//                     target >= 95%), quiet and with the hog, judged three
 //                     ways on the same runs: against a single sitting, against 3 sittings made
 //                     MG_BENCH_GAP_S apart (default 300), and from the history (the unchanged
 //                     checks so far; the 3 sittings until there are 5). Not in the default parts:
@@ -33,6 +34,7 @@
 #include <set>
 #include <tuple>
 
+#include "core/metrics/metric_table.hpp"
 #include "core/model/text_file.hpp"
 #include "runtime/process/sut_process.hpp"
 
@@ -252,7 +254,22 @@ void wall() {
   }
 }
 
-// The shipped worker scenario, shorter, gating CPU per job only (its rule also from the history).
+// The default rules (the metric table's, those a worker fed at a fixed rate measures), CPU per
+// job's also from the history: what a team that writes no gate section gets, plus that rule.
+nlohmann::json default_rules_with_history() {
+  nlohmann::json gate = nlohmann::json::object();
+  for (const MetricInfo& m : gated_metrics()) {
+    if (!m.default_rule || (m.needs & kNeedsClosedModel)) continue;
+    nlohmann::json rule = nlohmann::json::object();
+    if (m.default_rule->tolerance_pct) rule[m.tolerance_key] = *m.default_rule->tolerance_pct;
+    if (m.default_rule->floor) rule[m.floor_key] = *m.default_rule->floor;
+    gate[m.name] = rule;
+  }
+  gate["cpu_us_per_op"]["from_history"] = {{"last", 20}, {"min_entries", 5}};
+  return gate;
+}
+
+// The shipped worker scenario, shorter, with the default rules.
 std::string worker_scenario(const std::string& dir) {
   nlohmann::json s =
       nlohmann::json::parse(read_text_file(kSource + "/scenarios/redis-worker.json"));
@@ -261,20 +278,24 @@ std::string worker_scenario(const std::string& dir) {
   s["sut"]["command"][1] = kSource + "/tests/workers/redis_worker.py";
   s["phases"] = {{"idle_s", 1}, {"warmup_s", 1}, {"load_s", 5}, {"cooldown_s", 1}};
   s["driver"]["rate_per_s"] = 300;
-  s["gate"] = {{"cpu_us_per_op",
-                {{"max_increase_pct", 15},
-                 {"min_increase_us", 20},
-                 {"from_history", {{"last", 20}, {"min_entries", 5}}}}}};
+  s["gate"] = default_rules_with_history();
   const std::string file = dir + "/worker-drift.json";
   write_file_atomic(file, s.dump(1));
   return file;
 }
 
+// One verdict: memgate's exit code and the metrics that regressed.
+struct Verdict {
+  int exit = -1;
+  std::set<std::string> regressed;
+  bool no_verdict() const { return exit != 0 && exit != 1; }
+  bool caught_cpu() const { return exit == 1 && regressed.count("cpu_us_per_op") > 0; }
+};
+
 // The verdicts of one measurement, three ways: "check" (history, falling back to the sittings),
 // and `compare` of its report against the single sitting and against the sittings.
 struct Judged {
-  int history = -1, single = -1, sittings = -1;                        // exit codes
-  bool history_cpu = false, single_cpu = false, sittings_cpu = false;  // cpu_us_per_op regressed
+  Verdict history, single, sittings;
 };
 
 Judged judge_three_ways(const std::string& scenario, const std::string& dir,
@@ -285,21 +306,39 @@ Judged judge_three_ways(const std::string& scenario, const std::string& dir,
   const Outcome check = memgate({"check", scenario, "--baselines", dir + "/sittings", "--out",
                                  dir + "/out", "--history", history, "--quiet", "--json"},
                                 env);
-  j.history = check.exit_code;
+  j.history.exit = check.exit_code;
   const auto& s = check.json.value("scenarios", nlohmann::json::array());
-  j.history_cpu = !s.empty() && metrics_with(s[0]["verdict"], "regressed").count("cpu_us_per_op");
-  for (const auto& [which, code, cpu] : {std::tuple{"single", &j.single, &j.single_cpu},
-                                         {"sittings", &j.sittings, &j.sittings_cpu}}) {
+  if (!s.empty()) j.history.regressed = metrics_with(s[0]["verdict"], "regressed");
+  for (const auto& [which, verdict] :
+       {std::pair{"single", &j.single}, std::pair{"sittings", &j.sittings}}) {
     const Outcome o = memgate(
         {"compare", dir + "/out/report.json", dir + "/" + which + "/worker-drift.json", "--json"});
-    *code = o.exit_code;
-    *cpu = metrics_with(o.json, "regressed").count("cpu_us_per_op") > 0;
+    verdict->exit = o.exit_code;
+    verdict->regressed = metrics_with(o.json, "regressed");
   }
   return j;
 }
 
+// What one method gave over the N unchanged and N costlier checks of one condition.
+struct Tally {
+  int alarms = 0;                         // unchanged checks that exited 1
+  std::map<std::string, int> alarmed_on;  // ... by the metric that regressed
+  int caught = 0;                         // costlier checks that exited 1 on CPU per job
+  int no_verdict = 0;                     // checks of either kind that exited 4 (or failed)
+  void add(const Verdict& same, const Verdict& worse) {
+    alarms += same.exit == 1 ? 1 : 0;
+    if (same.exit == 1) {
+      for (const auto& m : same.regressed) ++alarmed_on[m];
+    }
+    caught += worse.caught_cpu() ? 1 : 0;
+    no_verdict += same.no_verdict() + worse.no_verdict();
+  }
+};
+
 void worker_drift(int n) {
-  fmt::print("6. worker-drift: Python workers, unchanged and 30% costlier per job, three ways\n");
+  fmt::print(
+      "6. worker-drift: Python workers, unchanged and 30% costlier per job, with the default "
+      "rules, three ways\n");
   const char* gap_env = std::getenv("MG_BENCH_GAP_S");
   const std::string gap = gap_env ? gap_env : "300";
   for (const double base_ms : {0.0, 1.0}) {
@@ -327,9 +366,10 @@ void worker_drift(int n) {
     fmt::print(
         "   {} worker: {:.0f} us per job in its baseline; costlier: MG_WORKER_WORK_MS={:.3f}\n",
         base_ms > 0 ? "burning 1 ms" : "shipped", cpu_us, costlier_ms);
+    std::fflush(stdout);
     for (const bool busy : {false, true}) {
       const std::string history = dir + (busy ? "/history-hog.jsonl" : "/history-quiet.jsonl");
-      std::map<std::string, int> alarms, caught, no_verdict;
+      std::map<std::string, Tally> tally;
       for (int i = 1; i <= n; ++i) {
         std::unique_ptr<Hog> hog = busy ? std::make_unique<Hog>() : nullptr;
         // Unchanged: its line joins the history (as a nightly job's would).
@@ -339,25 +379,23 @@ void worker_drift(int n) {
         std::filesystem::remove(scratch);
         if (std::filesystem::exists(history)) std::filesystem::copy_file(history, scratch);
         const Judged worse = judge_three_ways(scenario, dir, scratch, costlier_ms);
-        for (const auto& [method, s, w] :
-             {std::tuple{"single sitting", std::pair{same.single, same.single_cpu},
-                         std::pair{worse.single, worse.single_cpu}},
-              {"3 sittings", std::pair{same.sittings, same.sittings_cpu},
-               std::pair{worse.sittings, worse.sittings_cpu}},
-              {"from history", std::pair{same.history, same.history_cpu},
-               std::pair{worse.history, worse.history_cpu}}}) {
-          alarms[method] += s.first == 1 ? 1 : 0;
-          caught[method] += w.first == 1 && w.second ? 1 : 0;
-          no_verdict[method] += (s.first != 0 && s.first != 1) + (w.first != 0 && w.first != 1);
-        }
+        tally["single sitting"].add(same.single, worse.single);
+        tally["3 sittings"].add(same.sittings, worse.sittings);
+        tally["from history"].add(same.history, worse.history);
       }
       for (const char* method : {"single sitting", "3 sittings", "from history"}) {
+        const Tally& t = tally[method];
+        std::vector<std::string> on;
+        for (const auto& [metric, count] : t.alarmed_on)
+          on.push_back(fmt::format("{} {}", metric, count));
         fmt::print(
-            "   {:<6} {:<15} false alarms {} of {} (target 0), caught {} of {} (target >= {}), "
+            "   {:<6} {:<15} false alarms {} of {}{} (target 0), caught {} of {} (target >= {}), "
             "{} without a verdict (exit 4: inconclusive or unjudged)\n",
-            busy ? "hog" : "quiet", method, alarms[method], n, caught[method], n,
-            (n * 19 + 19) / 20, no_verdict[method]);
+            busy ? "hog" : "quiet", method, t.alarms, n,
+            on.empty() ? "" : fmt::format(" ({})", fmt::join(on, ", ")), t.caught, n,
+            (n * 19 + 19) / 20, t.no_verdict);
       }
+      std::fflush(stdout);
     }
   }
 }
