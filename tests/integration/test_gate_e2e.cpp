@@ -1,11 +1,11 @@
 // The gate end to end: baselines and checks of a small SUT whose memory behaviour the test
 // changes from outside the scenario (MG_TEST_SUT_EXTRA), as a new release of a real SUT would.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "support/support.hpp"
 
@@ -202,7 +202,8 @@ TEST_CASE("gate e2e: a mapped file moves the total memory, not the anonymous mem
   CHECK(heap.at("plateau_anon_bytes") == "regressed");
 }
 
-TEST_CASE("gate e2e: a leak in one child of a pool fails max_process_peak_bytes, not the tree") {
+TEST_CASE(
+    "gate e2e: a leak in one child of a pool fails the largest process's rules, not the tree") {
   TempDir dir;
   json scenario = footprint_scenario();
   scenario["name"] = "pool";
@@ -212,7 +213,8 @@ TEST_CASE("gate e2e: a leak in one child of a pool fails max_process_peak_bytes,
       "{bindir}/mg-test-sut", "--children", "8", "--child-mib", "20", "--run-ms", "1200"};
   scenario["gate"] = json::parse(R"({
     "plateau_bytes": {"max_increase_pct": 10, "min_increase_bytes": 4194304},
-    "max_process_peak_bytes": {"max_increase_pct": 10, "min_increase_bytes": 4194304}
+    "max_process_peak_bytes": {"max_increase_pct": 10, "min_increase_bytes": 4194304},
+    "max_process_plateau_bytes": {"max_increase_pct": 10, "min_increase_bytes": 4194304}
   })");
   const std::string file = dir.write("pool.json", scenario.dump());
   const std::string baselines = dir.file("baselines");
@@ -229,6 +231,21 @@ TEST_CASE("gate e2e: a leak in one child of a pool fails max_process_peak_bytes,
   const json report = json::parse(slurp(dir.file("out/report.json")));
   for (const auto& c : report["verdict"]["checks"]) status[c["metric"]] = c["status"];
   CHECK(status.at("max_process_peak_bytes") == "regressed");
+  CHECK(status.at("max_process_plateau_bytes") == "regressed");
   CHECK(status.at("plateau_bytes") == "pass");
   CHECK_THAT(checked.output, Catch::Contains("REGRESSED: max_process_peak_bytes"));
+  // Each child's row has its own plateau: the leaking one's 14 MiB above the others'.
+  std::vector<double> children;
+  for (const auto& p : report["runs"][0]["processes"]) {
+    if (p["command_line"].get<std::string>().find("--child-mib") != std::string::npos &&
+        p.contains("plateau_bytes")) {
+      children.push_back(p["plateau_bytes"].get<double>());
+    }
+  }
+  INFO(report["runs"][0]["processes"].dump());
+  REQUIRE(children.size() >= 9);  // the parent and its 8 children share its command line
+  std::sort(children.rbegin(), children.rend());
+  CHECK(children[0] - children[1] > 12 * 1024 * 1024);
+  CHECK(report["metrics"]["max_process_plateau_bytes"].get<double>() ==
+        Approx(children[0]).epsilon(0.05));
 }

@@ -81,6 +81,28 @@ TEST_CASE("anonymous memory: highest sample of the run, median over the load") {
   CHECK_FALSE(plateau_anon_bytes(s, {{"idle", 0, 1000}}));  // no load phase
 }
 
+TEST_CASE("per process: each one's own median over the load, the largest of a role") {
+  // A long-lived worker at 30 MB with a spike to 90 MB in the load, a second one at 50 MB, a
+  // child that lived only in the warm-up (no plateau), and a service's process at 70 MB.
+  std::vector<ProcessRecord> rows(4);
+  rows[0].role = rows[1].role = rows[2].role = "sut";
+  rows[3].role = "redis";
+  std::vector<Series> samples(4);
+  for (double t = 0; t <= 66000; t += 500) {
+    samples[0].push_back({t, t == 30000 ? 90'000'000 : 30'000'000});
+    samples[1].push_back({t, 50'000'000});
+    if (t > 1000 && t < 2000) samples[2].push_back({t, 400'000'000});
+    samples[3].push_back({t, 70'000'000});
+  }
+  set_process_plateaus(rows, samples, phases());
+  CHECK(rows[0].plateau_bytes == 30'000'000);  // a spike is the peak's, not the plateau's
+  CHECK(rows[1].plateau_bytes == 50'000'000);
+  CHECK_FALSE(rows[2].plateau_bytes);
+  CHECK(max_process_plateau_bytes(rows, "sut") == 50'000'000);
+  CHECK(max_process_plateau_bytes(rows, "redis") == 70'000'000);
+  CHECK_FALSE(max_process_plateau_bytes(rows, "load"));
+}
+
 TEST_CASE("idle with an empty idle phase takes the last sample before the load") {
   const Series s{{0, 10}, {40, 20}, {90, 30}};
   CHECK(idle_bytes(s, {{"idle", 50, 50}, {"load", 50, 100}}) == 20);

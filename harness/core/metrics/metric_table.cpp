@@ -115,6 +115,9 @@ std::string definition_of(const std::string& name) {
       {"max_process_peak_bytes",
        "highest own peak of one process of the tree: a leak in one child of a pool, not diluted "
        "by the others (docs/gate.md)"},
+      {"max_process_plateau_bytes",
+       "highest plateau of one process of the tree (its own median over the load phase): a leak in "
+       "one child of a pool that stays up, not diluted by the others (docs/gate.md)"},
       {"growth_bytes_per_min",
        "Theil-Sen slope of memory over the load phase: the leak signal (a command's only after a "
        "warm-up, over 20 samples or more)"},
@@ -153,6 +156,8 @@ std::vector<MetricInfo> make_table() {
                                                       std::nullopt, false));
   t.push_back(memory<&RunMetrics::max_process_peak_bytes>("max_process_peak_bytes", kNone,
                                                           std::nullopt, false));
+  t.push_back(memory<&RunMetrics::max_process_plateau_bytes>(
+      "max_process_plateau_bytes", kNeedsWarmupIfOneShot, std::nullopt, false));
   MetricInfo growth = base("growth_bytes_per_min", Unit::bytes_per_min, Direction::lower_is_better,
                            "max_increase_pct", "max_bytes_per_min", true);
   growth.needs = kNeedsWarmupIfOneShot;

@@ -65,6 +65,23 @@ std::optional<std::int64_t> plateau_anon_bytes(const Series& samples,
   return median_bytes(in_load, &Sample::anon_bytes);
 }
 
+void set_process_plateaus(std::vector<ProcessRecord>& processes,
+                          const std::vector<Series>& process_samples,
+                          const std::vector<PhaseSpan>& phases) {
+  for (std::size_t i = 0; i < processes.size() && i < process_samples.size(); ++i) {
+    processes[i].plateau_bytes = plateau_bytes(process_samples[i], phases);
+  }
+}
+
+std::optional<std::int64_t> max_process_plateau_bytes(const std::vector<ProcessRecord>& processes,
+                                                      const std::string& role) {
+  std::optional<std::int64_t> most;
+  for (const ProcessRecord& p : processes) {
+    if (p.role == role && p.plateau_bytes) most = std::max(most.value_or(0), *p.plateau_bytes);
+  }
+  return most;
+}
+
 std::optional<double> growth_bytes_per_min(const Series& samples,
                                            const std::vector<PhaseSpan>& phases) {
   const PhaseSpan* load = find_phase(phases, "load");

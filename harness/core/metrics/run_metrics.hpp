@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/model/run_record.hpp"
@@ -29,6 +30,17 @@ std::optional<std::int64_t> plateau_bytes(const Series& samples,
 std::optional<std::int64_t> peak_anon_bytes(const Series& samples);
 std::optional<std::int64_t> plateau_anon_bytes(const Series& samples,
                                                const std::vector<PhaseSpan>& phases);
+
+// Each process's plateau: the median of its own samples in the load phase (process_samples[i]
+// is processes[i]'s), into its row; none for a process no sample of the load phase saw.
+void set_process_plateaus(std::vector<ProcessRecord>& processes,
+                          const std::vector<Series>& process_samples,
+                          const std::vector<PhaseSpan>& phases);
+
+// The highest plateau of one process of `role` (a leak in one child of a pool, not diluted by
+// the others); empty when none of them has one.
+std::optional<std::int64_t> max_process_plateau_bytes(const std::vector<ProcessRecord>& processes,
+                                                      const std::string& role);
 
 // Theil–Sen slope of memory over the load phase, in bytes per minute. Empty with fewer than two
 // samples at distinct times.

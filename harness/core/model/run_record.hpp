@@ -46,6 +46,8 @@ struct RunMetrics {
   std::optional<std::int64_t> plateau_anon_bytes;  // and median over the load phase
   // The highest own peak of one process of the tree: a leak in one child of a pool, undiluted.
   std::optional<std::int64_t> max_process_peak_bytes;
+  // The highest plateau of one process of the tree (each one's median over the load phase).
+  std::optional<std::int64_t> max_process_plateau_bytes;
   std::optional<double> growth_bytes_per_min;
   std::optional<double> throughput_per_s;
   std::optional<LatencySummary> latency_ms;
@@ -106,6 +108,8 @@ struct ProcessRecord {
   double end_ms = 0;         // last seen
   std::int64_t peak_bytes = 0;   // highest of its samples, high-water marks and rusage peak
   std::int64_t final_bytes = 0;  // its last sample
+  // The median of its samples in the load phase; none when no sample of it fell in the phase.
+  std::optional<std::int64_t> plateau_bytes = std::nullopt;
 };
 
 struct RunRecord {

@@ -227,8 +227,18 @@ void processes_section(XmlWriter& xml, const Report& r, bool always) {
                                            ? fmt::format(", the {} with the highest peak", rows.size())
                                            : ""));
     xml.start("table").newline();
-    row(xml, {"command line", "pid", "role", "name", "lifetime", "peak", "final"}, true);
-    for (const auto& p : rows) row(xml, {p.command_line, p.pid, p.role, p.name, p.lifetime, p.peak, p.final});
+    // The plateau column only where a process has one (a command's only after a warm-up).
+    const bool plateau = any_plateau(rows);
+    std::vector<std::string> header{"command line", "pid", "role", "name", "lifetime", "peak"};
+    if (plateau) header.push_back("plateau");
+    header.push_back("final");
+    row(xml, header, true);
+    for (const auto& p : rows) {
+      std::vector<std::string> cells{p.command_line, p.pid, p.role, p.name, p.lifetime, p.peak};
+      if (plateau) cells.push_back(p.plateau.empty() ? "–" : p.plateau);
+      cells.push_back(p.final);
+      row(xml, cells);
+    }
     xml.end().end().newline();
   }
   xml.end().newline();

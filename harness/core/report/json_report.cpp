@@ -128,6 +128,7 @@ json processes_to_json(const std::vector<ProcessRecord>& processes) {
                    {"end_ms", round_ms(p.end_ms)},
                    {"peak_bytes", p.peak_bytes},
                    {"final_bytes", p.final_bytes}});
+    if (p.plateau_bytes) out.back()["plateau_bytes"] = *p.plateau_bytes;
   }
   return out;
 }

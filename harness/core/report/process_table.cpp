@@ -21,18 +21,28 @@ std::vector<ProcessRow> top_processes(const std::vector<ProcessRecord>& processe
     rows.push_back({std::to_string(p->pid), p->role, p->name, p->command_line,
                     fmt::format("{:.2f} s - {:.2f} s", p->start_ms / 1000, p->end_ms / 1000),
                     format_bytes(static_cast<double>(p->peak_bytes)),
+                    p->plateau_bytes ? format_bytes(static_cast<double>(*p->plateau_bytes)) : "",
                     format_bytes(static_cast<double>(p->final_bytes))});
   }
   return rows;
 }
 
+bool any_plateau(const std::vector<ProcessRow>& rows) {
+  return std::any_of(rows.begin(), rows.end(),
+                     [](const ProcessRow& r) { return !r.plateau.empty(); });
+}
+
 std::string render_process_text(const std::vector<ProcessRow>& rows, std::size_t command_width) {
-  std::vector<std::vector<std::string>> table{
-      {"pid", "role", "name", "lifetime", "peak", "final", "command line"}};
+  const bool plateau = any_plateau(rows);
+  std::vector<std::vector<std::string>> table{{"pid", "role", "name", "lifetime", "peak"}};
+  if (plateau) table.front().push_back("plateau");
+  table.front().insert(table.front().end(), {"final", "command line"});
   for (const auto& r : rows) {
     std::string command = r.command_line;
     if (command.size() > command_width) command = command.substr(0, command_width - 3) + "...";
-    table.push_back({r.pid, r.role, r.name, r.lifetime, r.peak, r.final, command});
+    table.push_back({r.pid, r.role, r.name, r.lifetime, r.peak});
+    if (plateau) table.back().push_back(r.plateau.empty() ? "-" : r.plateau);
+    table.back().insert(table.back().end(), {r.final, command});
   }
   std::vector<std::size_t> width(table.front().size(), 0);
   for (const auto& row : table) {

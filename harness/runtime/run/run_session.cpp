@@ -527,6 +527,7 @@ void Session::collect() {
     run_.metrics.peak_bytes = sut.peak_bytes;
     run_.late_ticks = watched_.late_ticks;
     run_.processes = watched_.processes;
+    set_process_plateaus(run_.processes, watched_.process_samples, run_.phases);
     if (sut.lost_at_ms && *sut.lost_at_ms < teardown_ms_ && traits_.has_operations && !sut_died_) {
       run_.invalidate(
           fmt::format("the watcher lost the SUT's process tree at {:.0f} ms", *sut.lost_at_ms));
@@ -542,6 +543,10 @@ void Session::collect() {
           compute_run_metrics(w.samples, run_.phases, w.peak_bytes, std::nullopt, 0, std::nullopt);
       if (w.max_process_peak_bytes > 0) {
         memory.metrics.max_process_peak_bytes = w.max_process_peak_bytes;
+      }
+      if (memory.metrics.plateau_bytes) {
+        memory.metrics.max_process_plateau_bytes =
+            max_process_plateau_bytes(run_.processes, w.role);
       }
       memory.max_processes = w.max_processes;
       return memory;
@@ -592,6 +597,11 @@ void Session::collect() {
   }
   if (!watched_.roles.empty() && watched_.front().max_process_peak_bytes > 0) {
     run_.metrics.max_process_peak_bytes = watched_.front().max_process_peak_bytes;
+  }
+  // A plateau of one process where the tree has one (a command's only after a warm-up).
+  if (!watched_.roles.empty() && run_.metrics.plateau_bytes) {
+    run_.metrics.max_process_plateau_bytes =
+        max_process_plateau_bytes(run_.processes, watched_.front().role);
   }
   if (!traits_.has_operations) {
     if (!run_.cpu.empty()) {

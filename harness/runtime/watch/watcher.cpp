@@ -82,6 +82,13 @@ Watcher::~Watcher() {
 }
 
 // Called with mutex_ held.
+std::size_t Watcher::add_record(ProcessRecord record) {
+  result_.processes.push_back(std::move(record));
+  result_.process_samples.emplace_back();
+  return result_.processes.size() - 1;
+}
+
+// Called with mutex_ held.
 void Watcher::note_process(const std::string& role, const ProcessMemory& p, double t_ms) {
   auto it = live_.find(p.pid);
   if (it == live_.end() || result_.processes[it->second].role != role) {
@@ -89,8 +96,7 @@ void Watcher::note_process(const std::string& role, const ProcessMemory& p, doub
     record.pid = p.pid;
     record.role = role;
     record.start_ms = t_ms;
-    result_.processes.push_back(std::move(record));
-    it = live_.insert_or_assign(p.pid, result_.processes.size() - 1).first;
+    it = live_.insert_or_assign(p.pid, add_record(std::move(record))).first;
     // When it started, for what a window can have held at once (none: the window's start).
     if (exit_records_) {
       if (const auto lived = exit_records_->lived_ms(p.pid)) started_ms_[p.pid] = t_ms - *lived;
@@ -104,6 +110,8 @@ void Watcher::note_process(const std::string& role, const ProcessMemory& p, doub
   r.end_ms = t_ms;
   r.final_bytes = p.bytes;
   r.peak_bytes = std::max({r.peak_bytes, p.bytes, p.hwm_bytes.value_or(0)});
+  // A zombie (nothing mapped any more) says nothing of the memory its process held.
+  if (p.bytes > 0) result_.process_samples[it->second].push_back({t_ms, p.bytes, p.anon_bytes});
   seen_tick_[p.pid] = tick_;
 }
 
@@ -116,8 +124,7 @@ void Watcher::note_exit(const std::string& role, const ExitPeak& exit, double t_
     record.role = role;
     record.name = "(exited between two samples)";
     record.start_ms = record.end_ms = t_ms;
-    result_.processes.push_back(std::move(record));
-    it = live_.insert_or_assign(exit.pid, result_.processes.size() - 1).first;
+    it = live_.insert_or_assign(exit.pid, add_record(std::move(record))).first;
   }
   ProcessRecord& r = result_.processes[it->second];
   r.peak_bytes = std::max(r.peak_bytes, exit.bytes);
@@ -136,8 +143,7 @@ void Watcher::note_record(const std::string& role, const TaskExit& exit, double 
     record.name = exit.name;
     record.start_ms = std::max(0.0, end_ms - exit.lived_ms);
     record.end_ms = end_ms;
-    result_.processes.push_back(std::move(record));
-    it = live_.insert_or_assign(exit.pid, result_.processes.size() - 1).first;
+    it = live_.insert_or_assign(exit.pid, add_record(std::move(record))).first;
   }
   ProcessRecord& r = result_.processes[it->second];
   r.peak_bytes = std::max(r.peak_bytes, exit.peak_bytes);  // its own: no child's in it

@@ -23,7 +23,7 @@
 // (exited ones from their records, live ones from when they started), so processes that ran one
 // after another are never added together.
 // It also keeps a record per process (role, name, command line, first and last seen, peak,
-// final): which process grew.
+// final) and that process's own samples: which process grew.
 
 #include <chrono>
 #include <condition_variable>
@@ -85,6 +85,8 @@ struct RoleWatch {
 struct WatchResult {
   std::vector<RoleWatch> roles;          // in the order the sources were given
   std::vector<ProcessRecord> processes;  // every process seen, in order of first sight
+  // processes[i]'s own samples (its bytes and anonymous bytes at each read that saw it).
+  std::vector<Series> process_samples;
   std::int64_t late_ticks = 0;  // ticks skipped because a read overran the interval
   double thread_cpu_ms = 0;     // CPU time the sampling thread used (memgate's overhead)
   // Why the kernel's exit records were not used, or that some were lost; empty when every exit
@@ -144,6 +146,7 @@ class Watcher : public MemoryWatch {
                    const std::vector<TaskExit>& records, bool with_hwm, double t_ms);
   std::int64_t window_term(std::size_t role, const TreeSnapshot& snapshot, std::int64_t hwm_sum,
                            std::int64_t hwm_max, double t_ms) const;
+  std::size_t add_record(ProcessRecord record);  // a new row (and its samples); its index
   void note_process(const std::string& role, const ProcessMemory& p, double t_ms);
   void note_exit(const std::string& role, const ExitPeak& exit, double t_ms);
   // With exit records: the records of processes of the trees, by role; the others wait a while
