@@ -32,7 +32,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <tuple>
 
 #include "core/metrics/metric_table.hpp"
 #include "core/model/text_file.hpp"

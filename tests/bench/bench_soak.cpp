@@ -4,7 +4,9 @@
 // (memgate's threads only, not redis-server's). Prints memgate's RSS growth per minute (Theil-Sen
 // slope after the first minute, when the allocator has warmed up) and its CPU share of one core.
 // Fails (exit 1) when memgate's RSS grows by more than 256 KiB/min: a leak in the harness. The
-// samples memgate keeps for its report grow it by design: 16 bytes per 50 ms sample, ~19 KiB/min.
+// samples memgate keeps grow it by design: 24 bytes per 50 ms sample, ~28 KiB/min, of each tree
+// (the SUT's, redis-server's) and of each process (until its series holds 16,384 samples, 13.7
+// minutes, then thinned): ~110 KiB/min here.
 //
 //   build/bin/memgate_bench_soak [SECONDS]
 

@@ -39,6 +39,16 @@ class ScriptedSource : public TreeSource {
   std::vector<bool>* asked_;
 };
 
+// The same snapshot at every read.
+class SteadySource : public TreeSource {
+ public:
+  explicit SteadySource(TreeSnapshot snapshot) : snapshot_(std::move(snapshot)) {}
+  TreeSnapshot read(bool) override { return snapshot_; }
+
+ private:
+  TreeSnapshot snapshot_;
+};
+
 ProcessMemory mem(int pid, std::int64_t bytes, std::optional<std::int64_t> hwm) {
   ProcessMemory p;
   p.pid = pid;
@@ -107,6 +117,30 @@ TEST_CASE("peak: the window sum of high-water marks counts a spike between sampl
   CHECK(r.peak_bytes == 46 * MiB);
   CHECK(r.hwm_complete);
   CHECK(r.max_processes == 2);
+}
+
+TEST_CASE("per process samples: a series per row, bounded and spanning the whole watch") {
+  // Two processes at every read; the second is a zombie (nothing mapped): a row, no samples.
+  const TreeSnapshot steady{{mem(1, 10 * MiB, std::nullopt), mem(2, 0, std::nullopt)}, true, {}};
+  WatchOptions options{1, MemoryKind::rss, 50, true};
+  options.max_process_samples = 8;
+  Watcher w(std::make_unique<SteadySource>(steady), options, std::chrono::steady_clock::now());
+  w.start();
+  REQUIRE(w.wait_for_samples(60, 30'000));
+  const WatchResult r = w.stop();
+  REQUIRE(r.processes.size() == 2);
+  REQUIRE(r.process_samples.size() == 2);
+  const Series& kept = r.process_samples[0];
+  INFO(r.front().samples.size() << " reads, " << kept.size() << " kept");
+  CHECK(kept.size() >= 4);  // thinned to half when full, then filled again
+  CHECK(kept.size() < 8);
+  CHECK(kept.front().t_ms == r.front().samples.front().t_ms);  // from the first read on
+  // Evenly thinned: the kept ones reach into the last part of the watch (at worst a quarter of
+  // it after the last kept read, with read times jittered).
+  const double first = r.front().samples.front().t_ms, last = r.front().samples.back().t_ms;
+  CHECK(kept.back().t_ms >= first + 0.6 * (last - first));
+  for (const Sample& s : kept) CHECK(s.bytes == 10 * MiB);
+  CHECK(r.process_samples[1].empty());
 }
 
 TEST_CASE("peak: an incomplete high-water read is not used") {

@@ -83,21 +83,26 @@ TEST_CASE("anonymous memory: highest sample of the run, median over the load") {
 
 TEST_CASE("per process: each one's own median over the load, the largest of a role") {
   // A long-lived worker at 30 MB with a spike to 90 MB in the load, a second one at 50 MB, a
-  // child that lived only in the warm-up (no plateau), and a service's process at 70 MB.
-  std::vector<ProcessRecord> rows(4);
-  rows[0].role = rows[1].role = rows[2].role = "sut";
+  // child that lived only in the warm-up and one that lived through a third of the load (no
+  // plateau: a short child's few samples are no level it held), a service's process at 70 MB.
+  std::vector<ProcessRecord> rows(5);
+  rows[0].role = rows[1].role = rows[2].role = rows[4].role = "sut";
   rows[3].role = "redis";
-  std::vector<Series> samples(4);
+  std::vector<Series> samples(5);
   for (double t = 0; t <= 66000; t += 500) {
     samples[0].push_back({t, t == 30000 ? 90'000'000 : 30'000'000});
     samples[1].push_back({t, 50'000'000});
     if (t > 1000 && t < 2000) samples[2].push_back({t, 400'000'000});
     samples[3].push_back({t, 70'000'000});
+    if (t >= 20000 && t <= 40000) samples[4].push_back({t, 300'000'000});
   }
   set_process_plateaus(rows, samples, phases());
   CHECK(rows[0].plateau_bytes == 30'000'000);  // a spike is the peak's, not the plateau's
   CHECK(rows[1].plateau_bytes == 50'000'000);
   CHECK_FALSE(rows[2].plateau_bytes);
+  CHECK_FALSE(rows[4].plateau_bytes);
+  samples.pop_back();  // a series per row, or none at all
+  CHECK_THROWS_AS(set_process_plateaus(rows, samples, phases()), std::logic_error);
   CHECK(max_process_plateau_bytes(rows, "sut") == 50'000'000);
   CHECK(max_process_plateau_bytes(rows, "redis") == 70'000'000);
   CHECK_FALSE(max_process_plateau_bytes(rows, "load"));

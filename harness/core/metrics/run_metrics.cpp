@@ -1,8 +1,9 @@
 #include "core/metrics/run_metrics.hpp"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 #include "core/stats/stats.hpp"
 
@@ -68,8 +69,19 @@ std::optional<std::int64_t> plateau_anon_bytes(const Series& samples,
 void set_process_plateaus(std::vector<ProcessRecord>& processes,
                           const std::vector<Series>& process_samples,
                           const std::vector<PhaseSpan>& phases) {
-  for (std::size_t i = 0; i < processes.size() && i < process_samples.size(); ++i) {
-    processes[i].plateau_bytes = plateau_bytes(process_samples[i], phases);
+  if (process_samples.empty()) return;  // nobody kept them (a fake watcher)
+  if (process_samples.size() != processes.size()) {
+    throw std::logic_error("set_process_plateaus: a series per process row");
+  }
+  const PhaseSpan* load = find_phase(phases, "load");
+  if (!load) return;
+  const double half_ms = (load->end_ms - load->start_ms) / 2;
+  for (std::size_t i = 0; i < processes.size(); ++i) {
+    const Series in_load = slice(process_samples[i], load->start_ms, load->end_ms);
+    // A process seen for less than half of the load phase has no plateau: a few samples of a
+    // short child are its moment, not a level it held.
+    if (in_load.empty() || in_load.back().t_ms - in_load.front().t_ms < half_ms) continue;
+    processes[i].plateau_bytes = plateau_bytes(in_load, phases);
   }
 }
 
@@ -150,12 +162,16 @@ RunMetrics compute_run_metrics(const Series& samples, const std::vector<PhaseSpa
   return m;
 }
 
+bool one_shot_has_plateau(const std::vector<PhaseSpan>& phases) {
+  const PhaseSpan* warmup = find_phase(phases, "warmup");
+  return warmup && warmup->end_ms > warmup->start_ms && find_phase(phases, "load");
+}
+
 RunMetrics compute_one_shot_metrics(const Series& samples, const std::vector<PhaseSpan>& phases,
                                     std::int64_t peak_bytes) {
   RunMetrics m = compute_run_metrics(samples, phases, peak_bytes, std::nullopt, 0, std::nullopt);
-  const PhaseSpan* warmup = find_phase(phases, "warmup");
   const PhaseSpan* load = find_phase(phases, "load");
-  if (!warmup || warmup->end_ms <= warmup->start_ms || !load) {
+  if (!one_shot_has_plateau(phases)) {
     m.plateau_bytes.reset();
     m.plateau_anon_bytes.reset();
     m.growth_bytes_per_min.reset();

@@ -32,7 +32,9 @@ std::optional<std::int64_t> plateau_anon_bytes(const Series& samples,
                                                const std::vector<PhaseSpan>& phases);
 
 // Each process's plateau: the median of its own samples in the load phase (process_samples[i]
-// is processes[i]'s), into its row; none for a process no sample of the load phase saw.
+// is processes[i]'s: one series per row, none at all, or std::logic_error), into its row; none for
+// a process whose samples span less than half of the load phase (a short child's few samples are no
+// level it held).
 void set_process_plateaus(std::vector<ProcessRecord>& processes,
                           const std::vector<Series>& process_samples,
                           const std::vector<PhaseSpan>& phases);
@@ -81,6 +83,8 @@ RunMetrics compute_run_metrics(const Series& samples, const std::vector<PhaseSpa
 // - no idle, residual or retained memory (no phase to measure them in).
 // An omitted metric is absent (std::nullopt), as every unmeasured metric is.
 constexpr std::size_t kOneShotGrowthMinSamples = 20;
+// Whether a one-shot command's plateau is measured: a warm-up cut its start-up off.
+bool one_shot_has_plateau(const std::vector<PhaseSpan>& phases);
 RunMetrics compute_one_shot_metrics(const Series& samples, const std::vector<PhaseSpan>& phases,
                                     std::int64_t peak_bytes);
 

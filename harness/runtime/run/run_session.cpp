@@ -527,7 +527,11 @@ void Session::collect() {
     run_.metrics.peak_bytes = sut.peak_bytes;
     run_.late_ticks = watched_.late_ticks;
     run_.processes = watched_.processes;
-    set_process_plateaus(run_.processes, watched_.process_samples, run_.phases);
+    // Rows have a plateau where trees have one (a command's only after a warm-up).
+    if (traits_.has_operations || one_shot_has_plateau(run_.phases)) {
+      set_process_plateaus(run_.processes, watched_.process_samples, run_.phases);
+    }
+    watched_.process_samples.clear();  // a series per process: not kept past this point
     if (sut.lost_at_ms && *sut.lost_at_ms < teardown_ms_ && traits_.has_operations && !sut_died_) {
       run_.invalidate(
           fmt::format("the watcher lost the SUT's process tree at {:.0f} ms", *sut.lost_at_ms));

@@ -85,7 +85,23 @@ Watcher::~Watcher() {
 std::size_t Watcher::add_record(ProcessRecord record) {
   result_.processes.push_back(std::move(record));
   result_.process_samples.emplace_back();
+  process_stride_.push_back(1);
+  process_reads_.push_back(0);
   return result_.processes.size() - 1;
+}
+
+// Called with mutex_ held. Every stride-th read of the process is kept; a full series drops
+// every other sample and doubles the stride, so it stays bounded over any run and still spans
+// it evenly (its median, the plateau, is kept).
+void Watcher::keep_process_sample(std::size_t row, const Sample& sample) {
+  if (process_reads_[row]++ % process_stride_[row] != 0) return;
+  Series& series = result_.process_samples[row];
+  series.push_back(sample);
+  if (series.size() < std::max<std::size_t>(2, options_.max_process_samples)) return;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < series.size(); i += 2) series[kept++] = series[i];
+  series.resize(kept);
+  process_stride_[row] *= 2;
 }
 
 // Called with mutex_ held.
@@ -111,7 +127,7 @@ void Watcher::note_process(const std::string& role, const ProcessMemory& p, doub
   r.final_bytes = p.bytes;
   r.peak_bytes = std::max({r.peak_bytes, p.bytes, p.hwm_bytes.value_or(0)});
   // A zombie (nothing mapped any more) says nothing of the memory its process held.
-  if (p.bytes > 0) result_.process_samples[it->second].push_back({t_ms, p.bytes, p.anon_bytes});
+  if (p.bytes > 0) keep_process_sample(it->second, {t_ms, p.bytes, p.anon_bytes});
   seen_tick_[p.pid] = tick_;
 }
 
@@ -367,7 +383,12 @@ WatchResult Watcher::stop() {
   } else if (exit_records_->lost()) {
     result_.exit_records_problem = "some of the kernel's exit records were lost (a busy machine)";
   }
-  return result_;
+  // The processes' series go to the caller, not copied: they are the biggest part.
+  std::vector<Series> process_samples = std::move(result_.process_samples);
+  result_.process_samples.clear();
+  WatchResult out = result_;
+  out.process_samples = std::move(process_samples);
+  return out;
 }
 
 std::size_t Watcher::sample_count() const {

@@ -56,6 +56,10 @@ struct Lifetime {
 // share a moment (touching ones count as sharing it).
 std::int64_t most_at_once(const std::vector<Lifetime>& lifetimes);
 
+// A process's own series holds fewer samples than this (24 bytes each): 16,384 is 13.7 min at
+// 50 ms in full, and any longer run evenly thinned.
+constexpr std::size_t kMaxProcessSamples = 16'384;
+
 struct WatchOptions {
   int interval_ms = 50;
   MemoryKind memory = MemoryKind::rss;
@@ -66,6 +70,7 @@ struct WatchOptions {
   // window terms are sums of marks; otherwise each mark is a lifetime peak and only the highest
   // one counts.
   bool exact_peak = true;
+  std::size_t max_process_samples = kMaxProcessSamples;  // see kMaxProcessSamples
 };
 
 // What the watcher saw of one role's tree.
@@ -85,7 +90,8 @@ struct RoleWatch {
 struct WatchResult {
   std::vector<RoleWatch> roles;          // in the order the sources were given
   std::vector<ProcessRecord> processes;  // every process seen, in order of first sight
-  // processes[i]'s own samples (its bytes and anonymous bytes at each read that saw it).
+  // processes[i]'s own samples (its bytes and anonymous bytes at the reads that saw it: every
+  // one, or evenly thinned to fewer than kMaxProcessSamples over a long run).
   std::vector<Series> process_samples;
   std::int64_t late_ticks = 0;  // ticks skipped because a read overran the interval
   double thread_cpu_ms = 0;     // CPU time the sampling thread used (memgate's overhead)
@@ -147,6 +153,7 @@ class Watcher : public MemoryWatch {
   std::int64_t window_term(std::size_t role, const TreeSnapshot& snapshot, std::int64_t hwm_sum,
                            std::int64_t hwm_max, double t_ms) const;
   std::size_t add_record(ProcessRecord record);  // a new row (and its samples); its index
+  void keep_process_sample(std::size_t row, const Sample& sample);
   void note_process(const std::string& role, const ProcessMemory& p, double t_ms);
   void note_exit(const std::string& role, const ExitPeak& exit, double t_ms);
   // With exit records: the records of processes of the trees, by role; the others wait a while
@@ -183,6 +190,8 @@ class Watcher : public MemoryWatch {
   std::vector<std::vector<Lifetime>> exited_in_window_, exited_next_window_;
   double window_start_ms_ = 0;  // the last high-water read
   std::uint64_t tick_ = 0;
+  // Per process row: every how many of its reads a sample is kept, and its reads so far.
+  std::vector<std::uint64_t> process_stride_, process_reads_;
   std::unordered_map<int, std::uint64_t> seen_tick_;
   int last_processes_ = 0;
   Clock::time_point next_hwm_;
