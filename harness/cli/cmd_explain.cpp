@@ -1,4 +1,5 @@
-// memgate explain SCENARIO [--out DIR] [--against PROFILE] [--set KEY=VALUE]... [--top N]:
+// memgate explain SCENARIO [--out DIR] [--against PROFILE] [--set KEY=VALUE]... [--top N]
+// [--depth N] [--by AREA]...:
 // one run of the scenario with the SUT under heaptrack (native) or tracemalloc (Python), and
 // its top allocation sites by peak (or at the end of the load) and by leaked bytes; with
 // --against, the sites that grew most since an older profile. No verdict: exit 0 when the SUT
@@ -7,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -16,6 +18,7 @@
 #include "cli/output_folders.hpp"
 #include "cli/report_output.hpp"
 #include "core/explain/profile_diff.hpp"
+#include "core/explain/site_areas.hpp"
 #include "core/model/errors.hpp"
 
 namespace memgate::cli {
@@ -31,6 +34,8 @@ struct ExplainCliOptions {
   bool allow_remote = false;
   bool quiet = false;
   std::size_t top = 5;
+  int depth = kDefaultCallerDepth;
+  std::vector<std::string> by = {"line"};
 };
 
 ExitCode run_explain_command(const ExplainCliOptions& o) {
@@ -47,13 +52,20 @@ ExitCode run_explain_command(const ExplainCliOptions& o) {
   FolderLocks lock;
   lock.lock(dir);
   ProgressPrinter progress(stderr_is_terminal());
-  ExplainRun run = explain_scenario(scenario, {dir, o.quiet}, progress);
+  ExplainRun run = explain_scenario(scenario, {dir, o.quiet, o.depth}, progress);
   ExplainResult& result = run.result;
+  result.by.clear();
+  for (const auto& name : o.by) {
+    const SiteGrouping by = *parse_grouping(name);  // CLI11 checked the names
+    if (std::find(result.by.begin(), result.by.end(), by) == result.by.end())
+      result.by.push_back(by);
+  }
   if (before && result.profile.tool != "none") {
     try {
-      result.comparison =
-          ExplainComparison{o.against, before->created_at,
-                            diff_profiles(*before, result.profile, o.against, kExplainTopSites)};
+      const std::int64_t floor = growth_floor_bytes(*before, result.profile);
+      result.comparison = ExplainComparison{
+          o.against, before->created_at,
+          diff_profiles(*before, result.profile, o.against, kExplainTopSites, floor), floor};
     } catch (const InputError&) {
       write_explain_outputs(run, dir);  // this run's profile is kept: exit 2 says the rest
       throw;
@@ -86,6 +98,16 @@ void add_explain_command(CLI::App& app, Selected& selected) {
                   "Sites printed per table (default 5; explain.md and .html show 15, "
                   "explain.json keeps 200)")
       ->check(CLI::Range(1, 100));
+  cmd->add_option("--depth", o->depth,
+                  "Frames of the SUT's own code kept above each native allocation site "
+                  "(default 2): sites reached from other callers are rows of their own")
+      ->check(CLI::Range(0, 32));
+  cmd->add_option("--by", o->by,
+                  "Areas to print a table for: line (each site, the default), function, file, "
+                  "module (a native SUT's libraries; a Python SUT's modules); repeat or separate "
+                  "with commas")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"line", "function", "file", "module"}));
   cmd->add_flag("--allow-remote", o->allow_remote,
                 "Accept load targets that are not loopback addresses");
   cmd->add_flag("--quiet,-q", o->quiet, "No progress on stderr");

@@ -25,6 +25,7 @@ ExplainRun explain_scenario(const Scenario& scenario, const ExplainRunOptions& o
                             ProgressPrinter& progress) {
   ExplainSettings settings;
   settings.out_dir = options.out_dir;
+  settings.caller_depth = options.caller_depth;
   settings.path_env = env_or_empty("PATH");
   settings.inherited_ld_preload = env_or_empty("LD_PRELOAD");
   settings.inherited_pythonpath = env_or_empty("PYTHONPATH");

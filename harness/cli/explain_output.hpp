@@ -17,6 +17,7 @@ namespace memgate::cli {
 struct ExplainRunOptions {
   std::string out_dir;  // where everything goes (created)
   bool quiet = false;
+  int caller_depth = kDefaultCallerDepth;  // explain --depth
 };
 
 // One explained run: the profile (no comparison yet) and the run's own report, when it ran.

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "support/support.hpp"
@@ -132,6 +133,56 @@ TEST_CASE("explain: --against the baseline's profile names the release's new lea
   CHECK(first < cli.output.find("parse_record"));
 }
 
+TEST_CASE(
+    "explain: a leak and a spike through one helper are two rows, and a rerun grows nothing") {
+  require_tool("heaptrack", "heaptrack");
+  constexpr std::int64_t kLeaks = 2000, kSpikeMiB = 32;
+  TempDir dir;
+  const std::string file =
+      dir.write("helper.json",
+                native_scenario("mg-explain-sut", {"--helper-leaks", std::to_string(kLeaks),
+                                                   "--bytes", std::to_string(kBlockBytes),
+                                                   "--helper-spike-mib", std::to_string(kSpikeMiB)})
+                    .dump());
+  const CliResult first = run_memgate({"explain", file, "--out", dir.file("first"), "--quiet"});
+  INFO(first.output);
+  REQUIRE(first.exit_code == 0);
+  const json doc = read_json(dir.file("first/explain.json"));
+  std::map<std::string, json> by_caller;  // the rows of touch(), by their nearest caller
+  for (const char* list : {"sites_by_held", "sites_by_leaked"}) {
+    for (const auto& site : doc[list]) {
+      if (named(site, "touch") && !site["callers"].empty()) {
+        by_caller[site["callers"][0]["function"].get<std::string>()] = site;
+      }
+    }
+  }
+  INFO(doc.dump());
+  REQUIRE(by_caller.size() == 2);
+  const json& leak = by_caller.begin()->second;  // "cache_put_leaky..." sorts first
+  const json& spike = by_caller.rbegin()->second;
+  CHECK(named(leak["callers"][0], "cache_put_leaky"));
+  CHECK(named(leak["callers"][1], "main"));
+  CHECK(leak["leaked_calls"] == kLeaks);
+  CHECK(leak["leaked_bytes"].get<double>() ==
+        Approx(static_cast<double>(kLeaks * kBlockBytes)).epsilon(0.02));
+  CHECK(named(spike["callers"][0], "scratch_spike"));
+  CHECK(spike["leaked_bytes"] == 0);
+  CHECK(spike["held_bytes"].get<double>() == Approx(kSpikeMiB * 1048576.0).epsilon(0.02));
+  CHECK_THAT(first.output,
+             Catch::Contains("from cache_put_leaky") && Catch::Contains("from scratch_spike"));
+  CHECK_THAT(slurp(dir.file("first/explain.html")),
+             Catch::Contains("<summary>from cache_put_leaky"));
+
+  // The same program again, against the first profile: nothing is new or grown (an unresolved
+  // frame is keyed by its module, not by its address).
+  const CliResult again = run_memgate({"explain", file, "--out", dir.file("again"), "--against",
+                                       dir.file("first/explain.json"), "--quiet"});
+  INFO(again.output);
+  REQUIRE(again.exit_code == 0);
+  CHECK(read_json(dir.file("again/explain.json"))["against"]["growth"].empty());
+  CHECK_THAT(again.output, Catch::Contains("no site holds more than before"));
+}
+
 TEST_CASE("explain: a native service memgate stops with SIGTERM still gives its leaks") {
   require_tool("heaptrack", "heaptrack");
   require_tool("redis-server", "redis-server");
@@ -218,7 +269,7 @@ TEST_CASE("explain: a bad --against profile is exit 2 naming the file and JSON p
   TempDir dir;
   const std::string file =
       dir.write("native.json", native_scenario("mg-explain-sut", release(1)).dump());
-  const std::string bad = dir.write("old.json", R"({"schema_version": 1, "tool": "gdb"})");
+  const std::string bad = dir.write("old.json", R"({"schema_version": 2, "tool": "gdb"})");
   const CliResult cli =
       run_memgate({"explain", file, "--against", bad, "--quiet"}, 60, {}, dir.path());
   INFO(cli.output);
@@ -232,7 +283,7 @@ TEST_CASE("explain: --against a profile of another tool is exit 2, this run's pr
   TempDir dir;
   const std::string file =
       dir.write("native.json", native_scenario("mg-explain-sut", release(1)).dump());
-  const std::string python = dir.write("python.json", R"({"schema_version": 1,
+  const std::string python = dir.write("python.json", R"({"schema_version": 2,
     "tool": "tracemalloc", "scenario": "w", "memgate_version": "0.1.0", "created_at": "",
     "command": [], "held_at": "end of load",
     "totals": {"peak_bytes": 0, "leaked_bytes": 0, "calls": 0, "processes": 1},
@@ -244,6 +295,31 @@ TEST_CASE("explain: --against a profile of another tool is exit 2, this run's pr
   CHECK_THAT(cli.output, Catch::Contains(python + ": /tool: a tracemalloc profile cannot be "
                                                   "compared with this run's heaptrack profile"));
   CHECK(read_json(dir.file("out/explain.json"))["tool"] == "heaptrack");
+}
+
+TEST_CASE("explain: --by module gives each module of a Python package its bytes") {
+  TempDir dir;
+  json s = native_scenario("mg-explain-sut", {});
+  s["name"] = "two-modules";
+  s["sut"]["command"] = {"/usr/bin/python3",
+                         std::string(MEMGATE_SOURCE_DIR) + "/tests/workers/two_modules.py"};
+  const std::string file = dir.write("two.json", s.dump());
+  const CliResult cli =
+      run_memgate({"explain", file, "--out", dir.file("out"), "--by", "module", "--quiet"}, 170);
+  INFO(cli.output);
+  REQUIRE(cli.exit_code == 0);
+  const json doc = read_json(dir.file("out/explain.json"));
+  CHECK(doc["tool"] == "tracemalloc");
+  std::map<std::string, double> held;
+  for (const auto& area : doc["areas"]["module"]) held[area["name"]] = area["held_bytes"];
+  // 400 bytearrays each, of 64 KiB and 32 KiB, plus each one's header (57 bytes on CPython 3.11).
+  CHECK(held["twomod.cache"] == Approx(400 * 65536.0).epsilon(0.05));
+  CHECK(held["twomod.index"] == Approx(400 * 32768.0).epsilon(0.05));
+  // The console prints the table asked for, not the lines', and one table for a command.
+  CHECK_THAT(cli.output, Catch::Contains("By module: held at exit") &&
+                             Catch::Contains("twomod.cache") &&
+                             !Catch::Contains("Still allocated at exit:"));
+  CHECK_THAT(slurp(dir.file("out/explain.md")), Catch::Contains("| twomod.cache |"));
 }
 
 TEST_CASE("explain: a Python worker keeping 16 KiB per job, down to its file and line") {

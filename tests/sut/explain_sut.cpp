@@ -5,6 +5,9 @@
 //   --cache-leaks N    leak N blocks of --bytes in remember_session()    (release 2's new leak)
 //   --bytes B          block size (default 4096)
 //   --scratch-mib M    allocate, touch and free M MiB in build_scratch() (a peak, no leak)
+//   --helper-leaks N   leak N blocks of --bytes in cache_put_leaky(), through touch()
+//   --helper-spike-mib M  allocate, touch and free M MiB in scratch_spike(), through the same
+//                      touch(): one allocating function, a leak and a spike from two callers
 //   --wait-sigterm     then print "waiting" and exit normally on SIGTERM (a service's life)
 // Prints "done" when the work is done; exits 0.
 
@@ -39,6 +42,24 @@ __attribute__((noinline)) void build_scratch(std::size_t bytes) {
   std::free(scratch);
 }
 
+// Allocates and touches: the one function both of the next two allocate through.
+__attribute__((noinline)) char* touch(std::size_t bytes) {
+  char* block = static_cast<char*>(std::malloc(bytes));
+  std::memset(block, 'h', bytes);
+  return block;
+}
+
+__attribute__((noinline)) void cache_put_leaky(std::size_t bytes) {
+  char* entry = touch(bytes);
+  asm volatile("" : : "r"(entry) : "memory");  // never freed
+}
+
+__attribute__((noinline)) void scratch_spike(std::size_t bytes) {
+  char* scratch = touch(bytes);
+  asm volatile("" : : "r"(scratch) : "memory");
+  std::free(scratch);
+}
+
 long arg_value(int& i, int argc, char** argv) {
   if (i + 1 >= argc) {
     std::fprintf(stderr, "%s needs a value\n", argv[i]);
@@ -50,7 +71,8 @@ long arg_value(int& i, int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  long parser_leaks = 0, cache_leaks = 0, bytes = 4096, scratch_mib = 0;
+  long parser_leaks = 0, cache_leaks = 0, bytes = 4096, scratch_mib = 0, helper_leaks = 0,
+       helper_spike_mib = 0;
   bool wait_sigterm = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -62,6 +84,10 @@ int main(int argc, char** argv) {
       bytes = arg_value(i, argc, argv);
     } else if (arg == "--scratch-mib") {
       scratch_mib = arg_value(i, argc, argv);
+    } else if (arg == "--helper-leaks") {
+      helper_leaks = arg_value(i, argc, argv);
+    } else if (arg == "--helper-spike-mib") {
+      helper_spike_mib = arg_value(i, argc, argv);
     } else if (arg == "--wait-sigterm") {
       wait_sigterm = true;
     } else {
@@ -75,6 +101,8 @@ int main(int argc, char** argv) {
   }
   for (long i = 0; i < cache_leaks; ++i) remember_session(static_cast<std::size_t>(bytes));
   if (scratch_mib > 0) build_scratch(static_cast<std::size_t>(scratch_mib) << 20);
+  for (long i = 0; i < helper_leaks; ++i) cache_put_leaky(static_cast<std::size_t>(bytes));
+  if (helper_spike_mib > 0) scratch_spike(static_cast<std::size_t>(helper_spike_mib) << 20);
   std::printf("done\n");
   std::fflush(stdout);
   if (wait_sigterm) {

@@ -3,6 +3,7 @@
 // sitecustomize under CPython 3.11), the profile file, the diff behind --against, the choice
 // of tool and the environment that turns it on, and the outputs when nothing could be profiled.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <functional>
@@ -15,6 +16,7 @@
 #include "core/explain/heap_profile.hpp"
 #include "core/explain/heaptrack_text.hpp"
 #include "core/explain/profile_diff.hpp"
+#include "core/explain/site_areas.hpp"
 #include "core/explain/tracemalloc_snapshot.hpp"
 #include "core/model/errors.hpp"
 
@@ -100,7 +102,9 @@ TEST_CASE("explain: heaptrack_print's peaks and leaks become sites with their ca
   CHECK(parser->held_calls == 1000);
   CHECK(parser->leaked_bytes == 4'100'000);
   CHECK(parser->leaked_calls == 1000);
-  CHECK(parser->caller.empty());  // the site is the program's own code
+  // Its callers in the program's own code (one backtrace: main).
+  REQUIRE(parser->callers.size() == 1);
+  CHECK(parser->callers[0] == CallerFrame{"main", "/tmp/ht/leak.cpp", 15});
 
   const AllocationSite* cache = find_site(p, "keep_in_cache(unsigned long)");
   REQUIRE(cache);
@@ -111,7 +115,8 @@ TEST_CASE("explain: heaptrack_print's peaks and leaks become sites with their ca
   const AllocationSite* vector =
       find_site(p, "std::__new_allocator<>::allocate(unsigned long, void const*)");
   REQUIRE(vector);
-  CHECK(vector->caller == "keep_in_cache(unsigned long) (/tmp/ht/leak.cpp:12)");
+  CHECK(vector->caller_chain() ==
+        "keep_in_cache(unsigned long) (/tmp/ht/leak.cpp:12) <- main (/tmp/ht/leak.cpp:15)");
   CHECK(vector->held_bytes == 8'190);
   CHECK(vector->leaked_bytes == 0);
 
@@ -121,6 +126,10 @@ TEST_CASE("explain: heaptrack_print's peaks and leaks become sites with their ca
   CHECK(unknown->file.empty());
   CHECK(unknown->module == "/lib/x86_64-linux-gnu/libstdc++.so.6");
   CHECK(unknown->location() == "/lib/x86_64-linux-gnu/libstdc++.so.6");
+  // Keyed by its module, not by the address, which moves with every run; the loader's frames
+  // above it are no code of the program's.
+  CHECK(unknown->key() == "?|libstdc++.so.6");
+  CHECK(unknown->callers.empty());
 
   const auto leaked = top_by_leaked(p, 10);
   REQUIRE(leaked.size() == 2);
@@ -129,6 +138,133 @@ TEST_CASE("explain: heaptrack_print's peaks and leaks become sites with their ca
   const auto held = top_by_held(p, 2);
   REQUIRE(held.size() == 2);
   CHECK(held[0].function == "leak_from_parser(unsigned long)");
+}
+
+TEST_CASE("explain: a helper shared by a leak and a spike is two rows, each naming its caller") {
+  // Recorded: mg-explain-sut --helper-leaks 4000 --bytes 16384 --helper-spike-mib 64.
+  const HeapProfile p = parse_heaptrack_print(recorded("heaptrack_print_shared_helper.txt"));
+  std::vector<const AllocationSite*> touch;
+  for (const auto& s : p.sites) {
+    if (s.function == "touch") touch.push_back(&s);
+  }
+  REQUIRE(touch.size() == 2);
+  const auto by_caller = [&](const std::string& caller) -> const AllocationSite& {
+    for (const AllocationSite* s : touch) {
+      if (!s->callers.empty() && s->callers[0].function == caller) return *s;
+    }
+    FAIL("no row from " << caller);
+    return *touch[0];
+  };
+  const AllocationSite& leak = by_caller("cache_put_leaky");
+  CHECK(leak.held_bytes == 65'540'000);
+  CHECK(leak.held_calls == 4000);
+  CHECK(leak.leaked_bytes == 65'540'000);
+  CHECK(leak.leaked_calls == 4000);
+  CHECK_THAT(leak.caller_chain(), Catch::StartsWith("cache_put_leaky (/") &&
+                                      Catch::Contains("explain_sut.cpp:53) <- main ("));
+  const AllocationSite& spike = by_caller("scratch_spike");
+  CHECK(spike.held_bytes == 67'110'000);
+  CHECK(spike.held_calls == 1);
+  CHECK(spike.leaked_bytes == 0);  // freed: a spike, not a leak
+  CHECK(leak.key() != spike.key());
+
+  SECTION("depth 1: the nearest caller only; depth 0: one row, as before callers were kept") {
+    const HeapProfile one = parse_heaptrack_print(recorded("heaptrack_print_shared_helper.txt"), 1);
+    for (const auto& s : one.sites) {
+      if (s.function == "touch") CHECK(s.callers.size() == 1);
+    }
+    const HeapProfile none =
+        parse_heaptrack_print(recorded("heaptrack_print_shared_helper.txt"), 0);
+    const AllocationSite* merged = find_site(none, "touch");
+    REQUIRE(merged);
+    CHECK(merged->held_bytes == 65'540'000 + 67'110'000);
+    CHECK(merged->held_calls == 4001);
+  }
+}
+
+TEST_CASE("explain: the callers heaptrack did not list are one row of the rest") {
+  // Recorded: five callers of one helper, heaptrack_print --sub-peak-limit 3.
+  const HeapProfile p = parse_heaptrack_print(recorded("heaptrack_print_five_callers.txt"));
+  std::int64_t held = 0, calls = 0;
+  const AllocationSite* rest = nullptr;
+  for (const auto& s : p.sites) {
+    if (s.function != "touch(unsigned long)") continue;
+    held += s.held_bytes;
+    calls += s.held_calls;
+    if (s.caller_chain() == "(other callers)") rest = &s;
+  }
+  CHECK(held == 15'000'000);  // every byte of the site, in its four rows
+  CHECK(calls == 5);
+  REQUIRE(rest);
+  CHECK(rest->held_bytes == 3'000'000);
+  CHECK(rest->held_calls == 2);
+  CHECK(rest->leaked_bytes == 3'000'000);
+}
+
+TEST_CASE("explain: paths under the project are relative, so two checkouts' profiles match") {
+  HeapProfile a = heaptrack_profile({site("parse(int)", 8, 4096, 4096)});
+  a.sites[0].callers = {{"main", "/src/app/./main.cpp", 3}};
+  HeapProfile b = a;
+  a.sites[0].file = "/home/ci/app/src/../src/app.cpp";
+  a.sites[0].callers[0].file = "/home/ci/app/main.cpp";
+  b.sites[0].file = "/work/app/src/app.cpp";
+  b.sites[0].callers[0].file = "/work/app/main.cpp";
+  relativize_paths(a, "/home/ci/app/");
+  relativize_paths(b, "/work/app");
+  CHECK(a.sites[0].file == "src/app.cpp");
+  CHECK(a.sites[0].callers[0].file == "main.cpp");
+  CHECK(a.sites[0].key() == b.sites[0].key());
+  CHECK(diff_profiles(a, b, "a.json", 10, 0).empty());
+  // A path outside the project stays absolute.
+  HeapProfile c = heaptrack_profile({site("parse(int)", 8, 4096, 4096)});
+  c.sites[0].file = "/usr/include/c++/12/bits/new_allocator.h";
+  relativize_paths(c, "/work/app");
+  CHECK(c.sites[0].file == "/usr/include/c++/12/bits/new_allocator.h");
+}
+
+TEST_CASE("explain: sites summed by function, file and module") {
+  HeapProfile p = heaptrack_profile(
+      {site("touch", 5, 100, 10), site("touch", 5, 50, 0), site("parse(int)", 8, 20, 20)});
+  p.sites[0].callers = {{"cache_put", "", 0}};
+  p.sites[1].callers = {{"scratch", "", 0}};
+  p.sites[0].module = p.sites[1].module = "/srv/app/bin/app";
+  p.sites[2].module = "/lib/x86_64-linux-gnu/libfoo.so.1";
+  p.sites[2].file = "/src/foo.cpp";
+  const auto by_function = site_areas(p, SiteGrouping::function, 10);
+  REQUIRE(by_function.size() == 2);
+  CHECK(by_function[0].name == "touch");
+  CHECK(by_function[0].held_bytes == 150);
+  CHECK(by_function[0].leaked_bytes == 10);
+  CHECK(by_function[0].sites == 2);
+  const auto by_module = site_areas(p, SiteGrouping::module, 10);
+  REQUIRE(by_module.size() == 2);
+  CHECK(by_module[0].name == "app");
+  CHECK(by_module[1].name == "libfoo.so.1");
+  CHECK(site_areas(p, SiteGrouping::file, 10).at(1).name == "/src/foo.cpp");
+  CHECK(site_areas(p, SiteGrouping::file, 1).size() == 1);
+
+  // tracemalloc records no functions: the console says so; explain.json has the other areas,
+  // and stays a profile --against reads.
+  HeapProfile python = p;
+  python.tool = "tracemalloc";
+  python.held_at = "end of load";
+  CHECK_FALSE(has_grouping(python, SiteGrouping::function));
+  ExplainResult r;
+  r.profile = python;
+  r.by = {SiteGrouping::function, SiteGrouping::module};
+  const auto lines = explain_console_lines(r, 5);
+  std::string console;
+  for (const auto& line : lines) console += line + "\n";
+  CHECK_THAT(console, Catch::Contains("tracemalloc records files and lines, not functions") &&
+                          Catch::Contains("By module: held when the load ended") &&
+                          !Catch::Contains("Held when the load ended:"));  // no line tables
+  const json doc = explain_json(r);
+  CHECK(doc["areas"].contains("module"));
+  CHECK_FALSE(doc["areas"].contains("function"));
+  CHECK(doc["areas"]["module"][0]["name"] == "app");
+  CHECK_NOTHROW(profile_from_json(doc, "explain.json"));
+  CHECK_THAT(explain_markdown(r), Catch::Contains("## By module: ") &&
+                                      Catch::Contains("| 1 | app | 150 B | 10 B | 2 |"));
 }
 
 TEST_CASE("explain: heaptrack_print without its sections is a note, not an empty table") {
@@ -159,12 +295,22 @@ TEST_CASE("explain: tracemalloc snapshots at the load's end and at exit") {
   CHECK(held[0].leaked_bytes == 3'289'800);
   CHECK(held[0].key() == "/app/worker.py:4");
 
-  SECTION("only the exit snapshot: held at exit, and a note says why") {
+  SECTION("only the exit snapshot: held at exit, one table, and a note says why") {
     const HeapProfile exit_only = profile_from_snapshots({both[0]});
     CHECK(exit_only.held_at == "exit");
     CHECK(top_by_held(exit_only, 1)[0].held_bytes == 3'289'800);
     REQUIRE(exit_only.notes.size() == 1);
     CHECK_THAT(exit_only.notes[0], Catch::Contains("no snapshot at the end of the load"));
+    // What it held at exit is what was still allocated then: the same table is not shown twice.
+    ExplainResult r;
+    r.profile = exit_only;
+    const std::string md = explain_markdown(r);
+    CHECK_THAT(md, Catch::Contains("## Still allocated at exit") && !Catch::Contains("## Held"));
+    CHECK_THAT(md, Catch::Contains("| 1 | kept.append(bytearray(16384)) | /app/worker.py:4 |"));
+    const auto lines = explain_console_lines(r, 5);
+    CHECK(std::count(lines.begin(), lines.end(), "  Still allocated at exit:") == 1);
+    CHECK(std::none_of(lines.begin(), lines.end(),
+                       [](const std::string& l) { return l.find("Held") != std::string::npos; }));
   }
   SECTION("only the load's end: no leak table, and a note") {
     const HeapProfile load_only = profile_from_snapshots({both[1]});
@@ -227,7 +373,7 @@ TEST_CASE("explain: the profile file round-trips, and a bad one names its JSON p
     const char* path;
   };
   const std::vector<Case> cases = {
-      {"another schema", [](json& d) { d["schema_version"] = 2; }, "/schema_version"},
+      {"an older schema", [](json& d) { d["schema_version"] = 1; }, "/schema_version"},
       {"an unknown tool", [](json& d) { d["tool"] = "valgrind"; }, "/tool"},
       {"bytes as text", [](json& d) { d["sites_by_leaked"][1]["leaked_bytes"] = "10"; },
        "/sites_by_leaked/1/leaked_bytes"},
@@ -254,7 +400,7 @@ TEST_CASE("explain: --against ranks the sites that grew most, a new leak first")
   const HeapProfile after = heaptrack_profile({site("parse(int)", 8, 4'100'000, 4'100'000),
                                                site("remember(int)", 30, 2'048'000, 2'048'000),
                                                site("scratch()", 40, 9'000, 0)});
-  const auto growth = diff_profiles(before, after, "old.json", 10);
+  const auto growth = diff_profiles(before, after, "old.json", 10, 0);
   REQUIRE(growth.size() == 3);
   CHECK(growth[0].site.function == "remember(int)");
   CHECK(growth[0].is_new);
@@ -263,17 +409,28 @@ TEST_CASE("explain: --against ranks the sites that grew most, a new leak first")
   CHECK(growth[2].site.function == "parse(int)");
   CHECK_FALSE(growth[2].is_new);
   CHECK(growth[2].growth_bytes() == 4'000);
-  CHECK(diff_profiles(before, after, "old.json", 1).size() == 1);
+  CHECK(diff_profiles(before, after, "old.json", 1, 0).size() == 1);
   // The same function at another line is another site.
   const HeapProfile moved = heaptrack_profile({site("parse(int)", 9, 4'096'000, 4'096'000)});
-  CHECK(diff_profiles(before, moved, "old.json", 10).at(0).is_new);
+  CHECK(diff_profiles(before, moved, "old.json", 10, 0).at(0).is_new);
   // Nothing grew: no row.
-  CHECK(diff_profiles(after, before, "old.json", 10).empty());
+  CHECK(diff_profiles(after, before, "old.json", 10, 0).empty());
+  // Under the noise floor (64 KiB here, 1% of a peak of 4 MB is less): only the new leak.
+  HeapProfile after_peak = after;
+  after_peak.peak_bytes = 4'100'000;
+  CHECK(growth_floor_bytes(before, after_peak) == 64 * 1024);
+  const auto above = diff_profiles(before, after, "old.json", 10, 64 * 1024);
+  REQUIRE(above.size() == 1);
+  CHECK(above[0].site.function == "remember(int)");
+  // The same function from another caller is another site.
+  HeapProfile other_caller = before;
+  other_caller.sites[0].callers = {{"main", "/src/main.cpp", 3}};
+  CHECK(diff_profiles(before, other_caller, "old.json", 10, 0).at(0).is_new);
 
   HeapProfile python = before;
   python.tool = "tracemalloc";
   try {
-    diff_profiles(python, after, "old.json", 10);
+    diff_profiles(python, after, "old.json", 10, 0);
     FAIL("no error");
   } catch (const InputError& e) {
     CHECK(e.json_path() == "/tool");
@@ -379,8 +536,9 @@ TEST_CASE("explain: outputs of a SUT no tool can follow carry the note and no ta
 TEST_CASE("explain: tables with their figures, and the growth with --against") {
   ExplainResult r;
   r.profile = heaptrack_profile({site("parse(int)", 8, 4'100'000, 4'100'000)});
-  r.comparison = ExplainComparison{"old.json", "2026-11-27T00:00:00Z",
-                                   diff_profiles(heaptrack_profile({}), r.profile, "old.json", 5)};
+  r.comparison = ExplainComparison{
+      "old.json", "2026-11-27T00:00:00Z",
+      diff_profiles(heaptrack_profile({}), r.profile, "old.json", 5, 0), 64 * 1024};
   const std::string md = explain_markdown(r);
   CHECK_THAT(md, Catch::Contains("| 1 | parse(int) (new) | /src/app.cpp:8 | 0 B | 3.91 MiB |"));
   CHECK_THAT(md, Catch::Contains("## Leaked: never freed before exit"));

@@ -30,15 +30,26 @@ std::string calls_word(const HeapProfile& p) {
   return p.tool == "tracemalloc" ? "blocks" : "calls";
 }
 
-// The location column of the tables: where the site is, and the caller in the SUT's own code.
+// The location column of the tables: where the site is, and its callers in the SUT's own code.
 std::string location_cell(const AllocationSite& s) {
-  return s.caller.empty() ? s.location() : s.location() + ", from " + s.caller;
+  return s.callers.empty() ? s.location() : s.location() + ", from " + s.caller_chain();
+}
+
+// The same in a page: the callers folded under the first one's name.
+void location_html(XmlWriter& xml, const AllocationSite& s) {
+  xml.start("td").attr("class", "name").text(s.location());
+  if (!s.callers.empty()) {
+    xml.start("details").element("summary", "from " + s.callers.front().function);
+    for (const CallerFrame& c : s.callers) xml.element("div", "<- " + c.text());
+    xml.end();
+  }
+  xml.end();
 }
 
 // Where a site is, after its label (nothing more when the label is the location itself).
 std::string site_where(const AllocationSite& s) {
   std::string where = s.label() == s.location() ? "" : s.location();
-  if (!s.caller.empty()) where += (where.empty() ? "from " : ", from ") + s.caller;
+  if (!s.callers.empty()) where += (where.empty() ? "from " : ", from ") + s.caller_chain();
   return where;
 }
 
@@ -51,10 +62,14 @@ struct Table {
 };
 
 std::vector<Table> tables(const HeapProfile& p) {
+  Table leaked{leaked_title(p), top_by_leaked(p, kExplainTopSites), &AllocationSite::leaked_bytes,
+               &AllocationSite::leaked_calls};
+  // Held at exit (no snapshot at the end of the load: a command) is what was still allocated at
+  // exit: one table, not the same one twice.
+  if (p.held_at == "exit") return {leaked};
   return {{held_title(p), top_by_held(p, kExplainTopSites), &AllocationSite::held_bytes,
            &AllocationSite::held_calls},
-          {leaked_title(p), top_by_leaked(p, kExplainTopSites), &AllocationSite::leaked_bytes,
-           &AllocationSite::leaked_calls}};
+          leaked};
 }
 
 std::string empty_table_reason(const HeapProfile& p, const Table& t) {
@@ -114,23 +129,53 @@ void html_table(XmlWriter& xml, const HeapProfile& p, const Table& t) {
     const AllocationSite& s = t.sites[i];
     xml.start("tr").element("td", std::to_string(i + 1));
     xml.start("td").attr("class", python ? "name code" : "name").text(s.label()).end();
-    xml.start("td").attr("class", "name").text(location_cell(s)).end();
+    location_html(xml, s);
     xml.element("td", format_bytes(static_cast<double>(s.*t.bytes)));
     xml.element("td", std::to_string(s.*t.calls)).end().newline();
   }
   xml.end().end().newline();
 }
 
+// With the noise floor: what two runs of one build differ by is not listed.
 std::string growth_title(const ExplainComparison& c) {
-  return fmt::format("Grown since {}{}", c.against_file,
-                     c.against_created_at.empty() ? "" : " (" + c.against_created_at + ")");
+  return fmt::format("Grown since {}{}{}", c.against_file,
+                     c.against_created_at.empty() ? "" : " (" + c.against_created_at + ")",
+                     c.floor_bytes > 0
+                         ? fmt::format(", by more than {} per site (the noise between two runs)",
+                                       format_bytes(static_cast<double>(c.floor_bytes)))
+                         : "");
+}
+
+// The areas explain.md and explain.html show beside the sites: by module, and each other asked.
+std::vector<SiteGrouping> shown_areas(const ExplainResult& r) {
+  std::vector<SiteGrouping> shown;
+  for (const SiteGrouping by : {SiteGrouping::module, SiteGrouping::function, SiteGrouping::file}) {
+    const bool asked = std::find(r.by.begin(), r.by.end(), by) != r.by.end();
+    if ((asked || by == SiteGrouping::module) && has_grouping(r.profile, by)) shown.push_back(by);
+  }
+  return shown;
+}
+
+std::string area_title(const HeapProfile& p, SiteGrouping by) {
+  return fmt::format("By {}: {} and {}", grouping_name(by),
+                     p.held_at == "heap peak" ? "at the heap's peak"
+                     : p.held_at == "exit"    ? "held at exit"
+                                              : "held when the load ended",
+                     p.tool == "tracemalloc" ? "still allocated at exit" : "leaked");
+}
+
+// Why a profile has no table for an area, or "".
+std::string no_area_reason(const HeapProfile& p, SiteGrouping by) {
+  if (has_grouping(p, by)) return "";
+  return p.tool == "tracemalloc" ? "tracemalloc records files and lines, not functions: use --by "
+                                   "file or --by module"
+                                 : "nothing was profiled";
 }
 
 }  // namespace
 
 std::string held_title(const HeapProfile& p) {
   return p.held_at == "heap peak" ? "Peak: what each site held at the heap's peak"
-         : p.held_at == "exit"    ? "Held at exit (no snapshot at the end of the load)"
                                   : "Held when the load ended";
 }
 
@@ -140,6 +185,21 @@ std::string leaked_title(const HeapProfile& p) {
 
 nlohmann::json explain_json(const ExplainResult& r) {
   nlohmann::json doc = profile_to_json(r.profile);
+  nlohmann::json areas = nlohmann::json::object();
+  for (const SiteGrouping by : {SiteGrouping::function, SiteGrouping::file, SiteGrouping::module}) {
+    if (!has_grouping(r.profile, by)) continue;
+    nlohmann::json list = nlohmann::json::array();
+    for (const SiteArea& a : site_areas(r.profile, by, kExplainKeptAreas)) {
+      list.push_back({{"name", a.name},
+                      {"held_bytes", a.held_bytes},
+                      {"held_calls", a.held_calls},
+                      {"leaked_bytes", a.leaked_bytes},
+                      {"leaked_calls", a.leaked_calls},
+                      {"sites", a.sites}});
+    }
+    areas[grouping_name(by)] = std::move(list);
+  }
+  if (!areas.empty()) doc["areas"] = std::move(areas);
   if (r.comparison) {
     nlohmann::json growth = nlohmann::json::array();
     for (const auto& g : r.comparison->growth) {
@@ -147,7 +207,7 @@ nlohmann::json explain_json(const ExplainResult& r) {
                         {"file", g.site.file},
                         {"line", g.site.line},
                         {"code", g.site.code},
-                        {"caller", g.site.caller},
+                        {"callers", callers_to_json(g.site.callers)},
                         {"held_before_bytes", g.held_before_bytes},
                         {"held_after_bytes", g.held_after_bytes},
                         {"leaked_before_bytes", g.leaked_before_bytes},
@@ -157,6 +217,7 @@ nlohmann::json explain_json(const ExplainResult& r) {
     }
     doc["against"] = {{"file", r.comparison->against_file},
                       {"created_at", r.comparison->against_created_at},
+                      {"floor_bytes", r.comparison->floor_bytes},
                       {"growth", std::move(growth)}};
   }
   return doc;
@@ -192,6 +253,17 @@ std::string explain_markdown(const ExplainResult& r) {
   if (p.tool != "none") {
     for (const Table& t : tables(p)) md_table(out, p, t);
   }
+  for (const SiteGrouping by : shown_areas(r)) {
+    out += fmt::format("## {}\n\n| # | {} | held | leaked | sites |\n|---|---|---:|---:|---:|\n",
+                       area_title(p, by), grouping_name(by));
+    const auto areas = site_areas(p, by, kExplainTopSites);
+    for (std::size_t i = 0; i < areas.size(); ++i) {
+      out += fmt::format("| {} | {} | {} | {} | {} |\n", i + 1, markdown_cell(areas[i].name),
+                         format_bytes(static_cast<double>(areas[i].held_bytes)),
+                         format_bytes(static_cast<double>(areas[i].leaked_bytes)), areas[i].sites);
+    }
+    out += "\n";
+  }
   if (!p.command.empty()) {
     std::string command;
     for (const auto& arg : p.command) command += (command.empty() ? "" : " ") + arg;
@@ -222,7 +294,8 @@ void write_explain_sections(XmlWriter& xml, const ExplainResult& r) {
         const SiteGrowth& g = r.comparison->growth[i];
         xml.start("tr").element("td", std::to_string(i + 1));
         xml.start("td").attr("class", "name").text(g.site.label() + (g.is_new ? " (new)" : ""));
-        xml.end().start("td").attr("class", "name").text(location_cell(g.site)).end();
+        xml.end();
+        location_html(xml, g.site);
         for (const std::int64_t v : {g.held_before_bytes, g.held_after_bytes, g.leaked_before_bytes,
                                      g.leaked_after_bytes}) {
           xml.element("td", format_bytes(static_cast<double>(v)));
@@ -235,6 +308,21 @@ void write_explain_sections(XmlWriter& xml, const ExplainResult& r) {
   }
   if (p.tool != "none") {
     for (const Table& t : tables(p)) html_table(xml, p, t);
+  }
+  for (const SiteGrouping by : shown_areas(r)) {
+    xml.start("section").element("h2", area_title(p, by));
+    xml.start("table").start("tr").element("th", "#");
+    xml.start("th").attr("class", "name").text(grouping_name(by)).end();
+    xml.element("th", "held").element("th", "leaked").element("th", "sites").end().newline();
+    const auto areas = site_areas(p, by, kExplainTopSites);
+    for (std::size_t i = 0; i < areas.size(); ++i) {
+      xml.start("tr").element("td", std::to_string(i + 1));
+      xml.start("td").attr("class", "name").text(areas[i].name).end();
+      xml.element("td", format_bytes(static_cast<double>(areas[i].held_bytes)));
+      xml.element("td", format_bytes(static_cast<double>(areas[i].leaked_bytes)));
+      xml.element("td", std::to_string(areas[i].sites)).end().newline();
+    }
+    xml.end().end().newline();
   }
 }
 
@@ -280,7 +368,8 @@ std::vector<std::string> explain_console_lines(const ExplainResult& r, std::size
                                   format_bytes(static_cast<double>(g.held_after_bytes))));
     }
   }
-  if (p.tool != "none") {
+  const bool by_line = std::find(r.by.begin(), r.by.end(), SiteGrouping::line) != r.by.end();
+  if (p.tool != "none" && by_line) {
     for (const Table& t : tables(p)) {
       lines.push_back("  " + t.title + ":");
       if (t.sites.empty()) lines.push_back("    " + empty_table_reason(p, t));
@@ -291,6 +380,19 @@ std::vector<std::string> explain_console_lines(const ExplainResult& r, std::size
             "    {:>10}  {:>7} {}  {}{}", format_bytes(static_cast<double>(s.*t.bytes)), s.*t.calls,
             calls_word(p), s.label(), where.empty() ? "" : "  (" + where + ")"));
       }
+    }
+  }
+  for (const SiteGrouping by : r.by) {
+    if (by == SiteGrouping::line || p.tool == "none") continue;
+    lines.push_back("  " + area_title(p, by) + ":");
+    if (const std::string why = no_area_reason(p, by); !why.empty()) {
+      lines.push_back("    " + why);
+      continue;
+    }
+    for (const SiteArea& a : site_areas(p, by, rows)) {
+      lines.push_back(fmt::format("    {:>10} held  {:>10} leaked  {}",
+                                  format_bytes(static_cast<double>(a.held_bytes)),
+                                  format_bytes(static_cast<double>(a.leaked_bytes)), a.name));
     }
   }
   for (const auto& note : p.notes) lines.push_back("  note: " + note);

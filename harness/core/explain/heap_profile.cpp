@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 
 #include "core/model/errors.hpp"
@@ -34,7 +35,7 @@ nlohmann::json site_to_json(const AllocationSite& s) {
                       {"line", s.line},
                       {"module", s.module},
                       {"code", s.code},
-                      {"caller", s.caller},
+                      {"callers", callers_to_json(s.callers)},
                       {"held_bytes", s.held_bytes},
                       {"held_calls", s.held_calls},
                       {"leaked_bytes", s.leaked_bytes},
@@ -49,7 +50,14 @@ AllocationSite site_from_json(ObjectReader r) {
   s.line = static_cast<int>(r.get_int("line", 0, std::numeric_limits<int>::max()));
   s.module = r.opt_string("module").value_or("");
   s.code = r.opt_string("code").value_or("");
-  s.caller = r.opt_string("caller").value_or("");
+  for (auto& frame : r.get_object_array("callers")) {
+    CallerFrame c;
+    c.function = frame.get_string("function");
+    c.file = frame.get_string("file");
+    c.line = static_cast<int>(frame.get_int("line", 0, std::numeric_limits<int>::max()));
+    frame.reject_unknown_keys();
+    s.callers.push_back(std::move(c));
+  }
   s.held_bytes = r.get_int("held_bytes", 0, kMaxInt);
   s.held_calls = r.get_int("held_calls", 0, kMaxInt);
   s.leaked_bytes = r.get_int("leaked_bytes", 0, kMaxInt);
@@ -60,9 +68,38 @@ AllocationSite site_from_json(ObjectReader r) {
 
 }  // namespace
 
+nlohmann::json callers_to_json(const std::vector<CallerFrame>& callers) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const CallerFrame& c : callers) {
+    out.push_back({{"function", c.function}, {"file", c.file}, {"line", c.line}});
+  }
+  return out;
+}
+
+std::string CallerFrame::text() const {
+  if (file.empty()) return function;
+  return line > 0 ? fmt::format("{} ({}:{})", function, file, line)
+                  : fmt::format("{} ({})", function, file);
+}
+
 std::string AllocationSite::key() const {
-  const std::string where = fmt::format("{}:{}", file.empty() ? module : file, line);
-  return function.empty() ? where : function + "|" + where;
+  // Without a source file, the module's file name: its folder differs between checkouts.
+  const std::string module_file = std::filesystem::path(module).filename().string();
+  std::string key;
+  if (file.empty() && function.rfind("0x", 0) == 0) {
+    key = "?|" + module_file;
+  } else {
+    const std::string where = fmt::format("{}:{}", file.empty() ? module_file : file, line);
+    key = function.empty() ? where : function + "|" + where;
+  }
+  for (const CallerFrame& c : callers) key += "<-" + c.function;
+  return key;
+}
+
+std::string AllocationSite::caller_chain() const {
+  std::string chain;
+  for (const CallerFrame& c : callers) chain += (chain.empty() ? "" : " <- ") + c.text();
+  return chain;
 }
 
 std::string AllocationSite::location() const {
@@ -91,11 +128,29 @@ void merge_site(std::vector<AllocationSite>& sites, const AllocationSite& site) 
     s.held_calls += site.held_calls;
     s.leaked_bytes += site.leaked_bytes;
     s.leaked_calls += site.leaked_calls;
-    if (s.caller.empty()) s.caller = site.caller;
     if (s.code.empty()) s.code = site.code;
     return;
   }
   sites.push_back(site);
+}
+
+void relativize_paths(HeapProfile& profile, const std::string& root) {
+  std::filesystem::path base = std::filesystem::path(root).lexically_normal();
+  if (!base.has_filename()) base = base.parent_path();  // "/src/app/" -> "/src/app"
+  const auto relative = [&](std::string& file) {
+    if (file.empty() || file.front() != '/') return;
+    const std::filesystem::path path = std::filesystem::path(file).lexically_normal();
+    const std::filesystem::path rel = path.lexically_relative(base);
+    const bool under = !rel.empty() && *rel.begin() != "..";
+    file = (under ? rel : path).string();
+  };
+  std::vector<AllocationSite> sites;
+  for (AllocationSite s : profile.sites) {
+    relative(s.file);
+    for (CallerFrame& c : s.callers) relative(c.file);
+    merge_site(sites, s);
+  }
+  profile.sites = std::move(sites);
 }
 
 nlohmann::json profile_to_json(const HeapProfile& p, std::size_t limit) {
@@ -154,6 +209,7 @@ HeapProfile profile_from_json(const nlohmann::json& doc, const std::string& file
   }
   p.notes = r.opt_string_array("notes", 0, 1000).value_or(std::vector<std::string>{});
   r.opt_raw("against");  // an explain.json made with --against: its comparison is not the profile
+  r.opt_raw("areas");    // explain.json's sums by area: derived from the sites
   r.reject_unknown_keys();
   return p;
 }

@@ -12,8 +12,21 @@
 
 namespace memgate {
 
-// Schema of explain.json / *.profile.json; a reader refuses any other.
-constexpr int kProfileSchemaVersion = 1;
+// Schema of explain.json / *.profile.json; a reader refuses any other. 2: sites carry their
+// callers (a list of frames, not one text) and are keyed by them; paths relative to the project.
+constexpr int kProfileSchemaVersion = 2;
+
+// Caller frames kept per heaptrack site by default (explain --depth).
+constexpr int kDefaultCallerDepth = 2;
+
+// A frame of the SUT's own code above an allocation site.
+struct CallerFrame {
+  std::string function;
+  std::string file;          // "" without debug information
+  int line = 0;              // 0 when unknown
+  std::string text() const;  // "main (app.cpp:15)", or "main" without a location
+  bool operator==(const CallerFrame&) const = default;
+};
 
 // One place in the SUT's code that allocates. Bytes are exact for tracemalloc and as
 // heaptrack_print prints them (3 significant digits, 1000-based units) for heaptrack.
@@ -21,19 +34,26 @@ struct AllocationSite {
   std::string function;  // heaptrack: the function that allocated; tracemalloc: ""
   std::string file;      // its source file; "" when the binary has no debug information
   int line = 0;          // 0 when unknown
-  std::string module;    // heaptrack: the binary or library holding the code
+  std::string module;    // heaptrack: the binary or library holding the code; tracemalloc:
+                         // the Python module ("pkg.cache"), "" when unknown
   std::string code;      // tracemalloc: the text of the source line
-  // heaptrack: when the site itself is in a system header or library (std::vector's allocate),
-  // the first frame of the SUT's own code above it: "keep_in_cache(unsigned long) (cache.cpp:12)".
-  std::string caller;
+  // heaptrack: the frames of the SUT's own code that called the site, nearest first, at most the
+  // depth asked for (for a site in a system header or library, such as std::vector's allocate,
+  // they start at the first frame of the SUT's own code above it). heaptrack's backtraces that
+  // differ in them are separate sites: a helper that a leak and a spike both call is two rows.
+  std::vector<CallerFrame> callers;
   std::int64_t held_bytes = 0;    // heaptrack: at the heap's peak; tracemalloc: at the load's end
   std::int64_t held_calls = 0;    // allocations (heaptrack) or live blocks (tracemalloc) of them
   std::int64_t leaked_bytes = 0;  // still allocated when the SUT exited
   std::int64_t leaked_calls = 0;
 
-  // How sites are matched between two profiles: "function|file:line" (heaptrack),
-  // "file:line" (tracemalloc).
+  // How sites are matched between two profiles and merged within one: "function|file:line"
+  // and "<-caller" per caller function (heaptrack), "file:line" (tracemalloc); without a source
+  // file, its module's file name stands for it. A frame without symbols ("0x7f..."), whose
+  // address moves with every run, is "?|" and its module's file name.
   std::string key() const;
+  // "cache_put_leaky (app.cpp:53) <- main (app.cpp:104)"; "" without callers.
+  std::string caller_chain() const;
   // "file:line", "file" or the module when there is no source location.
   std::string location() const;
   // "function" or, without one, the source line's code or the location.
@@ -65,6 +85,14 @@ std::vector<AllocationSite> top_by_leaked(const HeapProfile& profile, std::size_
 
 // Adds site to sites, summing bytes and calls into an existing one of the same key().
 void merge_site(std::vector<AllocationSite>& sites, const AllocationSite& site);
+
+// Source paths under root (the project's folder) made relative to it, so that the profiles of
+// two checkouts match; other paths are left as they are (lexically normalised). Sites that then
+// share a key are merged.
+void relativize_paths(HeapProfile& profile, const std::string& root);
+
+// [{function, file, line}, ...], as a site's "callers" in the profile file.
+nlohmann::json callers_to_json(const std::vector<CallerFrame>& callers);
 
 // The profile as stored: every field, and the sites as "sites_by_held" / "sites_by_leaked"
 // (the top `limit` of each, so a site may appear in both).

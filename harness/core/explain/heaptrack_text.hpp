@@ -9,9 +9,10 @@
 //   leak_from_parser(unsigned long)          <- the site: the frame that called the allocator
 //     at /src/leak.cpp:8                     <- its source location (absent without debug info)
 //     in /build/mg-explain-sut               <- its module
-//   4.10M consumed over 1000 calls from:     <- backtraces that reached it, callers indented
-//       main
-//         at /src/leak.cpp:15
+//   4.10M consumed over 1000 calls from:     <- a backtrace that reached it (its share of the
+//       main                                    bytes and calls), callers indented; one block
+//         at /src/leak.cpp:15                   per backtrace, at most 3 (--sub-peak-limit)
+//     and 3.00M from 2 other places          <- the rest, callers not listed
 //
 // Sizes are heaptrack's (1000-based K, M, G with two decimals; whole bytes below 1000 B).
 // Pure: text in, values out; lines it does not know are skipped.
@@ -31,6 +32,10 @@ std::optional<std::int64_t> parse_heaptrack_bytes(std::string_view text);
 // The sites of both sections, merged by key (a site in both gets held and leaked figures), and
 // the totals: peak heap, total leaked, calls to allocation functions. tool = "heaptrack",
 // held_at = "heap peak". A text without either section gets a note saying so.
-HeapProfile parse_heaptrack_print(const std::string& text);
+// Each backtrace block is a site of its own with its share of the bytes and calls, and with the
+// first `depth` frames of the SUT's own code above the allocating one as its callers: blocks
+// that share those are merged; heaptrack's remainder is a site whose caller reads "(other
+// callers)".
+HeapProfile parse_heaptrack_print(const std::string& text, int depth = kDefaultCallerDepth);
 
 }  // namespace memgate

@@ -13,8 +13,14 @@ std::int64_t SiteGrowth::growth_bytes() const {
   return std::max(held_after_bytes - held_before_bytes, leaked_after_bytes - leaked_before_bytes);
 }
 
+std::int64_t growth_floor_bytes(const HeapProfile& before, const HeapProfile& after) {
+  constexpr std::int64_t kMinFloorBytes = 64 * 1024;
+  return std::max(kMinFloorBytes, std::max(before.peak_bytes, after.peak_bytes) / 100);
+}
+
 std::vector<SiteGrowth> diff_profiles(const HeapProfile& before, const HeapProfile& after,
-                                      const std::string& before_file, std::size_t limit) {
+                                      const std::string& before_file, std::size_t limit,
+                                      std::int64_t floor_bytes) {
   if (before.tool != after.tool) {
     throw InputError(before_file, "/tool",
                      fmt::format("a {} profile cannot be compared with this run's {} profile: "
@@ -37,7 +43,7 @@ std::vector<SiteGrowth> diff_profiles(const HeapProfile& before, const HeapProfi
     } else {
       g.is_new = true;
     }
-    if (g.growth_bytes() > 0) growths.push_back(std::move(g));
+    if (g.growth_bytes() > floor_bytes) growths.push_back(std::move(g));
   }
   std::sort(growths.begin(), growths.end(), [](const SiteGrowth& a, const SiteGrowth& b) {
     return a.growth_bytes() != b.growth_bytes() ? a.growth_bytes() > b.growth_bytes()

@@ -2,7 +2,8 @@
 
 // `memgate explain --against PROFILE`: which allocation sites grew between a profile kept
 // before (a baseline's, `memgate baseline --profile`) and this run's. Sites are matched by
-// AllocationSite::key(): function and file:line for heaptrack, file:line for tracemalloc.
+// AllocationSite::key(): function, file:line and callers for heaptrack, file:line for
+// tracemalloc.
 
 #include <cstdint>
 #include <string>
@@ -21,10 +22,16 @@ struct SiteGrowth {
   std::int64_t growth_bytes() const;
 };
 
-// The sites whose held or leaked bytes grew, largest growth first (ties by key), at most limit.
-// Throws InputError naming before_file at /tool when the two profiles come from different tools
-// (their sites cannot be matched).
+// What two runs of one build differ by, per site, without any change: heaptrack's rounding to 3
+// significant digits, an interpreter's caches and imports. The larger of 64 KiB and 1% of the
+// larger peak of the two profiles.
+std::int64_t growth_floor_bytes(const HeapProfile& before, const HeapProfile& after);
+
+// The sites whose held or leaked bytes grew by more than floor_bytes, largest growth first (ties
+// by key), at most limit. Throws InputError naming before_file at /tool when the two profiles
+// come from different tools (their sites cannot be matched).
 std::vector<SiteGrowth> diff_profiles(const HeapProfile& before, const HeapProfile& after,
-                                      const std::string& before_file, std::size_t limit);
+                                      const std::string& before_file, std::size_t limit,
+                                      std::int64_t floor_bytes);
 
 }  // namespace memgate

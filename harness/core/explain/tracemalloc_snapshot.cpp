@@ -85,7 +85,7 @@ HeapProfile profile_from_snapshots(const std::vector<TracemallocSnapshot>& snaps
   } else if (!has_load_end) {
     profile.notes.push_back(
         "no snapshot at the end of the load (a command SUT, whose whole life is the load, or a "
-        "run that stopped early): 'held' is what was allocated at exit");
+        "run that stopped early): one table, what was still allocated at exit");
   } else if (!has_exit) {
     profile.notes.push_back(
         "no snapshot at exit (the SUT was killed, or exited through os._exit): no leak table");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <string_view>
 #include <thread>
 
 #include "core/explain/explain_plan.hpp"
@@ -61,8 +62,20 @@ std::string sut_cwd(const Scenario& s) {
   return (fs::absolute(s.file).parent_path() / cwd).lexically_normal().string();
 }
 
+// The folder source paths are given relative to: the nearest one above the scenario file that
+// holds .git or memgate.json, else the scenario's own.
+std::string project_root(const std::string& scenario_file) {
+  const fs::path folder = fs::absolute(scenario_file).lexically_normal().parent_path();
+  for (fs::path dir = folder; !dir.empty(); dir = dir.parent_path()) {
+    std::error_code ec;
+    if (fs::exists(dir / ".git", ec) || fs::exists(dir / "memgate.json", ec)) return dir.string();
+    if (dir == dir.root_path()) break;
+  }
+  return folder.string();
+}
+
 HeapProfile heaptrack_profile(const HeaptrackTools& tools, const std::string& run_dir,
-                              int peak_limit, std::string& data_file) {
+                              int peak_limit, int depth, std::string& data_file) {
   const std::string raw = run_dir + "/" + kHeaptrackRawFile;
   std::error_code ec;
   if (!fs::exists(raw, ec) || fs::file_size(raw, ec) == 0) {
@@ -79,10 +92,35 @@ HeapProfile heaptrack_profile(const HeaptrackTools& tools, const std::string& ru
   const std::string text_file = run_dir + "/heaptrack_print.txt";
   interpret_and_print(tools, raw, data_file, text_file, peak_limit);
   fs::remove(raw, ec);  // the raw trace is large; the data file holds everything
-  return parse_heaptrack_print(read_text_file(text_file));
+  return parse_heaptrack_print(read_text_file(text_file), depth);
 }
 
-HeapProfile tracemalloc_profile(const std::string& run_dir) {
+// A Python source file's module: its name under the packages (folders with an __init__.py)
+// above it ("/app/pkg/cache.py" -> "pkg.cache", a package's __init__.py -> the package);
+// "<frozen importlib._bootstrap>" -> "importlib._bootstrap"; "" for anything else. A relative
+// path is the SUT's working folder's.
+std::string python_module_of(const std::string& file, const std::string& cwd) {
+  constexpr std::string_view kFrozen = "<frozen ";
+  if (file.rfind(kFrozen, 0) == 0 && file.back() == '>') {
+    return file.substr(kFrozen.size(), file.size() - kFrozen.size() - 1);
+  }
+  const fs::path path = (fs::path(cwd) / file).lexically_normal();  // cwd / absolute = absolute
+  if (path.extension() != ".py") return "";
+  std::string name = path.stem().string();
+  fs::path dir = path.parent_path();
+  if (name == "__init__") {
+    name = dir.filename().string();
+    dir = dir.parent_path();
+  }
+  std::error_code ec;
+  while (dir != dir.root_path() && fs::exists(dir / "__init__.py", ec)) {
+    name = dir.filename().string() + "." + name;
+    dir = dir.parent_path();
+  }
+  return name;
+}
+
+HeapProfile tracemalloc_profile(const std::string& run_dir, const std::string& cwd) {
   std::vector<TracemallocSnapshot> snapshots;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(fs::path(run_dir) / kTracemallocDir, ec)) {
@@ -92,7 +130,9 @@ HeapProfile tracemalloc_profile(const std::string& run_dir) {
   }
   std::sort(snapshots.begin(), snapshots.end(),
             [](const auto& a, const auto& b) { return a.file < b.file; });
-  return profile_from_snapshots(snapshots);
+  HeapProfile profile = profile_from_snapshots(snapshots);
+  for (AllocationSite& site : profile.sites) site.module = python_module_of(site.file, cwd);
+  return profile;
 }
 
 }  // namespace
@@ -161,9 +201,10 @@ ExplainOutcome run_explain(const Scenario& swept, const ExplainSettings& setting
   };
   outcome.report = run_scenario(variant, run);
 
-  HeapProfile found =
-      heaptrack ? heaptrack_profile(*heaptrack, run_dir, settings.peak_limit, outcome.data_file)
-                : tracemalloc_profile(run_dir);
+  HeapProfile found = heaptrack ? heaptrack_profile(*heaptrack, run_dir, settings.peak_limit,
+                                                    settings.caller_depth, outcome.data_file)
+                                : tracemalloc_profile(run_dir, sut_cwd(expanded));
+  relativize_paths(found, project_root(scenario.file));
   found.scenario = profile.scenario;
   found.command = profile.command;
   profile = std::move(found);

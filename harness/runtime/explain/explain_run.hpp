@@ -28,6 +28,7 @@ struct ExplainSettings {
   // (the shipped worker: 1 frame 3.8x its CPU per job, 25 frames 11.8x).
   int tracemalloc_frames = 1;
   int peak_limit = 200;  // sites heaptrack_print lists per table (as many as a profile keeps)
+  int caller_depth = kDefaultCallerDepth;              // frames of the SUT's own code kept per site
   std::function<void(const ProgressEvent&)> progress;  // may be empty
 };
 
@@ -37,6 +38,8 @@ struct ExplainOutcome {
   std::string data_file;         // heaptrack's data file (for heaptrack_gui), or ""
 };
 
+// Source paths in the profile are relative to the project's folder (the nearest folder above the
+// scenario file holding .git or memgate.json, else the scenario's own folder) when under it.
 // Throws RunError (exit 3) when heaptrack is needed and missing, or its programs fail; an
 // invalid run is not an error: the profile covers what ran, with a note, and report says why.
 ExplainOutcome run_explain(const Scenario& scenario, const ExplainSettings& settings);

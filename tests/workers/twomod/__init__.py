@@ -1,0 +1,1 @@
+"""A package of two modules that keep known bytes: memgate explain --by module (tests)."""
